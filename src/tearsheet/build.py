@@ -1,0 +1,135 @@
+"""The pipeline, one call per stage: load -> render -> split tiers -> assemble -> write."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .content import SourceContent, read_config, read_content, read_static
+from .errors import SiteError
+from .markdown import make_markdown
+from .output import CopyFile, FileData, add_files, write_site
+from .render import RenderedPost, render_post
+from .site import TIERS, Site, assemble_site, check_urls, select_posts
+from .templates import THEME_DIR, check_templates, make_environment, render_pages
+
+FINGERPRINTED = (".css", ".js")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    site_dir: str = "."
+    out_dir: str | None = None
+    drafts: bool = False
+    future: bool = False
+    base_url: str | None = None
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    out_dir: str
+    posts: int
+    plus_posts: int
+    pages: int
+    files: dict[str, int]  # files written per tier
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build_now(options: BuildOptions) -> dt.datetime:
+    """The build's idea of now: --now, else SOURCE_DATE_EPOCH, else the clock."""
+    if options.now is not None:
+        return options.now
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def build_site(options: BuildOptions) -> BuildResult:
+    """Build both tiers into a staging folder and swap them into the output folder."""
+    clock = _Stopwatch()
+    site_dir = os.path.abspath(options.site_dir)
+    out_dir = os.path.abspath(options.out_dir or os.path.join(site_dir, "output"))
+    config = _config(site_dir, options)
+    source = read_content(site_dir, config)
+    env = make_environment(site_dir)
+    check_templates(env, site_dir)
+    clock.lap("load")
+    posts, pages = render_all(config, source)
+    clock.lap("render")
+    posts = select_posts(posts, build_now(options), options.drafts, options.future)
+    check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
+    static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
+    trees: dict[str, dict[str, FileData]] = {}
+    for tier in TIERS:
+        site = assemble_site(tier, config, posts, pages, source.assets)
+        trees[tier] = tier_files(env, site, site_dir, static)
+    clock.lap("assemble")
+    write_site(out_dir, trees)
+    clock.lap("write")
+    return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(pages),
+                       {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps)
+
+
+def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
+    config = read_config(site_dir)
+    if options.base_url:
+        if "://" not in options.base_url:
+            raise SiteError.one("--base-url", None, f'"{options.base_url}" is not an absolute URL',
+                                "for example: --base-url https://preview.example.com")
+        config = dataclasses.replace(config, base_url=options.base_url)
+    return config
+
+
+def render_all(config: SiteConfig, source: SourceContent) -> tuple[list[RenderedPost], list[RenderedPost]]:
+    """Parse every post and page once; each yields its full body and its public body."""
+    md = make_markdown(config.raw_html)
+    return [render_post(md, p) for p in source.posts], [render_post(md, p) for p in source.pages]
+
+
+def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]]) -> dict[str, FileData]:  # type: ignore[no-untyped-def]
+    """Every file of one tier: pages, static theme files and content assets."""
+    files: dict[str, FileData] = {}
+    asset_urls = {name: f"{_root(site)}/assets/{hashed}" for name, (hashed, _) in static.items()}
+    add_files(files, render_pages(env, site, site_dir, asset_urls), "a page")
+    add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
+    add_files(files, {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets}, "a file under content/")
+    return files
+
+
+def _root(site: Site) -> str:
+    from .site import base_path
+
+    return base_path(site.config)
+
+
+def _fingerprinted(static: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:
+    """Give CSS and JS files a content hash in their names, so they can be cached for ever."""
+    named = {}
+    for name, data in static.items():
+        stem, ext = os.path.splitext(name)
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        named[name] = (f"{stem}.{digest}{ext}" if ext in FINGERPRINTED else name, data)
+    return named
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
+
+    @property
+    def total(self) -> float:
+        return time.perf_counter() - self.start

@@ -1,0 +1,118 @@
+"""The tearsheet command: the only place that prints and exits."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .build import BuildOptions, build_site
+from .errors import SiteError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except SiteError as exc:
+        print(f"error: {exc.report()}" if len(exc.problems) == 1 else exc.report(), file=sys.stderr)
+        if getattr(args, "command", "") == "build":
+            print("Nothing was written: the previous output is as it was.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: the previous output is as it was.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        print("    check the disk has space and the folder is writable; the previous output is as it was.",
+              file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tearsheet", description="Build a public site and a members site from Markdown essays.")
+    parser.add_argument("--version", action="version", version=f"tearsheet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build output/public and output/members",
+                                description="Build the public site and the members site.")
+    build.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
+                       help="the folder holding site.toml (default: the current folder)")
+    build.add_argument("--out", metavar="DIR", help="where to write public/ and members/ (default: SITE_DIR/output)")
+    _add_selection_flags(build)
+    build.add_argument("--base-url", metavar="URL", help="override base_url from site.toml (for preview deploys)")
+    build.add_argument("--now", metavar="DATETIME", type=_datetime,
+                       help="build as if it were this moment (ISO date); also SOURCE_DATE_EPOCH")
+    build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    build.set_defaults(run=_build)
+
+    new = commands.add_parser("new", help="start a new post", description="Write a new post with front matter filled in.")
+    new.add_argument("title", help='the title, in quotes: "The small-cap rotation"')
+    new.add_argument("--tier", choices=("free", "plus"), help="free or plus (default: site.toml default_tier)")
+    new.add_argument("--teaser", type=_teaser_words, metavar="N", help="words of a plus post the public sees")
+    new.add_argument("--site", default=".", metavar="SITE_DIR", help="the site folder (default: current folder)")
+    new.set_defaults(run=_new)
+
+    init = commands.add_parser("init", help="create a new site", description="Create a new site that builds at once.")
+    init.add_argument("dir", metavar="DIR", help="the folder to create the site in")
+    init.add_argument("--title", default="", help="the publication's name")
+    init.set_defaults(run=_init)
+    return parser
+
+
+def _add_selection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
+    parser.add_argument("--future", action="store_true", help="include posts dated in the future")
+
+
+def _datetime(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"{value}" is not a date; write 2026-11-25 or 2026-11-25T07:00:00+00:00') from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _teaser_words(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f'"{value}" is not a whole number of words (0 or more)')
+    return int(value)
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
+                                     future=args.future, base_url=args.base_url, now=args.now))
+    if not args.quiet:
+        files = ", ".join(f"{tier} {count} files" for tier, count in result.files.items())
+        print(f"Built {result.posts} posts ({result.plus_posts} plus) and {result.pages} pages: {files} "
+              f"in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .scaffold import write_new_post
+
+    path = write_new_post(args.site, args.title, args.tier, args.teaser)
+    print(path)
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .scaffold import init_site
+
+    init_site(args.dir, args.title)
+    print(f"Created a new site in {args.dir}/\n  cd {args.dir} && tearsheet build")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""site.toml -> SiteConfig: typed, with every unknown or mistyped key an error."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Problem, SiteError, did_you_mean
+
+CONFIG_NAME = "site.toml"
+PERMALINK_FIELDS = ("year", "month", "day", "slug")
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    key: str
+    name: str
+    bio: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paywall:
+    """The words of the subscribe prompt under a plus post's teaser."""
+
+    headline: str = "Keep reading with Plus"
+    pitch: str = "This essay continues for paying members."
+    price: str = ""
+    trial: str = ""
+    subscribe_url: str = "/subscribe/"
+    subscribe_label: str = "Subscribe"
+    login_prompt: str = "Already have an account?"
+    login_url: str = ""
+    login_label: str = "Log in"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """What feeds carry; `public_plus`/`members_plus` are "teaser", "full" or "title"."""
+
+    items: int = 20
+    public_plus: str = "teaser"
+    members_plus: str = "full"
+    members_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str = "A tearsheet site"
+    description: str = ""
+    base_url: str = "http://localhost:8000"
+    language: str = "en"
+    timezone: str = "UTC"
+    permalink: str = "/{year}/{month}/{slug}/"
+    posts_per_page: int = 10
+    default_tier: str = "free"
+    teaser_words: int = 150
+    raw_html: bool = True
+    schema_type: str = "NewsArticle"
+    copyright: str = ""
+    authors: tuple[Author, ...] = ()
+    paywall: Paywall = field(default_factory=Paywall)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    menu: tuple[MenuItem, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def author(self, key: str) -> Author | None:
+        return next((a for a in self.authors if a.key == key), None)
+
+
+def load_config(path: str, text: str) -> SiteConfig:
+    """Parse site.toml text; `path` is only for messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _line_from_toml_error(str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise SiteError.one(path, line, f"site.toml is not valid TOML: {message}",
+                            "check quotes, brackets and `key = value` pairs on that line") from None
+    problems: list[Problem] = []
+    config = _build(data, text, path, problems)
+    if problems:
+        raise SiteError(problems)
+    return config
+
+
+def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) -> SiteConfig:
+    nested = {"authors", "paywall", "feeds", "menu"}
+    top = _check_table(data, SiteConfig, "", text, path, problems, skip=nested)
+    paywall = Paywall(**_check_table(_table(data, "paywall", text, path, problems), Paywall,
+                                     "paywall", text, path, problems))
+    feeds = FeedSettings(**_check_table(_table(data, "feeds", text, path, problems), FeedSettings,
+                                        "feeds", text, path, problems))
+    authors = []
+    for key, table in sorted(_table(data, "authors", text, path, problems).items()):
+        if not isinstance(table, dict):
+            problems.append(Problem(path, _line_of(text, "authors", key), f'[authors.{key}] must be a table',
+                                    f'write it as [authors.{key}] with name = "..."'))
+            continue
+        values = _check_table(table, Author, f"authors.{key}", text, path, problems, skip={"key"})
+        if "name" not in values:
+            values["name"] = key
+        authors.append(Author(key=key, **values))
+    menu = []
+    for item in data.get("menu", []) if isinstance(data.get("menu", []), list) else []:
+        if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str):
+            menu.append(MenuItem(item["title"], item["url"]))
+        else:
+            problems.append(Problem(path, _line_of(text, "", "menu") or _line_of(text, "menu", "title"),
+                                    "each [[menu]] entry needs a title and a url",
+                                    '[[menu]]\ntitle = "About"\nurl = "/about/"'))
+    config = SiteConfig(**top, paywall=paywall, feeds=feeds, authors=tuple(authors), menu=tuple(menu))
+    _check_values(config, text, path, problems)
+    return config
+
+
+def _table(data: dict[str, Any], name: str, text: str, path: str, problems: list[Problem]) -> dict[str, Any]:
+    value = data.get(name, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(Problem(path, _line_of(text, "", name), f"`{name}` must be a table", f"write it as [{name}]"))
+    return {}
+
+
+def _check_table(table: dict[str, Any], record: type, section: str, text: str, path: str,
+                 problems: list[Problem], skip: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Keep the known keys whose values have the right type; report the rest."""
+    known = {f.name: f for f in fields(record) if f.name not in skip}
+    kept: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in skip:
+            continue
+        where = f"[{section}] " if section else ""
+        line = _line_of(text, section, key)
+        if key not in known:
+            hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
+            problems.append(Problem(path, line, f'{where}unknown key "{key}"', hint))
+            continue
+        expected = _python_type(known[key].type)
+        if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+            problems.append(Problem(path, line, f"{where}`{key}` must be {_type_word(expected)}, "
+                                    f"got {value!r}", f"for example: {key} = {_example(expected)}"))
+            continue
+        kept[key] = value
+    return kept
+
+
+def _python_type(annotation: Any) -> type:
+    return {"str": str, "int": int, "bool": bool}.get(str(annotation), object)
+
+
+def _type_word(expected: type) -> str:
+    return {str: "text in quotes", int: "a whole number", bool: "true or false"}.get(expected, "a table")
+
+
+def _example(expected: type) -> str:
+    return {str: '"..."', int: "10", bool: "true"}.get(expected, "{ ... }")
+
+
+def _check_values(config: SiteConfig, text: str, path: str, problems: list[Problem]) -> None:
+    def bad(section: str, key: str, message: str, hint: str) -> None:
+        problems.append(Problem(path, _line_of(text, section, key), message, hint))
+
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        bad("", "timezone", f'unknown time zone "{config.timezone}"',
+            'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
+    if config.default_tier not in ("free", "plus"):
+        bad("", "default_tier", f'default_tier must be "free" or "plus", got "{config.default_tier}"',
+            'set default_tier = "free" or "plus"')
+    if config.teaser_words < 0:
+        bad("", "teaser_words", f"teaser_words must be 0 or more, got {config.teaser_words}",
+            "it is how many words of a plus post the public sees")
+    if config.posts_per_page < 1:
+        bad("", "posts_per_page", f"posts_per_page must be 1 or more, got {config.posts_per_page}",
+            "for example: posts_per_page = 10")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", config.base_url):
+        bad("", "base_url", f'base_url must be an absolute http(s) URL, got "{config.base_url}"',
+            'for example: base_url = "https://example.com"')
+    problems.extend(_permalink_problems(config.permalink, path, _line_of(text, "", "permalink")))
+    if config.schema_type not in ("NewsArticle", "BlogPosting", "Article"):
+        bad("", "schema_type", f'schema_type must be "NewsArticle", "BlogPosting" or "Article", '
+            f'got "{config.schema_type}"', 'set schema_type = "NewsArticle"')
+    for key in ("public_plus", "members_plus"):
+        value = getattr(config.feeds, key)
+        if value not in ("teaser", "full", "title"):
+            bad("feeds", key, f'[feeds] {key} must be "teaser", "full" or "title", got "{value}"',
+                '"teaser" shows the public teaser and the subscribe prompt; "title" only title and link')
+    if config.feeds.public_plus == "full":
+        bad("feeds", "public_plus", '[feeds] public_plus = "full" would publish members-only text',
+            'use "teaser" or "title"')
+    if config.feeds.items < 1:
+        bad("feeds", "items", f"[feeds] items must be 1 or more, got {config.feeds.items}",
+            "for example: items = 20")
+    if config.feeds.members_token and not re.fullmatch(r"[A-Za-z0-9_-]{8,}", config.feeds.members_token):
+        bad("feeds", "members_token", "[feeds] members_token must be 8 or more letters, digits, - or _",
+            "use a long random string, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(16))'`")
+
+
+def _permalink_problems(pattern: str, path: str, line: int | None) -> list[Problem]:
+    names = re.findall(r"{([^}]*)}", pattern)
+    hint = 'for example: permalink = "/{year}/{month}/{slug}/"'
+    if not pattern.startswith("/") or not pattern.endswith("/") or "{slug}" not in pattern:
+        return [Problem(path, line, f'permalink must start and end with "/" and contain {{slug}}, '
+                        f'got "{pattern}"', hint)]
+    unknown = [n for n in names if n not in PERMALINK_FIELDS]
+    if unknown:
+        return [Problem(path, line, f'permalink has unknown field {{{unknown[0]}}}',
+                        f"fields: {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)}")]
+    if ".." in pattern.split("/") or "\\" in pattern:
+        return [Problem(path, line, "permalink must not contain '..' or backslashes", hint)]
+    return []
+
+
+def _line_from_toml_error(message: str) -> int | None:
+    found = re.search(r"at line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+def _line_of(text: str, section: str, key: str) -> int | None:
+    """Find the line of `key = ...` inside `[section]` (or at the top when section is "")."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
+        if header:
+            current = header.group(1)
+            if section and (current == f"{section}.{key}" or (current == section and key == "")):
+                return number
+            continue
+        if current == section and re.match(rf'["\']?{re.escape(key)}["\']?\s*=', stripped):
+            return number
+    return None

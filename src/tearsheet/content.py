@@ -1,0 +1,368 @@
+"""content/ -> SourcePost records. Only this module reads source files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .config import CONFIG_NAME, SiteConfig, load_config
+from .errors import Problem, SiteError, did_you_mean
+
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+POST_KEYS = ("title", "date", "tier", "teaser", "slug", "tags", "series", "authors",
+             "description", "draft", "updated", "image")
+PAGE_KEYS = ("title", "slug", "description", "draft", "updated", "image")
+DATE_HINT = "write it as 2026-10-14 or 2026-10-14T07:30:00-04:00"
+
+
+@dataclass(frozen=True, slots=True)
+class PostMeta:
+    """One Markdown file's front matter, checked. Holds no body text: it is safe for any tier."""
+
+    path: str
+    kind: str  # "post" or "page"
+    title: str
+    slug: str
+    date: dt.datetime | None
+    updated: dt.datetime | None
+    tier: str
+    teaser: int
+    tags: tuple[str, ...]
+    series: str
+    authors: tuple[str, ...]
+    description: str
+    draft: bool
+    image: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePost:
+    """A post or page as written: its checked front matter and its Markdown body."""
+
+    meta: PostMeta
+    body: str
+    body_line: int  # line of the file where the body starts
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A file under content/ copied to the site at the same relative path."""
+
+    source: str  # absolute path on disk
+    url: str  # "/images/curve.svg"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceContent:
+    posts: tuple[SourcePost, ...]
+    pages: tuple[SourcePost, ...]
+    assets: tuple[Asset, ...]
+
+
+def read_config(site_dir: str) -> SiteConfig:
+    """Read site.toml from the site folder."""
+    path = os.path.join(site_dir, CONFIG_NAME)
+    if not os.path.isfile(path):
+        raise SiteError.one(site_dir, None, "no site.toml here: this is not a tearsheet site",
+                            "run the command in your site's folder, pass its path, or create one with "
+                            "`tearsheet init DIR`")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise SiteError.one(CONFIG_NAME, None, "site.toml is not UTF-8 text",
+                            "re-save it as UTF-8 in your editor") from None
+    return load_config(CONFIG_NAME, text)
+
+
+def read_static(folders: list[str]) -> dict[str, bytes]:
+    """Files of the theme's and the site's static folders; a later folder wins name by name."""
+    files: dict[str, bytes] = {}
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(n for n in names if not n.startswith(".")):
+                path = os.path.join(root, name)
+                with open(path, "rb") as handle:
+                    files[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+    return files
+
+
+def read_content(site_dir: str, config: SiteConfig) -> SourceContent:
+    """Read and check every file under content/, reporting all problems at once."""
+    content_dir = os.path.join(site_dir, "content")
+    problems: list[Problem] = []
+    posts: list[SourcePost] = []
+    pages: list[SourcePost] = []
+    assets: list[Asset] = []
+    for path in _walk(content_dir, site_dir, problems):
+        rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+        inside = os.path.relpath(path, content_dir).replace(os.sep, "/")
+        if not path.endswith(".md"):
+            assets.append(Asset(path, "/" + inside))
+            continue
+        kind = "post" if inside.startswith("posts/") else "page" if inside.startswith("pages/") else ""
+        if not kind:
+            problems.append(Problem(rel, None, "Markdown file outside content/posts/ and content/pages/",
+                                    "move it into content/posts/ (an essay) or content/pages/ (a page)"))
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read()
+        try:
+            record = parse_source(rel, data, kind, config)
+        except SiteError as exc:
+            problems.extend(exc.problems)
+            continue
+        (posts if kind == "post" else pages).append(record)
+    if problems:
+        raise SiteError(problems)
+    return SourceContent(tuple(posts), tuple(pages), tuple(assets))
+
+
+def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]:
+    """Every file under content/, sorted; symlinks that leave the site are refused."""
+    if not os.path.isdir(content_dir):
+        return []
+    site_root = os.path.realpath(site_dir)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), site_root):
+                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                problems.append(Problem(rel, None, "symbolic link points outside the site",
+                                        "copy the file into content/ instead of linking to it"))
+                continue
+            found.append(path)
+        for name in list(dirs):
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and not _inside(os.path.realpath(path), site_root):
+                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                problems.append(Problem(rel, None, "symbolic link points outside the site",
+                                        "copy the folder into content/ instead of linking to it"))
+                dirs.remove(name)
+    return found
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
+def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
+    """Check one file's bytes and return its record; `path` is for messages and the default slug."""
+    text = _decode(path, data)
+    meta_text, body, body_line = split_front_matter(path, text)
+    nodes, values = _load_yaml(path, meta_text)
+    problems: list[Problem] = []
+    fields = _FieldReader(path, nodes, values, problems)
+    allowed = POST_KEYS if kind == "post" else PAGE_KEYS
+    for key in values:
+        if key not in allowed:
+            hint = did_you_mean(str(key), allowed) or f"known keys: {', '.join(allowed)}"
+            if kind == "page" and key in POST_KEYS:
+                hint = f"pages are always public and undated; remove `{key}` or move the file to content/posts/"
+            problems.append(Problem(path, fields.line(key), f'unknown front-matter key "{key}"', hint))
+    meta = PostMeta(
+        path=path,
+        kind=kind,
+        title=fields.text("title", required=True),
+        slug=fields.slug(_default_slug(path)),
+        date=fields.date("date", config, required=kind == "post"),
+        updated=fields.date("updated", config),
+        tier=fields.choice("tier", ("free", "plus"), config.default_tier),
+        teaser=fields.count("teaser", config.teaser_words),
+        tags=fields.text_list("tags"),
+        series=fields.text("series"),
+        authors=fields.authors(config),
+        description=fields.text("description"),
+        draft=fields.flag("draft"),
+        image=fields.text("image"),
+    )
+    if problems:
+        raise SiteError(problems)
+    return SourcePost(meta, body, body_line)
+
+
+def _decode(path: str, data: bytes) -> str:
+    if b"\x00" in data:
+        raise SiteError.one(path, None, "not a text file (it contains NUL bytes)",
+                            "save it as plain UTF-8 Markdown, or give it another extension if it is an asset")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SiteError.one(path, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                            "re-save the file as UTF-8 in your editor") from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise SiteError.one(path, None, "file is empty",
+                            "add front matter (---, title: ..., date: ..., ---) and a body, or delete the file")
+    return text
+
+
+def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line of the body's first line)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise SiteError.one(path, 1, "no front matter: the file must start with a line of three dashes (---)",
+                            "start the file with ---, then title: and date: lines, then --- again")
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            return "\n".join(lines[1 : number - 1]), "\n".join(lines[number:]), number + 1
+    raise SiteError.one(path, 1, "front matter is not closed",
+                        "add a line of three dashes (---) after the last front-matter line")
+
+
+def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Parse YAML, keeping each key's node (for its line and raw text) beside its value."""
+    loader = YamlLoader(meta_text)
+    try:
+        node = loader.get_single_node()
+        values = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}",
+                            'write one `key: value` per line; quote values containing ": " or "#"') from None
+    finally:
+        loader.dispose()
+    if values is None:
+        raise SiteError.one(path, 2, "front matter is empty", "add at least title: and date:")
+    if not isinstance(values, dict):
+        raise SiteError.one(path, 2, "front matter must be `key: value` lines",
+                            "for example:\n    title: The small-cap rotation\n    date: 2026-10-14")
+    nodes = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    return nodes, values
+
+
+def _default_slug(path: str) -> str:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+
+
+class _FieldReader:
+    """Read typed fields from front matter, recording a located problem for each bad one."""
+
+    def __init__(self, path: str, nodes: dict[str, Any], values: dict[str, Any], problems: list[Problem]):
+        self.path, self.nodes, self.values, self.problems = path, nodes, values, problems
+
+    def line(self, key: str) -> int:
+        node = self.nodes.get(key)
+        return node.start_mark.line + 2 if node is not None else 1
+
+    def bad(self, key: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(self.path, self.line(key), message, hint))
+
+    def _raw_text(self, key: str) -> str | None:
+        """A scalar's text as written, so `title: 2026` or `tags: [no]` stay text."""
+        node = self.nodes.get(key)
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if self.values.get(key) is not None else ""
+        return None
+
+    def text(self, key: str, required: bool = False) -> str:
+        if key not in self.values or self.values[key] is None:
+            if required:
+                self.problems.append(Problem(self.path, 1 if key not in self.nodes else self.line(key),
+                                             f"missing `{key}`", f'add a line `{key}: "..."` to the front matter'))
+            return ""
+        raw = self._raw_text(key)
+        if raw is None:
+            self.bad(key, f"`{key}` must be text, got a {type(self.values[key]).__name__}",
+                     f'write it on one line: {key}: "..."')
+            return ""
+        if required and not raw.strip():
+            self.bad(key, f"`{key}` is empty", f'write it on one line: {key}: "..."')
+        return raw.strip()
+
+    def slug(self, default: str) -> str:
+        slug = self.text("slug") or default
+        if not SLUG_PATTERN.fullmatch(slug):
+            where = "`slug`" if "slug" in self.values else "the file name"
+            self.bad("slug", f'{where} gives the slug "{slug}", which is not lowercase letters, digits and '
+                     "single hyphens", "set `slug: my-essay` or rename the file")
+        return slug
+
+    def date(self, key: str, config: SiteConfig, required: bool = False) -> dt.datetime | None:
+        value = self.values.get(key)
+        if value is None:
+            if required:
+                self.problems.append(Problem(self.path, 1 if key not in self.nodes else self.line(key),
+                                             f"missing `{key}`", f"add `{key}: 2026-10-14` ({DATE_HINT})"))
+            return None
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.bad(key, f'`{key}` is not a date: "{value}"', DATE_HINT)
+                return None
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=config.zone)
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day, tzinfo=config.zone)
+        self.bad(key, f"`{key}` is not a date: {value!r}", DATE_HINT)
+        return None
+
+    def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
+        if key not in self.values:
+            return default
+        value = self.values[key]
+        if value not in options:
+            wanted = " or ".join(f'"{o}"' for o in options)
+            self.bad(key, f'{key} must be {wanted}, got "{self._raw_text(key) or value}"',
+                     f"set `{key}: {options[-1]}` for members-only text after a teaser")
+            return default
+        return value
+
+    def count(self, key: str, default: int) -> int:
+        if key not in self.values:
+            return default
+        value = self.values[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.bad(key, f'{key} must be a whole number of words, 0 or more, got "{self._raw_text(key) or value}"',
+                     f"for example `{key}: 150`; `{key}: 0` shows no body text to the public")
+            return default
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.values.get(key, False)
+        if not isinstance(value, bool):
+            self.bad(key, f'{key} must be true or false, got "{self._raw_text(key) or value}"',
+                     f"write `{key}: true` or `{key}: false`")
+            return False
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        node = self.nodes.get(key)
+        if node is None or self.values.get(key) is None:
+            return ()
+        if isinstance(node, yaml.ScalarNode):
+            items = [node.value]
+        elif isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
+            items = [n.value for n in node.value]
+        else:
+            self.bad(key, f"`{key}` must be a list of words", f"for example: {key}: [rates, fed]")
+            return ()
+        cleaned = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        return cleaned
+
+    def authors(self, config: SiteConfig) -> tuple[str, ...]:
+        keys = self.text_list("authors")
+        known = [a.key for a in config.authors]
+        for key in keys:
+            if key not in known:
+                hint = did_you_mean(key, known) or (
+                    f"authors: {', '.join(known)}" if known else f'add [authors.{key}] with name = "..." to site.toml')
+                self.bad("authors", f'unknown author "{key}"', hint)
+        return tuple(k for k in keys if k in known)

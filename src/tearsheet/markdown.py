@@ -1,0 +1,80 @@
+"""Markdown body -> markdown-it tokens -> HTML, with the extensions essays need."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+
+
+def make_markdown(raw_html: bool = True) -> MarkdownIt:
+    """CommonMark + tables, strikethrough, footnotes, typographer, heading ids, figures, <!--more-->."""
+    md = (
+        MarkdownIt("commonmark", {"typographer": True, "html": raw_html})
+        .enable(["table", "strikethrough", "replacements", "smartquotes"])
+        .use(footnote_plugin)
+        .use(anchors_plugin, min_level=1, max_level=4)
+    )
+    md.block.ruler.before("table", "more_marker", _more_marker_rule,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.core.ruler.push("figures", _figures_rule)
+    md.add_render_rule("more_marker", lambda *args: "")
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def parse_body(md: MarkdownIt, body: str) -> tuple[list[Token], dict[str, Any]]:
+    env: dict[str, Any] = {}
+    return md.parse(body, env), env
+
+
+def render_tokens(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str:
+    return md.renderer.render(tokens, md.options, env)
+
+
+def _more_marker_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line holding only `<!--more-->` ends the teaser; a code fence hides it from this rule."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    if not MORE_MARKER.fullmatch(line.strip()):
+        return False
+    if not silent:
+        token = state.push("more_marker", "", 0)
+        token.map = [start, start + 1]
+    state.line = start + 1
+    return True
+
+
+def _figures_rule(state: StateCore) -> None:
+    """Turn a paragraph that is only an image into a <figure>."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
+        if (opening.type == "paragraph_open" and not opening.hidden and inline.type == "inline"
+                and closing.type == "paragraph_close" and inline.children
+                and len(inline.children) == 1 and inline.children[0].type == "image"):
+            opening.tag = closing.tag = "figure"
+            inline.children[0].meta = {**inline.children[0].meta, "figure": True}
+
+
+def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    title = str(token.attrGet("title") or "")
+    if token.meta.get("figure"):
+        caption = f"<figcaption>{escapeHtml(title)}</figcaption>" if title else ""
+        return f'<img src="{src}" alt="{escapeHtml(alt)}" loading="lazy">{caption}'
+    title_attr = f' title="{escapeHtml(title)}"' if title else ""
+    return f'<img src="{src}" alt="{escapeHtml(alt)}"{title_attr} loading="lazy">'

@@ -1,0 +1,104 @@
+"""SourcePost -> RenderedPost: parse once, render the full body and the public body from the same tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .content import PostMeta, SourcePost
+from .markdown import parse_body, render_tokens
+from .tiers import count_words, cut_teaser
+
+RAW_URL = re.compile(r"""\b(?:src|href|poster|data)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """One tier's body of a post: everything a page, list, feed or index may show of it."""
+
+    html: str
+    text: str  # plain text, for summaries and search
+    toc: tuple[Heading, ...]
+    words: int
+    links: tuple[str, ...]  # every URL the body refers to (links, images, raw HTML)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPost:
+    meta: PostMeta
+    full: RenderedBody
+    public: RenderedBody  # the same object as `full` unless the post is plus
+    cut: bool  # whether the public body leaves anything out
+
+
+def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
+    tokens, env = parse_body(md, source.body)
+    full = _render_body(md, tokens, env)
+    if source.meta.tier != "plus":
+        return RenderedPost(source.meta, full, full, cut=False)
+    teaser = cut_teaser(tokens, source.meta.teaser)
+    return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut)
+
+
+def _render_body(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedBody:
+    return RenderedBody(
+        html=render_tokens(md, tokens, env),
+        text=plain_text(tokens),
+        toc=_headings(tokens),
+        words=count_words(tokens),
+        links=_links(tokens),
+    )
+
+
+def plain_text(tokens: Sequence[Token]) -> str:
+    """The body's words without markup or footnotes, blocks separated by spaces."""
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            break
+        if token.type == "inline":
+            parts.append("".join(c.content for c in token.children or [] if c.type in ("text", "code_inline")))
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return " ".join(" ".join(parts).split())
+
+
+def _headings(tokens: Sequence[Token]) -> tuple[Heading, ...]:
+    found = []
+    for i, token in enumerate(tokens[:-1]):
+        heading_id = token.attrGet("id")
+        if token.type == "heading_open" and heading_id and tokens[i + 1].type == "inline":
+            text = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
+            found.append(Heading(int(token.tag[1]), str(heading_id), text))
+    return tuple(found)
+
+
+def _links(tokens: Sequence[Token]) -> tuple[str, ...]:
+    urls: list[str] = []
+    for token in _walk(tokens):
+        if token.type == "link_open":
+            urls.append(str(token.attrGet("href") or ""))
+        elif token.type == "image":
+            urls.append(str(token.attrGet("src") or ""))
+        elif token.type in ("html_block", "html_inline"):
+            urls.extend(RAW_URL.findall(token.content))
+    return tuple(dict.fromkeys(u for u in urls if u))
+
+
+def _walk(tokens: Sequence[Token]):  # type: ignore[no-untyped-def]
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)

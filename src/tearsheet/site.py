@@ -1,0 +1,279 @@
+"""Rendered posts -> Site: one tier's posts, pages, tags, series, authors, archive and assets.
+
+`assemble_site` is given the editions of one tier only; the public site is built from public
+bodies and can hold nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .config import SiteConfig
+from .content import Asset, PostMeta
+from .errors import Problem, SiteError
+from .render import Heading, RenderedBody, RenderedPost
+
+TIERS = ("public", "members")
+RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search")
+WORDS_PER_MINUTE = 230
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A tag, series or author as a list shows it."""
+
+    name: str
+    slug: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostView:
+    """What a template may show of a post in one tier."""
+
+    title: str
+    slug: str
+    url: str
+    date: dt.datetime
+    updated: dt.datetime | None
+    is_plus: bool
+    is_teaser: bool  # public edition of a plus post: the body is the teaser
+    cut: bool  # the teaser leaves something out
+    tags: tuple[Link, ...]
+    series: Link | None
+    authors: tuple[Link, ...]
+    description: str
+    summary: str  # description, or the start of the body this tier may show
+    html: str
+    text: str
+    toc: tuple[Heading, ...]
+    words: int
+    reading_minutes: int
+    image: str
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """A content page (About, Subscribe): always public."""
+
+    title: str
+    slug: str
+    url: str
+    description: str
+    html: str
+    text: str
+    image: str
+    updated: dt.datetime | None
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A tag, series or author with its posts, newest first."""
+
+    kind: str  # "tag", "series", "author"
+    name: str
+    slug: str
+    url: str
+    posts: tuple[PostView, ...]
+    bio: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+    url: str
+    posts: tuple[PostView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    url: str
+    months: tuple[Month, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    tier: str
+    config: SiteConfig
+    posts: tuple[PostView, ...]  # newest first
+    pages: tuple[PageView, ...]
+    tags: tuple[Term, ...]
+    series: tuple[Term, ...]
+    authors: tuple[Term, ...]
+    years: tuple[Year, ...]
+    assets: tuple[Asset, ...]
+
+
+def select_posts(posts: Iterable[RenderedPost], now: dt.datetime, drafts: bool, future: bool) -> list[RenderedPost]:
+    """Leave out drafts and posts dated after `now` unless asked for."""
+    return [p for p in posts if (drafts or not p.meta.draft)
+            and (future or p.meta.date is None or p.meta.date <= now)]
+
+
+def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[PostMeta]) -> None:
+    """Two sources may not claim one URL; a page may not take a URL the site needs."""
+    problems: list[Problem] = []
+    owners: dict[str, str] = {}
+    for meta in [*posts, *pages]:
+        url = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        if meta.kind == "page" and meta.slug in RESERVED_ROOTS:
+            problems.append(Problem(meta.path, None, f'page slug "{meta.slug}" is reserved for the site\'s own '
+                                    f"{meta.slug} pages", "set another `slug:` in its front matter"))
+        key = url.lower()
+        if key in owners:
+            problems.append(Problem(meta.path, None, f"{url} is also the URL of {owners[key]}",
+                                    "give one of them another `slug:` (URLs differing only by case clash "
+                                    "on many hosts)"))
+        else:
+            owners[key] = meta.path
+    if problems:
+        raise SiteError(problems)
+
+
+def post_url(config: SiteConfig, meta: PostMeta) -> str:
+    assert meta.date is not None
+    local = meta.date.astimezone(config.zone)
+    path = config.permalink.format(year=f"{local.year:04d}", month=f"{local.month:02d}",
+                                   day=f"{local.day:02d}", slug=meta.slug)
+    return base_path(config) + path
+
+
+def page_url(config: SiteConfig, meta: PostMeta) -> str:
+    return f"{base_path(config)}/{meta.slug}/"
+
+
+def base_path(config: SiteConfig) -> str:
+    """The path part of base_url, so a site can live under https://host/blog/."""
+    return urlsplit(config.base_url).path.rstrip("/")
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", name.lower(), flags=re.UNICODE).strip("-")
+    return slug or "untitled"
+
+
+def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
+                  pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
+    """Build one tier's site from the editions that tier may see."""
+    views = sorted((_post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
+    page_views = tuple(sorted((_page_view(config, p) for p in pages), key=lambda v: v.slug))
+    root = base_path(config)
+    tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
+    series = _terms("series", views, lambda v: (v.series,) if v.series else (), f"{root}/series")
+    authors = _terms("author", views, lambda v: v.authors, f"{root}/authors", config)
+    kept_assets = _assets_for(tier, assets, posts, page_views, config)
+    return Site(tier, config, tuple(views), page_views, tags, series, authors,
+                _archive(views, root), kept_assets)
+
+
+def _edition(tier: str, post: RenderedPost) -> RenderedBody:
+    return post.full if tier == "members" else post.public
+
+
+def _post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
+    meta, body = post.meta, _edition(tier, post)
+    assert meta.date is not None
+    root = base_path(config)
+    summary = meta.description or _first_words(body.text, 40)
+    return PostView(
+        title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(config.zone),
+        updated=meta.updated.astimezone(config.zone) if meta.updated else None,
+        is_plus=meta.tier == "plus", is_teaser=tier == "public" and meta.tier == "plus",
+        cut=tier == "public" and post.cut,
+        tags=tuple(Link(t, slugify(t), f"{root}/tags/{slugify(t)}/") for t in meta.tags),
+        series=Link(meta.series, slugify(meta.series), f"{root}/series/{slugify(meta.series)}/")
+        if meta.series else None,
+        authors=tuple(_author_link(config, key, root) for key in meta.authors),
+        description=meta.description, summary=summary, html=body.html, text=body.text, toc=body.toc,
+        words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
+        image=meta.image, links=body.links,
+    )
+
+
+def _author_link(config: SiteConfig, key: str, root: str) -> Link:
+    author = config.author(key)
+    return Link(author.name if author else key, key, f"{root}/authors/{key}/")
+
+
+def _page_view(config: SiteConfig, page: RenderedPost) -> PageView:
+    meta = page.meta
+    return PageView(title=meta.title, slug=meta.slug, url=page_url(config, meta),
+                    description=meta.description or _first_words(page.full.text, 40),
+                    html=page.full.html, text=page.full.text, image=meta.image, updated=meta.updated,
+                    links=page.full.links)
+
+
+def _first_words(text: str, count: int) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("\u2026" if len(words) > count else "")
+
+
+def _terms(kind: str, views: Sequence[PostView], links_of, prefix: str,  # type: ignore[no-untyped-def]
+           config: SiteConfig | None = None) -> tuple[Term, ...]:
+    grouped: dict[str, list[PostView]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for view in views:
+        for link in links_of(view):
+            grouped[link.slug].append(view)
+            names.setdefault(link.slug, link.name)
+    terms = []
+    for slug in sorted(grouped):
+        author = config.author(slug) if config else None
+        terms.append(Term(kind, names[slug], slug, f"{prefix}/{slug}/", tuple(grouped[slug]),
+                          bio=author.bio if author else ""))
+    return tuple(terms)
+
+
+def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
+    by_month: dict[tuple[int, int], list[PostView]] = defaultdict(list)
+    for view in views:
+        by_month[(view.date.year, view.date.month)].append(view)
+    years = []
+    for year in sorted({y for y, _ in by_month}, reverse=True):
+        months = tuple(Month(year, m, f"{root}/archive/{year}/{m:02d}/", tuple(by_month[(year, m)]))
+                       for m in sorted((m for y, m in by_month if y == year), reverse=True))
+        years.append(Year(year, f"{root}/archive/{year}/", months))
+    return tuple(years)
+
+
+def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost],
+                pages: Sequence[PageView], config: SiteConfig) -> tuple[Asset, ...]:
+    """The public site leaves out files that only members-only text refers to."""
+    if tier == "members":
+        return tuple(assets)
+    public_refs: set[str] = set()
+    member_refs: set[str] = set()
+    for post in posts:
+        page = post_url(config, post.meta)
+        public_refs |= _asset_paths(page, (*post.public.links, post.meta.image), config)
+        if post.public is not post.full:
+            member_refs |= _asset_paths(page, post.full.links, config)
+    for view in pages:
+        public_refs |= _asset_paths(view.url, (*view.links, view.image), config)
+    hidden = member_refs - public_refs
+    return tuple(a for a in assets if base_path(config) + a.url not in hidden)
+
+
+def _asset_paths(page_url_: str, urls: Iterable[str], config: SiteConfig) -> set[str]:
+    """Resolve links as a browser would, keeping the paths on this site."""
+    site = urlsplit(config.base_url)
+    origin = f"{site.scheme}://{site.netloc}"
+    paths = set()
+    for url in urls:
+        if not url:
+            continue
+        parts = urlsplit(urljoin(origin + page_url_, url))
+        if parts.netloc == site.netloc:
+            paths.add(posixpath.normpath(unquote(parts.path)))
+    return paths

@@ -1,0 +1,176 @@
+"""View records -> HTML: the Jinja environment and every HTML page of one tier's site."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from .errors import SiteError
+from .site import PostView, Site, Term, base_path
+
+THEME_DIR = os.path.join(os.path.dirname(__file__), "theme")
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated list."""
+
+    posts: tuple[PostView, ...]
+    number: int
+    total: int
+    prev_url: str
+    next_url: str
+    first_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One HTML file to write: its output path, template and context."""
+
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def make_environment(site_dir: str) -> jinja2.Environment:
+    """The site's templates/ first, then the built-in theme, name by name."""
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(os.path.join(site_dir, "templates")),
+        jinja2.FileSystemLoader(os.path.join(THEME_DIR, "templates")),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["date"] = _format_date
+    env.filters["isodate"] = lambda value: value.isoformat() if value else ""
+    return env
+
+
+def check_templates(env: jinja2.Environment, site_dir: str) -> None:
+    """Compile every template now, so a syntax error names its file and line before anything renders."""
+    problems = []
+    for name in sorted(env.list_templates(extensions=["html", "xml", "txt", "json"])):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(_syntax_problem(exc, site_dir))
+    if problems:
+        raise SiteError(problems)
+
+
+def _syntax_problem(exc: jinja2.TemplateSyntaxError, site_dir: str):  # type: ignore[no-untyped-def]
+    from .errors import Problem
+
+    path = _display_path(exc.filename or exc.name or "template", site_dir)
+    return Problem(path, exc.lineno, f"template syntax error: {exc.message}",
+                   "check the {% %} and {{ }} tags on that line; every {% if %}/{% for %} needs its {% end... %}")
+
+
+def _display_path(filename: str, site_dir: str) -> str:
+    if filename.startswith(THEME_DIR):
+        return "(built-in theme) " + os.path.relpath(filename, THEME_DIR)
+    return os.path.relpath(filename, site_dir).replace(os.sep, "/")
+
+
+def render_pages(env: jinja2.Environment, site: Site, site_dir: str,
+                 assets_urls: dict[str, str]) -> dict[str, bytes]:
+    """Render every HTML page of one tier's site; return {output path: bytes}."""
+    globals_ = {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
+                "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
+                "absolute": lambda url: _absolute(site, url)}
+    files: dict[str, bytes] = {}
+    for spec in page_specs(site):
+        html = _render(env, spec.template, {**globals_, **spec.context, "page_path": spec.path}, site_dir)
+        files[spec.path] = html.encode("utf-8")
+    return files
+
+
+def _absolute(site: Site, url: str) -> str:
+    if "://" in url:
+        return url
+    origin = site.config.base_url.rstrip("/")
+    root = base_path(site.config)
+    return origin + (url[len(root):] if root and url.startswith(root) else url)
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_dir: str) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SiteError([_syntax_problem(exc, site_dir)]) from None
+    except jinja2.TemplateError as exc:
+        filename, line = _template_frame(exc)
+        where = _display_path(filename, site_dir) if filename else f"template {name}"
+        raise SiteError.one(where, line, f"template error: {exc}",
+                            "check the names used on that line against the template guide in the README") from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".json")):
+            return frame.filename, frame.lineno
+    return "", None
+
+
+def _format_date(value: dt.datetime | None, fmt: str = "%B %-d, %Y") -> str:
+    if value is None:
+        return ""
+    return value.strftime(fmt.replace("%-d", str(value.day)).replace("%-m", str(value.month)))
+
+
+def page_specs(site: Site) -> Iterator[PageSpec]:
+    """Every HTML page of the site, in a fixed order."""
+    root = base_path(site.config)
+    yield from _paginated("index.html", f"{root}/", root, site.posts, site.config.posts_per_page,
+                          {"heading": "", "intro": site.config.description, "term": None, "kind": "home"})
+    posts = site.posts
+    for i, post in enumerate(posts):
+        newer = posts[i - 1] if i > 0 else None
+        older = posts[i + 1] if i + 1 < len(posts) else None
+        yield PageSpec(_file_for(post.url, root), "post.html", {"post": post, "newer": newer, "older": older})
+    for page in site.pages:
+        yield PageSpec(_file_for(page.url, root), "page.html", {"page": page})
+    for kind, plural, terms in (("tag", "tags", site.tags), ("series", "series", site.series),
+                                ("author", "authors", site.authors)):
+        yield PageSpec(f"{plural}/index.html", "terms.html", {"kind": kind, "plural": plural, "terms": terms})
+        for term in terms:
+            yield from _term_pages(site, term, root)
+    yield PageSpec("archive/index.html", "archive.html", {"years": site.years, "year": None})
+    for year in site.years:
+        yield PageSpec(f"archive/{year.year}/index.html", "archive.html", {"years": (year,), "year": year})
+        for month in year.months:
+            label = dt.date(month.year, month.month, 1).strftime("%B %Y")
+            yield from _paginated("list.html", month.url, root, month.posts, site.config.posts_per_page,
+                                  {"heading": label, "intro": "", "term": None, "kind": "month"})
+    yield PageSpec("404.html", "404.html", {})
+
+
+def _term_pages(site: Site, term: Term, root: str) -> Iterator[PageSpec]:
+    heading = {"tag": f"Tagged \u201c{term.name}\u201d", "series": term.name, "author": term.name}[term.kind]
+    yield from _paginated("list.html", term.url, root, term.posts, site.config.posts_per_page,
+                          {"heading": heading, "intro": term.bio, "term": term, "kind": term.kind})
+
+
+def _paginated(template: str, first_url: str, root: str, posts: Sequence[PostView], per_page: int,
+               context: dict[str, Any]) -> Iterator[PageSpec]:
+    total = max(1, -(-len(posts) // per_page))
+
+    def url_of(number: int) -> str:
+        return first_url if number == 1 else f"{first_url}page/{number}/"
+
+    for number in range(1, total + 1):
+        pager = Pager(tuple(posts[(number - 1) * per_page : number * per_page]), number, total,
+                      url_of(number - 1) if number > 1 else "", url_of(number + 1) if number < total else "",
+                      first_url)
+        yield PageSpec(_file_for(url_of(number), root), template, {**context, "pager": pager})
+
+
+def _file_for(url: str, root: str) -> str:
+    path = url[len(root):] if root and url.startswith(root) else url
+    return path.strip("/") + "/index.html" if path.strip("/") else "index.html"

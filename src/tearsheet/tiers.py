@@ -1,0 +1,207 @@
+"""Markdown tokens -> the public teaser of a plus post, cut on tokens, never on HTML strings.
+
+The teaser is the first N words of the body (headings count), or everything before the first
+`<!--more-->` line. The cut falls between words; open inline markup and blocks are closed; footnotes
+survive only when the teaser references them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+ELLIPSIS = "\u2026"
+WORDLESS_LEAVES = ("image", "html_inline", "footnote_ref")
+
+
+@dataclass(frozen=True, slots=True)
+class TeaserCut:
+    tokens: list[Token]
+    cut: bool  # whether anything of the body was left out
+
+
+def cut_teaser(tokens: Sequence[Token], words: int) -> TeaserCut:
+    """Return the tokens the public may see of a plus post."""
+    main, notes = _split_footnotes(tokens)
+    marker = next((i for i, t in enumerate(main) if t.type == "more_marker"), None)
+    if marker is not None:
+        kept, cut = list(main[:marker]), any(_has_content(t) for t in main[marker + 1 :])
+    else:
+        kept, cut = _cut_at_words(main, words)
+    kept = _close_open(_drop_empty_tail(kept))
+    if cut:
+        _append_ellipsis(kept)
+    return TeaserCut(kept + _footnotes_referenced(kept, notes), cut)
+
+
+def count_words(tokens: Sequence[Token]) -> int:
+    """Count words as the cut does: runs of non-space characters in text and code, across markup."""
+    counter = _WordCounter(limit=None)
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            break
+        counter.block()
+        if token.type == "inline":
+            for child in token.children or []:
+                counter.child(child)
+        elif token.type in ("fence", "code_block"):
+            counter.text(token.content)
+    return counter.count
+
+
+class _WordCounter:
+    """Walks text; `text()` returns the offset where word limit+1 starts, or None."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit, self.count, self.in_word = limit, 0, False
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self.count >= self.limit and not self.in_word
+
+    def block(self) -> None:
+        self.in_word = False
+
+    def text(self, content: str) -> int | None:
+        for offset, char in enumerate(content):
+            if char.isspace():
+                self.in_word = False
+            elif not self.in_word:
+                if self.full:
+                    return offset
+                self.count += 1
+                self.in_word = True
+        return None
+
+    def child(self, child: Token) -> int | None:
+        """Feed one inline child; return a cut offset (0 = before the child) or None."""
+        if child.type in ("text", "code_inline"):
+            return self.text(child.content)
+        if child.type in ("softbreak", "hardbreak"):
+            self.in_word = False
+            return 0 if self.full else None
+        if child.nesting == 1 or child.type in WORDLESS_LEAVES:
+            return 0 if self.full else None
+        return None
+
+
+def _cut_at_words(main: Sequence[Token], limit: int) -> tuple[list[Token], bool]:
+    counter = _WordCounter(limit)
+    for i, token in enumerate(main):
+        if token.nesting == -1:
+            continue
+        counter.block()
+        if token.type == "inline":
+            children = _cut_inline(token.children or [], counter)
+            if children is not None:
+                return [*main[: i - 1], _without_id(main[i - 1]), token.copy(children=children)], True
+        elif counter.full:
+            return list(main[:i]), _has_content_from(main, i)
+        elif token.type in ("fence", "code_block"):
+            offset = counter.text(token.content)
+            if offset is not None:
+                return [*main[:i], token.copy(content=token.content[:offset].rstrip() + "\n")], True
+    return list(main), False
+
+
+def _cut_inline(children: Sequence[Token], counter: _WordCounter) -> list[Token] | None:
+    """Return the children up to the cut, or None when the cut is not in this inline."""
+    for j, child in enumerate(children):
+        offset = counter.child(child)
+        if offset is None:
+            continue
+        kept = list(children[:j])
+        text = child.content[:offset].rstrip() if offset else ""
+        if text:
+            kept.append(child.copy(content=text))
+        return _close_open(_trim_trailing_space(_drop_empty_tail(kept)))
+    return None
+
+
+def _trim_trailing_space(children: list[Token]) -> list[Token]:
+    """Drop the space before the cut, so the ellipsis sits against the last word."""
+    for k in range(len(children) - 1, -1, -1):
+        if children[k].type == "text":
+            children[k] = children[k].copy(content=children[k].content.rstrip())
+            return children
+        if children[k].nesting != -1:
+            return children
+    return children
+
+
+def _without_id(opening: Token) -> Token:
+    """A cut heading loses its id: the slug of the whole heading would spell out the words cut."""
+    if opening.attrGet("id") is None:
+        return opening
+    return opening.copy(attrs={k: v for k, v in opening.attrs.items() if k != "id"})
+
+
+def _has_content(token: Token) -> bool:
+    return token.nesting != -1
+
+
+def _has_content_from(tokens: Sequence[Token], start: int) -> bool:
+    return any(_has_content(t) for t in tokens[start:])
+
+
+def _drop_empty_tail(tokens: list[Token]) -> list[Token]:
+    """Drop openings left with nothing inside them, and inlines left with no children."""
+    while tokens and (tokens[-1].nesting == 1 or (tokens[-1].type == "inline" and not tokens[-1].children)):
+        tokens.pop()
+    return tokens
+
+
+def _close_open(tokens: list[Token]) -> list[Token]:
+    """Append a closing token for every opening still open, innermost first."""
+    stack: list[Token] = []
+    for token in tokens:
+        if token.nesting == 1:
+            stack.append(token)
+        elif token.nesting == -1 and stack:
+            stack.pop()
+    for opening in reversed(stack):
+        closing = Token(opening.type.removesuffix("_open") + "_close", opening.tag, -1)
+        closing.block, closing.hidden, closing.markup = opening.block, opening.hidden, opening.markup
+        tokens.append(closing)
+    return tokens
+
+
+def _append_ellipsis(tokens: list[Token]) -> None:
+    """End the teaser's last paragraph with an ellipsis, when it ends with one."""
+    if len(tokens) < 2 or tokens[-1].type != "paragraph_close" or tokens[-2].type != "inline":
+        return
+    inline = tokens[-2]
+    if inline.children:
+        tokens[-2] = inline.copy(children=[*inline.children, Token("text", "", 0, content=ELLIPSIS)])
+
+
+def _split_footnotes(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]:
+    start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
+    return list(tokens[:start]), list(tokens[start:])
+
+
+def _footnotes_referenced(kept: Sequence[Token], notes: Sequence[Token]) -> list[Token]:
+    """Keep the footnote definitions (and back-links) that the teaser refers to."""
+    refs = {
+        (child.meta["id"], child.meta.get("subId", 0))
+        for token in kept if token.type == "inline"
+        for child in token.children or [] if child.type == "footnote_ref"
+    }
+    ids = {note_id for note_id, _ in refs}
+    if not ids:
+        return []
+    out: list[Token] = []
+    keep = False
+    for token in notes:
+        if token.type in ("footnote_block_open", "footnote_block_close"):
+            out.append(token)
+        elif token.type == "footnote_open":
+            keep = token.meta["id"] in ids
+            if keep:
+                out.append(token)
+        elif keep and not (token.type == "footnote_anchor"
+                           and (token.meta["id"], token.meta.get("subId", 0)) not in refs):
+            out.append(token)
+    return out

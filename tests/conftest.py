@@ -1,0 +1,85 @@
+"""Shared fixtures: one-off sites written from dicts, and the bundled fixture sites."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tearsheet.build import BuildOptions, BuildResult, build_site
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+SITES = HERE / "sites"
+
+MINIMAL_TOML = """\
+title = "Test Letter"
+base_url = "https://letter.example.com"
+timezone = "UTC"
+teaser_words = 10
+
+[authors.ann]
+name = "Ann Analyst"
+
+[paywall]
+headline = "Members read on"
+pitch = "Join institutional investors who read every note."
+price = "$7/month"
+trial = "Try one month for FREE"
+subscribe_url = "/subscribe/"
+login_url = "https://letter.example.com/login"
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def write_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a site from {relative path: text}; site.toml defaults to a minimal one."""
+
+    def write(files: dict[str, str | bytes], toml: str = MINIMAL_TOML) -> Path:
+        site = tmp_path / "site"
+        site.mkdir(exist_ok=True)
+        write_files(site, {"site.toml": toml, **files})
+        return site
+
+    return write
+
+
+@pytest.fixture
+def copy_site(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy a fixture site from tests/sites/<name> into a temporary folder."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(SITES / name, target)
+        return target
+
+    return copy
+
+
+def build(site: Path, **options: object) -> BuildResult:
+    return build_site(BuildOptions(site_dir=str(site), **options))  # type: ignore[arg-type]
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under root as {relative path: bytes}."""
+    files = {}
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            files[str(path.relative_to(root))] = path.read_bytes()
+    return files
