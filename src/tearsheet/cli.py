@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     build.set_defaults(run=_build)
 
-    new = commands.add_parser("new", help="start a new post", description="Write a new post with front matter filled in.")
+    new = commands.add_parser("new", help="start a new post",
+                              description="Write a new post with front matter filled in.")
     new.add_argument("title", help='the title, in quotes: "The small-cap rotation"')
     new.add_argument("--tier", choices=("free", "plus"), help="free or plus (default: site.toml default_tier)")
     new.add_argument("--teaser", type=_teaser_words, metavar="N", help="words of a plus post the public sees")
@@ -78,8 +79,9 @@ def _datetime(value: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f'"{value}" is not a date; write 2026-11-25 or 2026-11-25T07:00:00+00:00') from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        raise argparse.ArgumentTypeError(
+            f'"{value}" is not a date; write 2026-11-25 or 2026-11-25T07:00:00+00:00') from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _teaser_words(value: str) -> int:

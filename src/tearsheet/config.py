@@ -149,7 +149,7 @@ def _check_table(table: dict[str, Any], record: type, section: str, text: str, p
             problems.append(Problem(path, line, f'{where}unknown key "{key}"', hint))
             continue
         expected = _python_type(known[key].type)
-        if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
             problems.append(Problem(path, line, f"{where}`{key}` must be {_type_word(expected)}, "
                                     f"got {value!r}", f"for example: {key} = {_example(expected)}"))
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from .errors import SiteError
@@ -48,8 +48,13 @@ def safe_output_path(path: str) -> str:
     return normal
 
 
-def write_site(out_dir: str, trees: Mapping[str, Mapping[str, FileData]]) -> None:
-    """Write each tier's files to out_dir/<tier>/, replacing the old tree only when all are written."""
+def write_site(out_dir: str, trees: Mapping[str, Mapping[str, FileData]],
+               before_swap: Callable[[str], None] | None = None) -> None:
+    """Write each tier's files to out_dir/<tier>/, replacing the old tree only when all are written.
+
+    `before_swap(staging_dir)` runs on the complete staged trees (staging_dir/<tier>/...), for steps
+    that need files on disk (a search index, the paywall audit); if it raises, nothing is swapped in.
+    """
     os.makedirs(out_dir, exist_ok=True)
     _remove_leftovers(out_dir)
     staging = os.path.join(out_dir, f"{STAGING_PREFIX}{os.getpid()}")
@@ -57,6 +62,8 @@ def write_site(out_dir: str, trees: Mapping[str, Mapping[str, FileData]]) -> Non
     try:
         for tier, files in trees.items():
             _write_tree(os.path.join(staging, tier), files)
+        if before_swap is not None:
+            before_swap(staging)
         os.makedirs(retired)
         for tier in trees:
             live = os.path.join(out_dir, tier)
