@@ -9,9 +9,11 @@ import os
 import time
 from dataclasses import dataclass, field
 
+import jinja2
+
 from .config import SiteConfig
 from .content import SourceContent, read_config, read_content, read_static
-from .errors import SiteError
+from .errors import Problem, SiteError
 from .markdown import make_markdown
 from .output import CopyFile, FileData, add_files, write_site
 from .render import RenderedPost, render_post
@@ -58,9 +60,8 @@ def build_site(options: BuildOptions) -> BuildResult:
     site_dir = os.path.abspath(options.site_dir)
     out_dir = os.path.abspath(options.out_dir or os.path.join(site_dir, "output"))
     config = _config(site_dir, options)
-    source = read_content(site_dir, config)
     env = make_environment(site_dir)
-    check_templates(env, site_dir)
+    source = load_sources(site_dir, config, env)
     clock.lap("load")
     posts, pages = render_all(config, source)
     clock.lap("render")
@@ -76,6 +77,22 @@ def build_site(options: BuildOptions) -> BuildResult:
     clock.lap("write")
     return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(pages),
                        {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps)
+
+
+def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment) -> SourceContent:
+    """Read content and compile templates, reporting the problems of both in one error."""
+    problems: list[Problem] = []
+    try:
+        source = read_content(site_dir, config)
+    except SiteError as exc:
+        problems.extend(exc.problems)
+    try:
+        check_templates(env, site_dir)
+    except SiteError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise SiteError(problems)
+    return source
 
 
 def _config(site_dir: str, options: BuildOptions) -> SiteConfig:

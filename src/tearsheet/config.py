@@ -80,6 +80,9 @@ class SiteConfig:
         return next((a for a in self.authors if a.key == key), None)
 
 
+TOP_LEVEL_KEYS = frozenset(f.name for f in fields(SiteConfig))
+
+
 def load_config(path: str, text: str) -> SiteConfig:
     """Parse site.toml text; `path` is only for messages."""
     try:
@@ -146,6 +149,8 @@ def _check_table(table: dict[str, Any], record: type, section: str, text: str, p
         line = _line_of(text, section, key)
         if key not in known:
             hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
+            if section and key in TOP_LEVEL_KEYS:
+                hint = f"`{key}` belongs at the top of site.toml, above the first [table] header"
             problems.append(Problem(path, line, f'{where}unknown key "{key}"', hint))
             continue
         expected = _python_type(known[key].type)

@@ -1,0 +1,142 @@
+"""The teaser cut, on strings: exact word counts, closed markup, footnotes kept only when referenced."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from tearsheet.markdown import make_markdown, parse_body, render_tokens
+from tearsheet.tiers import count_words, cut_teaser
+
+DOC = """# Opening heading
+
+Some *emphasis here* and [a linked phrase](https://example.com/x) then words[^a] go on.
+
+- first item
+- second **bold item** here
+  - nested deeper item
+
+| Asset | 1w |
+|---|---:|
+| SPX | +1.2% |
+
+> A quoted line of text.
+
+```
+code words inside
+```
+
+Closing paragraph with a member footnote[^b].
+
+[^a]: Public note.
+[^b]: Member note.
+"""
+
+VOID = {"br", "hr", "img", "input", "meta", "link"}
+
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        pass  # <hr /> opens nothing
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with {self.stack}")
+        else:
+            self.stack.pop()
+
+
+def is_balanced(html: str) -> bool:
+    parser = _Balance()
+    parser.feed(html)
+    parser.close()
+    return not parser.errors and not parser.stack
+
+
+def teaser(source: str, words: int) -> tuple[str, int, bool]:
+    md = make_markdown()
+    tokens, env = parse_body(md, source)
+    cut = cut_teaser(tokens, words)
+    return render_tokens(md, cut.tokens, env), count_words(cut.tokens), cut.cut
+
+
+@pytest.mark.parametrize("words", range(0, 45))
+def test_teaser_has_exactly_n_words_and_balanced_html(words: int) -> None:
+    md = make_markdown()
+    total = count_words(parse_body(md, DOC)[0])
+    html, counted, cut = teaser(DOC, words)
+    assert counted == min(words, total)
+    assert cut == (words < total)
+    assert is_balanced(html), html
+
+
+def test_cut_falls_between_words_and_closes_inline_markup() -> None:
+    html, _, _ = teaser(DOC, 5)
+    assert html == '<h1 id="opening-heading">Opening heading</h1>\n<p>Some <em>emphasis here</em>\u2026</p>\n'
+    html, _, _ = teaser(DOC, 8)
+    assert '<a href="https://example.com/x">a linked</a>\u2026</p>' in html
+
+
+def test_cut_heading_loses_the_id_that_would_spell_the_rest() -> None:
+    html, _, _ = teaser("## Buy the secret trade\n\nBody.\n", 1)
+    assert html == "<h2>Buy</h2>\n"
+
+
+def test_footnotes_survive_only_when_the_teaser_refers_to_them() -> None:
+    html, _, _ = teaser(DOC, 14)
+    assert "Public note." in html and "Member note." not in html
+    html, _, _ = teaser(DOC, 4)
+    assert "footnote" not in html
+
+
+def test_footnote_referenced_on_both_sides_keeps_only_the_public_backlink() -> None:
+    source = "Intro words[^n] here.\n\nLater secret[^n].\n\n[^n]: Shared note.\n"
+    html, _, _ = teaser(source, 3)
+    assert "Shared note." in html
+    assert 'href="#fnref1"' in html and "fnref1:1" not in html
+
+
+def test_more_marker_wins_over_word_count() -> None:
+    html, _, cut = teaser("One two.\n\n<!--more-->\n\nThree secret.\n", 100)
+    assert cut and "One two." in html and "secret" not in html
+
+
+def test_first_more_marker_wins_and_fenced_marker_is_text() -> None:
+    source = "```\n<!--more-->\n```\n\nA b.\n\n<!-- more -->\n\nC d.\n\n<!--more-->\n\nE f.\n"
+    html, _, _ = teaser(source, 100)
+    assert "&lt;!--more--&gt;" in html and "A b." in html and "C d." not in html
+
+
+def test_more_marker_inside_a_list_closes_the_list() -> None:
+    html, _, _ = teaser("- one\n- two\n  <!--more-->\n- secret three\n", 100)
+    assert "secret" not in html and is_balanced(html)
+
+
+def test_teaser_zero_is_empty() -> None:
+    html, counted, cut = teaser(DOC, 0)
+    assert (html, counted, cut) == ("", 0, True)
+
+
+def test_teaser_longer_than_the_post_shows_it_all_without_ellipsis() -> None:
+    html, _, cut = teaser("Just four short words.\n", 50)
+    assert not cut and html == "<p>Just four short words.</p>\n"
+
+
+def test_code_block_is_cut_between_words() -> None:
+    html, counted, _ = teaser("```\nalpha beta gamma delta\n```\n", 2)
+    assert counted == 2 and "alpha beta\n</code></pre>" in html and "gamma" not in html
+
+
+def test_words_spanning_markup_count_once() -> None:
+    md = make_markdown()
+    assert count_words(parse_body(md, "un*believ*able thing\n")[0]) == 2
