@@ -83,3 +83,60 @@ def read_tree(root: Path) -> dict[str, bytes]:
             path = Path(folder) / name
             files[str(path.relative_to(root))] = path.read_bytes()
     return files
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    """Debian's chromium driven by Playwright; skipped locally without it, required under CI."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium); CI must run the browser tests")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def static_server():  # type: ignore[no-untyped-def]
+    """Serve a folder over HTTP on a free loopback port; yields a function folder -> base URL."""
+    import functools
+    import http.server
+    import threading
+
+    servers = []
+
+    def serve(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler:  # replaced below with a real subclass, kept import-light for non-browser runs
+    pass
+
+
+def _make_quiet_handler() -> type:
+    import http.server
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return QuietHandler
+
+
+_QuietHandler = _make_quiet_handler()  # type: ignore[misc]

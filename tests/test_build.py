@@ -1,0 +1,166 @@
+"""End to end: the sample site and one-off sites built through the CLI and the pipeline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tearsheet.cli import main
+
+from .conftest import REPO, build, read_tree
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample site, built once."""
+    site = tmp_path_factory.mktemp("sample")
+    for name in ("content", "templates", "site.toml"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, site / name)
+        elif source.exists():
+            shutil.copy(source, site / name)
+    build(site, now=_moment("2026-11-25T12:00:00+00:00"))
+    return site
+
+
+def _moment(text: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(text)
+
+
+def test_sample_site_has_every_kind_of_page(sample: Path) -> None:
+    for tier in ("public", "members"):
+        root = sample / "output" / tier
+        for path in ("index.html", "page/2/index.html", "404.html", "about/index.html", "subscribe/index.html",
+                     "tags/index.html", "tags/rates/index.html", "series/the-weekly/index.html",
+                     "authors/marlowe/index.html", "archive/index.html", "archive/2026/index.html",
+                     "archive/2026/10/index.html", "2026/10/small-cap-rotation/index.html"):
+            assert (root / path).is_file(), f"{tier}/{path}"
+
+
+def test_sample_plus_post_teaser_and_full(sample: Path) -> None:
+    public = (sample / "output/public/2026/10/small-cap-rotation/index.html").read_text()
+    members = (sample / "output/members/2026/10/small-cap-rotation/index.html").read_text()
+    assert 'class="paywall"' in public and 'class="paywall"' not in members
+    assert len(members) > len(public) + 2000
+    assert "Members edition" in members and "Members edition" not in public
+
+
+def test_lists_show_title_date_authors_badge_and_summary(sample: Path) -> None:
+    home = (sample / "output/public/index.html").read_text()
+    card = home.split('<article class="card')[1]
+    assert "<time datetime=" in card and "/authors/" in card and "min read" in card
+    assert 'class="plus-badge"' in home
+    assert 'class="card-summary"' in home
+
+
+def test_build_is_deterministic(sample: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    shutil.copytree(sample, again, ignore=shutil.ignore_patterns("output"))
+    build(again, now=_moment("2026-11-25T12:00:00+00:00"))
+    assert read_tree(again / "output") == read_tree(sample / "output")
+
+
+def test_cli_prints_a_one_line_summary(sample: Path, capsys) -> None:
+    assert main(["build", str(sample), "--out", str(sample / "out2")]) == 0
+    out = capsys.readouterr().out
+    assert re.match(r"Built 8 posts \(5 plus\) and 2 pages: public \d+ files, members \d+ files in \d+\.\d\ds", out)
+    assert out.count("\n") == 1
+
+
+def test_rebuild_leaves_no_stale_page(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nA.\n"})
+    build(site)
+    assert (site / "output/public/2026/01/a/index.html").exists()
+    (site / "content/posts/a.md").rename(site / "content/posts/b.md")
+    build(site)
+    assert not (site / "output/public/2026/01/a/index.html").exists()
+    assert (site / "output/public/2026/01/b/index.html").exists()
+    assert [p.name for p in (site / "output").iterdir()] in (["public", "members"], ["members", "public"])
+
+
+DRAFT = "---\ntitle: Draft\ndate: 2026-01-02\ndraft: true\n---\n\nDraft text.\n"
+FUTURE = "---\ntitle: Later\ndate: 2099-01-02\n---\n\nFuture text.\n"
+
+
+@pytest.mark.parametrize(("flags", "draft", "future"), [
+    ([], False, False), (["--drafts"], True, False), (["--future"], False, True),
+    (["--drafts", "--future"], True, True)])
+def test_drafts_and_future_posts(write_site, flags: list[str], draft: bool, future: bool) -> None:
+    site = write_site({"content/posts/draft.md": DRAFT, "content/posts/later.md": FUTURE})
+    assert main(["build", str(site), "--quiet", *flags]) == 0
+    assert (site / "output/public/2026/01/draft/index.html").exists() == draft
+    assert (site / "output/members/2099/01/later/index.html").exists() == future
+
+
+def test_now_decides_what_is_future(write_site) -> None:
+    site = write_site({"content/posts/later.md": FUTURE})
+    assert main(["build", str(site), "--quiet", "--now", "2099-02-01"]) == 0
+    assert (site / "output/public/2099/01/later/index.html").exists()
+
+
+def test_dates_without_offset_use_the_site_timezone(write_site) -> None:
+    toml = 'title = "T"\nbase_url = "https://t.example.com"\ntimezone = "Asia/Tokyo"\n'
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-01T08:00\n---\n"}, toml=toml)
+    build(site)
+    page = (site / "output/public/2026/03/a/index.html").read_text()
+    assert 'datetime="2026-03-01T08:00:00+09:00"' in page
+
+
+def test_permalink_pattern_and_base_path(write_site) -> None:
+    toml = ('title = "T"\nbase_url = "https://host.example.com/letter"\n'
+            'permalink = "/notes/{year}/{month}/{day}/{slug}/"\n')
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-07\ntags: [Rates]\n---\n"}, toml=toml)
+    build(site)
+    page = site / "output/public/notes/2026/03/07/a/index.html"
+    assert page.exists()
+    home = (site / "output/public/index.html").read_text()
+    assert 'href="/letter/notes/2026/03/07/a/"' in home
+    assert 'href="/letter/tags/rates/"' in page.read_text()
+
+
+def test_pagination(write_site) -> None:
+    posts = {f"content/posts/p{i}.md": f"---\ntitle: Post {i}\ndate: 2026-01-{i + 1:02d}\n---\n\nText.\n"
+             for i in range(12)}
+    toml = 'title = "T"\nbase_url = "https://t.example.com"\nposts_per_page = 5\n'
+    site = write_site(posts, toml=toml)
+    build(site)
+    public = site / "output/public"
+    assert (public / "page/3/index.html").exists() and not (public / "page/4/index.html").exists()
+    first = (public / "index.html").read_text()
+    assert "Post 11" in first and "Post 6" not in first and 'href="/page/2/"' in first
+    assert "Post 1<" in (public / "page/3/index.html").read_text()
+
+
+def test_site_templates_override_the_theme_name_by_name(write_site) -> None:
+    site = write_site({
+        "content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nBody.\n",
+        "templates/partials/paywall.html": "<aside>custom prompt</aside>",
+        "templates/page.html": "unused",
+    })
+    (site / "content/posts/a.md").write_text("---\ntitle: A\ndate: 2026-01-02\ntier: plus\nteaser: 1\n---\n\nBody two.\n")
+    build(site)
+    page = (site / "output/public/2026/01/a/index.html").read_text()
+    assert "<aside>custom prompt</aside>" in page and 'class="masthead"' in page
+
+
+def test_autoescape_keeps_titles_inert(write_site) -> None:
+    site = write_site({"content/posts/a.md": '---\ntitle: "<script>alert(1)</script>"\ndate: 2026-01-02\n---\n'})
+    build(site)
+    page = (site / "output/public/2026/01/a/index.html").read_text()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+def test_assets_are_copied_and_theme_css_is_fingerprinted(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n",
+                       "content/files/report.pdf": b"%PDF-1.4 fake"})
+    build(site)
+    assert (site / "output/public/files/report.pdf").read_bytes() == b"%PDF-1.4 fake"
+    css = list((site / "output/public/assets").glob("style.*.css"))
+    assert len(css) == 1
+    assert f'href="/assets/{css[0].name}"' in (site / "output/public/index.html").read_text()
