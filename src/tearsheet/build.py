@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from .access import TierChange, apply_access_rules
 from .config import SiteConfig
 from .content import SourceContent, read_config, read_content, read_static
 from .errors import Problem, SiteError
@@ -42,6 +43,7 @@ class BuildResult:
     files: dict[str, int]  # files written per tier
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    tier_changes: tuple[TierChange, ...] = ()  # built posts an access rule moved across the wall
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
@@ -62,10 +64,12 @@ def build_site(options: BuildOptions) -> BuildResult:
     config = _config(site_dir, options)
     env = make_environment(site_dir)
     source = load_sources(site_dir, config, env)
+    now = build_now(options)
+    source, changes = apply_access_rules(source, now)
     clock.lap("load")
     posts, pages = render_all(config, source)
     clock.lap("render")
-    posts = select_posts(posts, build_now(options), options.drafts, options.future)
+    posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
     trees: dict[str, dict[str, FileData]] = {}
@@ -75,8 +79,10 @@ def build_site(options: BuildOptions) -> BuildResult:
     clock.lap("assemble")
     write_site(out_dir, trees)
     clock.lap("write")
+    built = {p.meta.path for p in posts}
     return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(pages),
-                       {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps)
+                       {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps,
+                       tuple(c for c in changes if c.path in built))
 
 
 def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment) -> SourceContent:

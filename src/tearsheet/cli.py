@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .access import TierChange
 from .build import BuildOptions, build_site
 from .errors import SiteError
 
@@ -97,7 +98,21 @@ def _build(args: argparse.Namespace) -> int:
         files = ", ".join(f"{tier} {count} files" for tier, count in result.files.items())
         print(f"Built {result.posts} posts ({result.plus_posts} plus) and {result.pages} pages: {files} "
               f"in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
+        _print_tier_changes(result.tier_changes)
     return 0
+
+
+def _print_tier_changes(changes: Sequence[TierChange], shown: int = 10) -> None:
+    """List the posts an access rule moved across the wall, most recent first."""
+    if not changes:
+        return
+    print(f"{len(changes)} post{'s' if len(changes) != 1 else ''} on the other side of the wall by an access rule:")
+    for change in changes[:shown]:
+        since = change.since.isoformat(timespec="minutes")
+        print(f"  {change.path}: {change.declared} -> {change.effective} since {since} "
+              f"({change.rule}: {change.days} days)")
+    if len(changes) > shown:
+        print(f"  ... and {len(changes) - shown} more")
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -64,6 +64,8 @@ class SiteConfig:
     posts_per_page: int = 10
     default_tier: str = "free"
     teaser_words: int = 150
+    free_after: int = 0  # plus posts become free this many days after their date (0: never)
+    plus_after: int = 0  # free posts go behind the wall this many days after their date (0: never)
     raw_html: bool = True
     schema_type: str = "NewsArticle"
     copyright: str = ""
@@ -189,6 +191,10 @@ def _check_values(config: SiteConfig, text: str, path: str, problems: list[Probl
     if config.teaser_words < 0:
         bad("", "teaser_words", f"teaser_words must be 0 or more, got {config.teaser_words}",
             "it is how many words of a plus post the public sees")
+    for key in ("free_after", "plus_after"):
+        if getattr(config, key) < 0:
+            bad("", key, f"{key} must be a whole number of days, 0 or more, got {getattr(config, key)}",
+                f"0 (the default) turns the rule off; for example: {key} = 30")
     if config.posts_per_page < 1:
         bad("", "posts_per_page", f"posts_per_page must be 1 or more, got {config.posts_per_page}",
             "for example: posts_per_page = 10")

@@ -16,7 +16,7 @@ from .errors import Problem, SiteError, did_you_mean
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 POST_KEYS = ("title", "date", "tier", "teaser", "slug", "tags", "series", "authors",
-             "description", "draft", "updated", "image")
+             "description", "draft", "updated", "image", "free_after", "plus_after")
 PAGE_KEYS = ("title", "slug", "description", "draft", "updated", "image")
 DATE_HINT = "write it as 2026-10-14 or 2026-10-14T07:30:00-04:00"
 
@@ -39,6 +39,8 @@ class PostMeta:
     description: str
     draft: bool
     image: str
+    free_after: int | None = None  # days after `date` a plus post becomes free (None: never)
+    plus_after: int | None = None  # days after `date` a free post goes behind the wall (None: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,8 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
             if kind == "page" and key in POST_KEYS:
                 hint = f"pages are always public and undated; remove `{key}` or move the file to content/posts/"
             problems.append(Problem(path, fields.line(key), f'unknown front-matter key "{key}"', hint))
+    tier = fields.choice("tier", ("free", "plus"), config.default_tier)
+    is_post = kind == "post"
     meta = PostMeta(
         path=path,
         kind=kind,
@@ -179,7 +183,7 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
         slug=fields.slug(_default_slug(path)),
         date=fields.date("date", config, required=kind == "post"),
         updated=fields.date("updated", config),
-        tier=fields.choice("tier", ("free", "plus"), config.default_tier),
+        tier=tier,
         teaser=fields.count("teaser", config.teaser_words),
         tags=fields.text_list("tags"),
         series=fields.text("series"),
@@ -187,6 +191,8 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
         description=fields.text("description"),
         draft=fields.flag("draft"),
         image=fields.text("image"),
+        free_after=fields.days_after("free_after", "plus", tier, config.free_after) if is_post else None,
+        plus_after=fields.days_after("plus_after", "free", tier, config.plus_after) if is_post else None,
     )
     if problems:
         raise SiteError(problems)
@@ -333,6 +339,23 @@ class _FieldReader:
             self.bad(key, f'{key} must be a whole number of words, 0 or more, got "{self._raw_text(key) or value}"',
                      f"for example `{key}: 150`; `{key}: 0` shows no body text to the public")
             return default
+        return value
+
+    def days_after(self, key: str, applies_to: str, tier: str, default: int) -> int | None:
+        """An access rule: whole days after the date, `never`, or the site default for this tier."""
+        if key not in self.values:
+            return default if tier == applies_to and default > 0 else None
+        value = self.values[key]
+        if value is False or value == "never":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.bad(key, f'{key} must be a whole number of days (1 or more) or "never", '
+                     f'got "{self._raw_text(key) or value}"', f"for example `{key}: 30`")
+            return None
+        if tier != applies_to:
+            self.bad(key, f"{key} applies to {applies_to} posts, and this post is {tier}",
+                     f"set `tier: {applies_to}` for a post that changes sides later, or remove `{key}`")
+            return None
         return value
 
     def flag(self, key: str) -> bool:
