@@ -68,3 +68,29 @@ def test_free_post_is_whole_in_public(built: Path) -> None:
     page = (built / "public" / "2026" / "10" / "free-note" / "index.html").read_text()
     assert "zqfreetext" in page
     assert "paywall" not in page.split("<main")[1]
+
+
+FEED_FOLDERS = ("feeds", "tags/rates", "tags/plus-marker", "tags/plus-words", "tags/plus-zero",
+                "series/the-weekly", "authors/ann")
+
+
+def test_the_public_scan_covers_every_feed_and_search_engine_file(built: Path) -> None:
+    """The scan above reads these files: make sure they are there to be read, with plus posts in them."""
+    public = built / "public"
+    for folder in FEED_FOLDERS:
+        for name in ("rss.xml", "atom.xml"):
+            assert b"/2026/10/plus-" in (public / folder / name).read_bytes(), f"{folder}/{name}"
+    assert b"Plus post marker" in (public / "feeds" / "feed.json").read_bytes()
+    assert b"/2026/10/plus-words/" in (public / "sitemap.xml").read_bytes()
+    assert (public / "robots.txt").exists()
+    for slug in ("plus-marker", "plus-words", "plus-zero", "plus-nodesc"):
+        page = (public / "2026" / "10" / slug / "index.html").read_text()
+        assert '<script type="application/ld+json">' in page and 'property="og:description"' in page
+
+
+def test_members_feeds_hold_the_text_the_public_ones_must_not(built: Path) -> None:
+    members = built / "members"
+    for folder in (*FEED_FOLDERS, "feeds/zqtoken-members-only-feed"):
+        assert CANARY.search((members / folder / "rss.xml").read_bytes()), folder
+    assert CANARY.search((members / "feeds" / "feed.json").read_bytes())
+    assert not (built / "public" / "feeds" / "zqtoken-members-only-feed").exists()

@@ -15,7 +15,9 @@ from .access import TierChange, apply_access_rules
 from .config import SiteConfig
 from .content import SourceContent, read_config, read_content, read_static
 from .errors import Problem, SiteError
+from .feeds import feed_files
 from .markdown import make_markdown
+from .metadata import search_engine_files
 from .output import CopyFile, FileData, add_files, write_site
 from .render import RenderedPost, render_post
 from .site import TIERS, Site, assemble_site, check_urls, select_posts
@@ -73,9 +75,10 @@ def build_site(options: BuildOptions) -> BuildResult:
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
     trees: dict[str, dict[str, FileData]] = {}
-    for tier in TIERS:
-        site = assemble_site(tier, config, posts, pages, source.assets)
-        trees[tier] = tier_files(env, site, site_dir, static)
+    sites: dict[str, Site] = {}
+    for tier in TIERS:  # "public" first: the members build borrows its teasers for feeds and descriptions
+        sites[tier] = assemble_site(tier, config, posts, pages, source.assets)
+        trees[tier] = tier_files(env, sites[tier], site_dir, static, public=sites["public"])
     clock.lap("assemble")
     write_site(out_dir, trees)
     clock.lap("write")
@@ -117,11 +120,20 @@ def render_all(config: SiteConfig, source: SourceContent) -> tuple[list[Rendered
     return [render_post(md, p) for p in source.posts], [render_post(md, p) for p in source.pages]
 
 
-def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]]) -> dict[str, FileData]:  # type: ignore[no-untyped-def]
-    """Every file of one tier: pages, static theme files and content assets."""
+def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]],  # type: ignore[no-untyped-def]
+               public: Site | None = None) -> dict[str, FileData]:
+    """Every file of one tier: pages, feeds, robots/sitemap, static theme files and content assets.
+
+    `public` is the public Site (the site itself in the public tier): feeds and page descriptions of plus
+    posts come from its teasers, never from full text.
+    """
+    public = public or site
+    assert public.tier == "public", "teasers come from the public Site only"
     files: dict[str, FileData] = {}
     asset_urls = {name: f"{_root(site)}/assets/{hashed}" for name, (hashed, _) in static.items()}
-    add_files(files, render_pages(env, site, site_dir, asset_urls), "a page")
+    add_files(files, render_pages(env, site, site_dir, asset_urls, public), "a page")
+    add_files(files, feed_files(site, public), "a feed")
+    add_files(files, search_engine_files(site), "robots.txt or sitemap.xml")
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
     add_files(files, {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets}, "a file under content/")
     return files

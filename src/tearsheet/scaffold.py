@@ -7,6 +7,7 @@ import os
 import re
 import unicodedata
 
+from .config import load_config
 from .content import read_config
 from .errors import SiteError
 
@@ -53,7 +54,10 @@ def init_site(target: str, title: str = "") -> None:
     if os.path.exists(os.path.join(target, "site.toml")):
         raise SiteError.one(os.path.join(target, "site.toml"), None, "a site already exists here",
                             "choose an empty folder for the new site")
-    today = dt.date.today().isoformat()
+    with open(os.path.join(SCAFFOLD_DIR, "site.toml"), encoding="utf-8") as handle:
+        zone = load_config("site.toml", handle.read()).zone
+    # Now, in the new site's own time zone, so the first post is never "in the future" there.
+    today = dt.datetime.now(zone).replace(second=0, microsecond=0).isoformat()
     for root, _dirs, names in os.walk(SCAFFOLD_DIR):
         for name in sorted(names):
             source = os.path.join(root, name)

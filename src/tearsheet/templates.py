@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from .errors import SiteError
+from .metadata import HeadMaker, HeadMeta
 from .site import PostView, Site, Term, base_path
 
 THEME_DIR = os.path.join(os.path.dirname(__file__), "theme")
@@ -78,16 +79,32 @@ def _display_path(filename: str, site_dir: str) -> str:
 
 
 def render_pages(env: jinja2.Environment, site: Site, site_dir: str,
-                 assets_urls: dict[str, str]) -> dict[str, bytes]:
-    """Render every HTML page of one tier's site; return {output path: bytes}."""
+                 assets_urls: dict[str, str], public: Site | None = None) -> dict[str, bytes]:
+    """Render every HTML page of one tier's site; return {output path: bytes}.
+
+    `public` is the public Site: a page's meta description and JSON-LD come from its teasers.
+    """
     globals_ = {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
                 "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
-                "absolute": lambda url: _absolute(site, url)}
+                "absolute": lambda url: _absolute(site, url),
+                "head_meta": _head_meta_function(HeadMaker(site, public or site))}
     files: dict[str, bytes] = {}
     for spec in page_specs(site):
         html = _render(env, spec.template, {**globals_, **spec.context, "page_path": spec.path}, site_dir)
         files[spec.path] = html.encode("utf-8")
     return files
+
+
+def _head_meta_function(maker: HeadMaker):  # type: ignore[no-untyped-def]
+    """`head_meta()` in a template: the page's canonical URL, social tags, feeds and JSON-LD."""
+
+    @jinja2.pass_context
+    def head_meta(context: jinja2.runtime.Context) -> HeadMeta:
+        return maker.head(context["page_path"], post=context.get("post"), page=context.get("page"),
+                          term=context.get("term"), heading=context.get("heading") or "",
+                          intro=context.get("intro") or "")
+
+    return head_meta
 
 
 def _absolute(site: Site, url: str) -> str:

@@ -1,0 +1,287 @@
+"""Site -> feed files: RSS 2.0 and Atom (feedgen) for the site and each tag, series and author,
+and JSON Feed 1.1 for the site.
+
+Every item of a plus post in the public build comes from the public Site, which holds teasers only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from feedgen.feed import FeedGenerator
+
+from .site import PostView, Site, Term, base_path
+
+RSS_FILE, ATOM_FILE, JSON_FILE = "rss.xml", "atom.xml", "feed.json"
+SITE_FEED_DIR = "feeds/"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# Characters XML 1.0 forbids; lxml refuses them, so they are dropped from feed text.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One post as a feed shows it."""
+
+    id: str  # the public permalink: the same in every build and both tiers
+    url: str
+    title: str
+    published: dt.datetime
+    updated: dt.datetime
+    authors: tuple[tuple[str, str], ...]  # (name, absolute url)
+    tags: tuple[str, ...]
+    summary: str
+    content_html: str  # "" when the feed shows only title and link
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed: its folder in the output, what it is about, and its items, newest first."""
+
+    folder: str  # "feeds/", "tags/rates/", "feeds/<members token>/"
+    title: str
+    description: str
+    home_url: str  # absolute URL of the page the feed follows
+    items: tuple[FeedItem, ...]
+    updated: dt.datetime
+    with_json: bool
+
+
+def feed_files(site: Site, public: Site) -> dict[str, bytes]:
+    """Every feed file of one tier; `public` is the public Site, the only source of teasers."""
+    files: dict[str, bytes] = {}
+    for feed in site_feeds(site, public):
+        origin = site.config.base_url.rstrip("/")
+        url_of = f"{origin}/{feed.folder}"
+        files[feed.folder + RSS_FILE] = rss_bytes(feed, site, url_of + RSS_FILE)
+        files[feed.folder + ATOM_FILE] = atom_bytes(feed, site, url_of + ATOM_FILE)
+        if feed.with_json:
+            files[feed.folder + JSON_FILE] = json_feed_bytes(feed, site, url_of + JSON_FILE)
+    return files
+
+
+def site_feeds(site: Site, public: Site) -> Iterator[Feed]:
+    """The site feed, the members token feed (members build only), then one per tag, series and author."""
+    items = _Items(site, public)
+    config = site.config
+    description = config.description or config.title
+    home = absolute_url(site, f"{base_path(config)}/")
+    yield _feed(SITE_FEED_DIR, config.title, description, home, site.posts, items, with_json=True)
+    if site.tier == "members" and config.feeds.members_token:
+        yield _feed(f"{SITE_FEED_DIR}{config.feeds.members_token}/", config.title, description, home,
+                    site.posts, items, with_json=True)
+    for term in (*site.tags, *site.series, *site.authors):
+        yield _feed(term_feed_folder(site, term), f"{config.title}: {term.name}",
+                    term.bio or f"{_KIND_WORDS[term.kind]} {term.name} in {config.title}",
+                    absolute_url(site, term.url), term.posts, items, with_json=False)
+
+
+_KIND_WORDS = {"tag": "Essays tagged", "series": "Essays of the series", "author": "Essays by"}
+
+
+def term_feed_folder(site: Site, term: Term) -> str:
+    """A term's feeds sit beside its list page: tags/rates/rss.xml."""
+    root = base_path(site.config)
+    path = term.url[len(root):] if root and term.url.startswith(root) else term.url
+    return path.lstrip("/")
+
+
+def _feed(folder: str, title: str, description: str, home: str, posts: tuple[PostView, ...],
+          items: _Items, with_json: bool) -> Feed:
+    chosen = tuple(items.item(p) for p in posts[: items.site.config.feeds.items])
+    updated = max((i.updated for i in chosen), default=None) or _empty_feed_date()
+    return Feed(folder, title, description, home, chosen, updated, with_json)
+
+
+def _empty_feed_date() -> dt.datetime:
+    """A feed with no posts is dated SOURCE_DATE_EPOCH, else 1970: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return dt.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 0, dt.UTC)
+
+
+class _Items:
+    """Builds each post's feed item once per tier, however many feeds show it."""
+
+    def __init__(self, site: Site, public: Site) -> None:
+        self.site = site
+        self.public_by_url = {p.url: p for p in public.posts}
+        self.made: dict[str, FeedItem] = {}
+
+    def item(self, post: PostView) -> FeedItem:
+        if post.url not in self.made:
+            self.made[post.url] = self._make(post)
+        return self.made[post.url]
+
+    def _make(self, post: PostView) -> FeedItem:
+        site = self.site
+        public_view = self.public_by_url.get(post.url)
+        url = absolute_url(site, post.url)
+        mode = item_mode(site, post)
+        # The public build's Site holds teasers only; a members teaser feed borrows them from the public Site.
+        shown = post if mode == "full" else public_view
+        content = ""
+        if mode != "title" and shown is not None:
+            content = absolute_links(shown.html, url)
+            if shown.is_teaser:
+                content += subscribe_prompt_html(site, shown, url)
+        summary = public_view.summary if public_view is not None and mode != "title" else ""
+        return FeedItem(
+            id=url, url=url, title=post.title, published=post.date, updated=post.updated or post.date,
+            authors=tuple((a.name, absolute_url(site, a.url)) for a in post.authors),
+            tags=tuple(t.name for t in post.tags), summary=summary, content_html=content,
+        )
+
+
+def item_mode(site: Site, post: PostView) -> str:
+    """ "full", "teaser" or "title": what this tier's feeds carry of a post."""
+    if not post.is_plus:
+        return "full"
+    feeds = site.config.feeds
+    mode = feeds.public_plus if site.tier == "public" else feeds.members_plus
+    # site.toml refuses public_plus = "full"; in the public Site a plus post's html is its teaser anyway.
+    return "teaser" if site.tier == "public" and mode == "full" else mode
+
+
+def subscribe_prompt_html(site: Site, post: PostView, url: str) -> str:
+    """The paywall's words under a teaser, with links a feed reader can follow."""
+    paywall = site.config.paywall
+    parts = [f"<p><strong>{_esc(paywall.headline)}</strong></p>", f"<p>{_esc(paywall.pitch)}</p>"]
+    parts += [f"<p>{_esc(text)}</p>" for text in (paywall.price, paywall.trial) if text]
+    subscribe = urljoin(url, paywall.subscribe_url)
+    parts.append(f'<p><a href="{_esc(subscribe)}">{_esc(paywall.subscribe_label)}</a> · '
+                 f'<a href="{_esc(url)}">Continue reading \u201c{_esc(post.title)}\u201d</a></p>')
+    return '<aside class="paywall">' + "".join(parts) + "</aside>"
+
+
+def absolute_links(fragment: str, page_url: str) -> str:
+    """Rewrite relative href/src/srcset in an HTML fragment against the page's absolute URL."""
+
+    def one(match: re.Match[str]) -> str:
+        quote, value = match.group(2)[0], html.unescape(match.group(2)[1:-1])
+        return f"{match.group(1)}{quote}{html.escape(urljoin(page_url, value.strip()))}{quote}"
+
+    def srcset(match: re.Match[str]) -> str:
+        quote, value = match.group(2)[0], html.unescape(match.group(2)[1:-1])
+        candidates = []
+        for candidate in value.split(","):
+            bits = candidate.split()
+            if bits:
+                candidates.append(" ".join([urljoin(page_url, bits[0]), *bits[1:]]))
+        return f"{match.group(1)}{quote}{html.escape(', '.join(candidates))}{quote}"
+
+    return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, fragment))
+
+
+def absolute_url(site: Site, url: str) -> str:
+    """A site URL (which already carries the base path) as an absolute URL on base_url's host."""
+    if "://" in url:
+        return url
+    origin = site.config.base_url.rstrip("/")
+    root = base_path(site.config)
+    return origin + (url[len(root):] if root and url.startswith(root) else url)
+
+
+def xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _generator(feed: Feed, site: Site, self_url: str) -> FeedGenerator:
+    config = site.config
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.id(xml_text(self_url))
+    fg.title(xml_text(feed.title))
+    fg.description(xml_text(feed.description))
+    fg.link(href=xml_text(self_url), rel="self")
+    fg.link(href=xml_text(feed.home_url), rel="alternate")  # last: feedgen takes RSS's <link> from it
+    fg.language(config.language)
+    fg.generator("tearsheet")
+    if config.copyright:
+        fg.rights(xml_text(config.copyright))
+    fg.updated(feed.updated)
+    for item in feed.items:
+        _add_entry(fg, item)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
+    entry = fg.add_entry(order="append")  # feedgen prepends by default; keep newest first
+    entry.guid(xml_text(item.id), permalink=True)
+    entry.title(xml_text(item.title))
+    entry.link(href=xml_text(item.url), rel="alternate")
+    entry.published(item.published)
+    entry.updated(item.updated)
+    if item.authors:
+        entry.author([{"name": xml_text(name), "uri": xml_text(url)} for name, url in item.authors])
+        for name, _url in item.authors:
+            entry.dc.dc_creator(xml_text(name))
+    if item.tags:
+        entry.category([{"term": xml_text(tag)} for tag in item.tags])
+    if item.summary:
+        entry.summary(xml_text(item.summary))
+    if item.content_html:
+        entry.content(xml_text(item.content_html), type="html")
+
+
+def rss_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
+    return bytes(_generator(feed, site, self_url).rss_str(pretty=True))
+
+
+def atom_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
+    return bytes(_generator(feed, site, self_url).atom_str(pretty=True))
+
+
+def json_feed_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1): feedgen does not write it."""
+    data = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.home_url,
+        "feed_url": self_url,
+        "description": feed.description,
+        "language": site.config.language,
+        "items": [_json_item(item) for item in feed.items],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_item(item: FeedItem) -> dict[str, object]:
+    data: dict[str, object] = {"id": item.id, "url": item.url, "title": item.title}
+    # An item needs content_html or content_text; a title-only item carries just its link.
+    data["content_html"] = item.content_html or f'<p><a href="{_esc(item.url)}">{_esc(item.title)}</a></p>'
+    if item.summary:
+        data["summary"] = item.summary
+    data["date_published"] = item.published.isoformat()
+    data["date_modified"] = item.updated.isoformat()
+    if item.authors:
+        data["authors"] = [{"name": name, "url": url} for name, url in item.authors]
+    if item.tags:
+        data["tags"] = list(item.tags)
+    return data
+
+
+def feed_links(site: Site, term: Term | None = None) -> tuple[tuple[str, str, str], ...]:
+    """(media type, title, root-relative href) for <link rel="alternate"> in a page head."""
+    root = base_path(site.config)
+    site_dir = f"{root}/{SITE_FEED_DIR}"
+    links = [("application/rss+xml", f"{site.config.title} (RSS)", site_dir + RSS_FILE),
+             ("application/atom+xml", f"{site.config.title} (Atom)", site_dir + ATOM_FILE),
+             ("application/feed+json", f"{site.config.title} (JSON Feed)", site_dir + JSON_FILE)]
+    if term is not None:
+        folder = f"{root}/{term_feed_folder(site, term)}"
+        links += [("application/rss+xml", f"{site.config.title}: {term.name} (RSS)", folder + RSS_FILE),
+                  ("application/atom+xml", f"{site.config.title}: {term.name} (Atom)", folder + ATOM_FILE)]
+    return tuple(links)

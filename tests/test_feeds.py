@@ -1,0 +1,274 @@
+"""Feeds: RSS, Atom and JSON Feed per tier, read back through feedparser and lxml."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from .conftest import MINIMAL_TOML, SITES, build, read_tree
+
+SITE_TITLES = ["A free note", "Plus post without a description", "Plus post zero", "Plus post marker",
+               "Plus post words"]
+TOKEN = "zqtoken-members-only-feed"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("feeds") / "tiers"
+    shutil.copytree(SITES / "tiers", site)
+    build(site)
+    return site / "output"
+
+
+def parse(data: bytes) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    return parsed
+
+
+def feed_files(tree: Path) -> dict[str, bytes]:
+    return {path: data for path, data in read_tree(tree).items() if path.endswith((".xml", "feed.json"))
+            and path != "sitemap.xml"}
+
+
+def raw_contents(data: bytes) -> list[str]:
+    """Each item's HTML as written, before feedparser sanitizes it (it drops srcset, for one)."""
+    names = ("{http://purl.org/rss/1.0/modules/content/}encoded", "{http://www.w3.org/2005/Atom}content")
+    return [element.text for element in etree.fromstring(data).iter(*names)]
+
+
+@pytest.mark.parametrize("tier", ["public", "members"])
+def test_every_feed_parses_cleanly_with_its_items_newest_first(built: Path, tier: str) -> None:
+    expected = {
+        "feeds": SITE_TITLES,
+        "tags/rates": SITE_TITLES,
+        "tags/plus-zero": ["Plus post zero"],
+        "series/the-weekly": SITE_TITLES[1:],
+        "authors/ann": SITE_TITLES,
+    }
+    if tier == "members":
+        expected[f"feeds/{TOKEN}"] = SITE_TITLES
+    files = feed_files(built / tier)
+    for folder, titles in expected.items():
+        for name in ("rss.xml", "atom.xml"):
+            parsed = parse(files[f"{folder}/{name}"])
+            assert [e.title for e in parsed.entries] == titles, f"{tier}/{folder}/{name}"
+    assert len([p for p in files if p.endswith(".xml")]) == 2 * (len(expected) + 2)  # + plus-marker, plus-words
+    for path, data in files.items():
+        if path.endswith(".xml"):
+            etree.fromstring(data)  # well-formed XML, not only something feedparser forgives
+            parse(data)
+
+
+def test_members_token_feed_exists_only_in_the_members_build(built: Path) -> None:
+    assert (built / "members" / "feeds" / TOKEN / "rss.xml").exists()
+    assert not (built / "public" / "feeds" / TOKEN).exists()
+    for path, data in read_tree(built / "public").items():
+        assert TOKEN.encode() not in data and TOKEN not in path, path
+    rss = parse((built / "members" / "feeds" / TOKEN / "rss.xml").read_bytes())
+    self_links = [link.href for link in rss.feed.links if link.rel == "self"]
+    assert self_links == [f"https://canary.example.com/feeds/{TOKEN}/rss.xml"]
+
+
+def test_public_plus_items_carry_the_teaser_the_prompt_and_a_link(built: Path) -> None:
+    entries = {e.title: e for e in parse((built / "public" / "feeds" / "rss.xml").read_bytes()).entries}
+    marker = entries["Plus post marker"].content[0].value
+    assert "More public words that <em>anyone</em> may read before the cut." in marker
+    assert "Members read on" in marker and "Try one month for FREE" in marker
+    assert '<a href="https://canary.example.com/subscribe/">Subscribe</a>' in marker
+    assert '<a href="https://canary.example.com/2026/10/plus-marker/">Continue reading' in marker
+    assert "zqcanary" not in marker
+    free = entries["A free note"].content[0].value
+    assert "zqfreetext" in free and "Members read on" not in free
+
+
+def test_members_feeds_carry_full_text(built: Path) -> None:
+    for path in ("feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json", f"feeds/{TOKEN}/rss.xml",
+                 "tags/plus-zero/atom.xml"):
+        data = (built / "members" / path).read_text()
+        assert "zqcanaryzpara" in data, path
+        assert "Members read on" not in data, path
+
+
+def test_guids_are_public_permalinks_in_both_tiers(built: Path) -> None:
+    ids = {}
+    for tier in ("public", "members"):
+        rss = parse((built / tier / "feeds" / "rss.xml").read_bytes())
+        atom = parse((built / tier / "feeds" / "atom.xml").read_bytes())
+        jf = json.loads((built / tier / "feeds" / "feed.json").read_text())
+        ids[tier] = [e.id for e in rss.entries]
+        assert [e.id for e in atom.entries] == ids[tier] == [i["id"] for i in jf["items"]]
+    assert ids["public"] == ids["members"]
+    assert ids["public"][0] == "https://canary.example.com/2026/10/free-note/"
+
+
+def test_feed_dates_come_from_the_posts(built: Path) -> None:
+    rss = (built / "public" / "feeds" / "rss.xml").read_text()
+    assert "<lastBuildDate>Sat, 10 Oct 2026 00:00:00 -0400</lastBuildDate>" in rss
+    atom = parse((built / "public" / "tags" / "plus-zero" / "atom.xml").read_bytes())
+    assert atom.feed.updated == "2026-10-03T07:00:00-04:00"
+    assert atom.entries[0].published == "2026-10-03T07:00:00-04:00"
+
+
+def test_feeds_are_byte_identical_across_two_builds(built: Path, tmp_path: Path) -> None:
+    site = built.parent
+    build(site, out_dir=str(tmp_path / "again"))
+    for tier in ("public", "members"):
+        assert feed_files(tmp_path / "again" / tier) == feed_files(built / tier)
+
+
+def test_json_feed_follows_the_1_1_spec(built: Path) -> None:
+    for tier in ("public", "members"):
+        feed = json.loads((built / tier / "feeds" / "feed.json").read_text())
+        assert feed["version"] == "https://jsonfeed.org/version/1.1"
+        assert isinstance(feed["title"], str) and feed["title"]
+        assert feed["feed_url"] == "https://canary.example.com/feeds/feed.json"
+        assert feed["home_page_url"] == "https://canary.example.com/"
+        allowed = {"id", "url", "external_url", "title", "content_html", "content_text", "summary", "image",
+                   "banner_image", "date_published", "date_modified", "authors", "tags", "language",
+                   "attachments"}
+        for item in feed["items"]:
+            assert set(item) <= allowed
+            assert isinstance(item["id"], str) and item["id"]
+            assert item.get("content_html") or item.get("content_text")
+            assert item["date_published"].startswith("2026-10-")
+            assert all(set(a) <= {"name", "url", "avatar"} for a in item["authors"])
+
+
+POSTS = {
+    "content/posts/2026/free.md": """\
+        ---
+        title: "Free one"
+        date: 2026-03-01
+        tags: [macro]
+        ---
+
+        Free body.
+        """,
+    "content/posts/2026/paid.md": """\
+        ---
+        title: "Paid one"
+        date: 2026-03-02
+        tier: plus
+        teaser: 3
+        tags: [macro]
+        ---
+
+        Three public words zqsecretword and more.
+        """,
+}
+
+
+def test_title_only_public_items(write_site: Callable[..., Path]) -> None:
+    site = write_site(POSTS, toml=MINIMAL_TOML + '\n[feeds]\npublic_plus = "title"\n')
+    build(site)
+    public = site / "output" / "public"
+    for path in ("feeds/rss.xml", "feeds/atom.xml", "tags/macro/rss.xml"):
+        entries = {e.title: e for e in parse((public / path).read_bytes()).entries}
+        assert "content" not in entries["Paid one"] and "summary" not in entries["Paid one"], path
+        assert entries["Paid one"].link == "https://letter.example.com/2026/03/paid/"
+        assert "Free body." in entries["Free one"].content[0].value
+    jf = json.loads((public / "feeds" / "feed.json").read_text())
+    assert "Three public words" not in json.dumps(jf)
+    members = (site / "output" / "members" / "feeds" / "rss.xml").read_text()
+    assert "zqsecretword" in members
+
+
+def test_members_teaser_mode_borrows_the_public_teaser(write_site: Callable[..., Path]) -> None:
+    site = write_site(POSTS, toml=MINIMAL_TOML + '\n[feeds]\nmembers_plus = "teaser"\n')
+    build(site)
+    for path in ("feeds/rss.xml", "feeds/feed.json"):
+        data = (site / "output" / "members" / path).read_text()
+        assert "Three public words" in data and "Members read on" in data and "zqsecretword" not in data
+
+
+def test_item_count_is_configurable(write_site: Callable[..., Path]) -> None:
+    site = write_site(POSTS, toml=MINIMAL_TOML + "\n[feeds]\nitems = 1\n")
+    build(site)
+    for path in ("feeds/rss.xml", "feeds/atom.xml", "tags/macro/atom.xml"):
+        assert [e.title for e in parse((site / "output" / "public" / path).read_bytes()).entries] == ["Paid one"]
+    assert len(json.loads((site / "output" / "public" / "feeds" / "feed.json").read_text())["items"]) == 1
+
+
+def test_relative_links_and_images_become_absolute(write_site: Callable[..., Path]) -> None:
+    toml = MINIMAL_TOML.replace('base_url = "https://letter.example.com"', 'base_url = "https://host.example/blog"')
+    site = write_site({"content/posts/2026/links.md": """\
+        ---
+        title: "Links"
+        date: 2026-03-01
+        ---
+
+        [sibling](../other/) [rooted](/blog/about/) [note](#part) [mail](mailto:a@b.example) [q](x/?a=1&b=2)
+        ![chart](chart.svg)
+
+        <img src='pic.png' srcset="small.png 1x, /blog/big.png 2x">
+        """}, toml=toml)
+    build(site)
+    for path in ("feeds/rss.xml", "feeds/atom.xml"):
+        html = raw_contents((site / "output" / "public" / path).read_bytes())[0]
+        page = "https://host.example/blog/2026/03/links/"
+        for url in ("https://host.example/blog/2026/03/other/", "https://host.example/blog/about/",
+                    f"{page}#part", "mailto:a@b.example", f"{page}x/?a=1&amp;b=2", f"{page}chart.svg",
+                    f"{page}pic.png", f"{page}small.png 1x, https://host.example/blog/big.png 2x"):
+            assert url in html, (path, url)
+    jf = json.loads((site / "output" / "public" / "feeds" / "feed.json").read_text())
+    assert jf["feed_url"] == "https://host.example/blog/feeds/feed.json"
+    assert 'src="https://host.example/blog/2026/03/links/chart.svg"' in jf["items"][0]["content_html"]
+
+
+HOSTILE = "Rates ]]> & <b>bold</b> \u2028 line\u2029 \x0b end"
+
+
+def test_hostile_text_in_titles_and_bodies_stays_well_formed(write_site: Callable[..., Path]) -> None:
+    escaped_title = HOSTILE.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x0b", "\\v")
+    site = write_site({"content/posts/2026/hostile.md": f"""\
+        ---
+        title: "{escaped_title}"
+        date: 2026-03-01
+        tags: ["a]]>b & <c>"]
+        tier: plus
+        teaser: 40
+        description: "desc ]]> & <i>"
+        ---
+
+        Body with ]]> and & and <script>x</script> and \u2028 and `]]>` in code.
+
+        ```
+        <![CDATA[ nested ]]>
+        ```
+        """}, toml=MINIMAL_TOML.replace('name = "Ann Analyst"', 'name = "Ann ]]> & <Analyst>"'))
+    build(site)
+    public = site / "output" / "public"
+    files = feed_files(public)
+    assert "tags/a-b-c/rss.xml" in files
+    for path, data in files.items():
+        if path.endswith(".xml"):
+            root = etree.fromstring(data)
+            titles = [t.text for t in root.iter("title", "{http://www.w3.org/2005/Atom}title")]
+            assert HOSTILE.replace("\x0b", "") in titles, path
+            entry = parse(data).entries[0]
+            assert "Body with ]]&gt; and &amp; and" in entry.content[0].value
+            assert "&lt;![CDATA[ nested ]]&gt;" in entry.content[0].value
+        else:
+            item = json.loads(data)["items"][0]
+            assert item["title"] == HOSTILE
+            assert "&lt;![CDATA[ nested ]]&gt;" in item["content_html"]
+
+
+def test_an_empty_site_has_feeds_dated_by_source_date_epoch(write_site: Callable[..., Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_site({"content/pages/about.md": "---\ntitle: About\n---\n\nHi.\n"})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    build(site)
+    rss = parse((site / "output" / "public" / "feeds" / "rss.xml").read_bytes())
+    assert rss.entries == [] and rss.feed.updated == "Thu, 01 Jan 2026 00:00:00 +0000"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    build(site)
+    atom = parse((site / "output" / "public" / "feeds" / "atom.xml").read_bytes())
+    assert atom.feed.updated == "1970-01-01T00:00:00+00:00"
