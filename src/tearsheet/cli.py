@@ -68,6 +68,17 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("dir", metavar="DIR", help="the folder to create the site in")
     init.add_argument("--title", default="", help="the publication's name")
     init.set_defaults(run=_init)
+
+    serve = commands.add_parser("serve", help="preview the site, rebuilding and reloading as you edit",
+                                description="Serve a live preview of both tiers: public at /, members at /_members/.")
+    serve.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
+                       help="the folder holding site.toml (default: the current folder)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only)")
+    _add_selection_flags(serve)
+    serve.add_argument("--open", action="store_true", help="open the preview in your web browser")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -128,6 +139,29 @@ def _init(args: argparse.Namespace) -> int:
 
     init_site(args.dir, args.title)
     print(f"Created a new site in {args.dir}/\n  cd {args.dir} && tearsheet build")
+    return 0
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f'"{value}" is not a port number (1-65535; 0 picks a free one)')
+    return int(value)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from .serve import ServeOptions, serve
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    options = ServeOptions(site_dir=args.site_dir, host=args.host, port=args.port, drafts=args.drafts,
+                           future=args.future)
+    try:
+        serve(options, log, ready=(lambda url: webbrowser.open(url + "/")) if args.open else None)
+    except KeyboardInterrupt:
+        log("\nStopped the preview server.")
     return 0
 
 

@@ -1,0 +1,281 @@
+"""tearsheet serve: build into a preview folder, serve both tiers, rebuild on change, reload the browser.
+
+The preview is built with the ordinary build into SITE_DIR/.tearsheet-preview/ (never output/), so a
+preview never clobbers a deploy build. A failed rebuild keeps the last good build on the screen, under
+an overlay that shows the same `path:line: message` the build command prints.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from watchfiles import Change, DefaultFilter, watch
+
+from .build import BuildOptions, build_site
+from .config import CONFIG_NAME
+from .content import read_config
+from .errors import SiteError
+from .preview_http import LOCAL_HOSTS, WILDCARD_HOSTS, PreviewHTTPServer
+
+PREVIEW_DIR = ".tearsheet-preview"
+NEVER_WATCHED = ("output", PREVIEW_DIR, ".tearsheet-cache")
+SOURCE_DIRS = ("content", "templates", "static")
+WATCH_STEP_MS = 30  # a change is reported once nothing else changed for this long
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    site_dir: str = "."
+    host: str = "127.0.0.1"
+    port: int = 8000
+    drafts: bool = False
+    future: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStatus:
+    """What the open pages need to know: which build they should show, and what is wrong, if anything."""
+
+    version: int  # changes with every rebuild, good or bad
+    build_id: str  # the last good build's name; a page from an older one reloads
+    error: str  # SiteError.report() of the last rebuild, "" when it succeeded
+    built_at: float  # when the last good build finished (epoch seconds)
+
+
+def _silent(message: str) -> None:
+    pass
+
+
+class PreviewServer:
+    """The preview's state: the last good build, the last error, and the pages waiting to hear of changes."""
+
+    def __init__(self, root: str, build: Callable[[], object], log: Callable[[str], None] = _silent) -> None:
+        self.root = root  # holds public/ and members/, written only by `build`
+        self._build = build
+        self._log = log
+        self._run = secrets.token_hex(4)  # a restarted server's builds never match an old tab's
+        self._builds = 0
+        self._status = BuildStatus(0, f"{self._run}-0", "", 0.0)
+        self._changed = threading.Condition()
+        self._closed = False
+        self.building = False
+
+    @property
+    def status(self) -> BuildStatus:
+        return self._status
+
+    def tier_root(self, tier: str) -> str:
+        return os.path.join(self.root, tier)
+
+    def rebuild(self, reason: str = "") -> bool:
+        """Build once; tell every open page. A user mistake (or a bug of ours) never stops the server."""
+        self.building = True
+        start = time.perf_counter()
+        try:
+            self._build()
+        except SiteError as exc:
+            self._log(_error_text(exc) + "\n    (still serving the last good build; fix the file and it reloads)")
+            self._publish(exc.report(), good=False)
+            return False
+        except Exception as exc:  # a bug of ours: say so, keep serving
+            self._log("".join(traceback.format_exception(exc)).rstrip())
+            self._publish(f"internal error (a bug in tearsheet, please report it): {exc!r}", good=False)
+            return False
+        finally:
+            self.building = False
+        seconds = time.perf_counter() - start
+        self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}")
+        self._publish("", good=True)
+        return True
+
+    def wait_for_change(self, seen_version: int, timeout: float) -> BuildStatus | None:
+        """The status once its version differs from seen_version (or after timeout); None once closed."""
+        with self._changed:
+            if not self._closed and self._status.version == seen_version:
+                self._changed.wait(timeout)
+            return None if self._closed else self._status
+
+    def close(self) -> None:
+        """Let every waiting event stream finish."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _publish(self, error: str, good: bool) -> None:
+        with self._changed:
+            old = self._status
+            if good:
+                self._builds += 1
+            self._status = BuildStatus(old.version + 1, f"{self._run}-{self._builds}" if good else old.build_id,
+                                       error, time.time() if good else old.built_at)
+            self._changed.notify_all()
+
+
+def _error_text(exc: SiteError) -> str:
+    """The same text `tearsheet build` prints for the error."""
+    return f"error: {exc.report()}" if len(exc.problems) == 1 else exc.report()
+
+
+class SourceFilter(DefaultFilter):
+    """Pass changes to site.toml, content/, templates/ and static/; never to output or cache folders."""
+
+    def __init__(self, site_dir: str) -> None:
+        self.config_path = os.path.join(site_dir, CONFIG_NAME)
+        self.source_dirs = tuple(os.path.join(site_dir, name) for name in SOURCE_DIRS)
+        super().__init__(ignore_paths=[os.path.join(site_dir, name) for name in NEVER_WATCHED])
+
+    def __call__(self, change: Change, path: str) -> bool:
+        if not super().__call__(change, path):
+            return False
+        return path == self.config_path or any(path == d or path.startswith(d + os.sep) for d in self.source_dirs)
+
+
+class _Either:
+    """Set when either event is: a watcher stops for good, or to start again on other folders."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        self.events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self.events)
+
+
+class SourceWatcher:
+    """Watch the site's sources and queue the paths that changed.
+
+    Only the source folders are watched recursively (not the whole site folder, which may hold a
+    virtualenv, .git and output/); the site folder itself is watched flat, for site.toml and for a
+    templates/ or static/ folder that appears later.
+    """
+
+    def __init__(self, site_dir: str) -> None:
+        self.site_dir = site_dir
+        self.filter = SourceFilter(site_dir)
+        self.changes: queue.Queue[set[str]] = queue.Queue()
+        self._stop = threading.Event()
+        self._folders_changed = threading.Event()
+        self._threads = [threading.Thread(target=self._watch_site_folder, daemon=True, name="watch-site"),
+                         threading.Thread(target=self._watch_sources, daemon=True, name="watch-sources")]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=2)
+
+    def next_batch(self, stop: threading.Event) -> set[str] | None:
+        """Wait for a change, then take whatever else changed meanwhile; None once `stop` is set."""
+        while not stop.is_set():
+            try:
+                batch = self.changes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            while not self.changes.empty():
+                batch |= self.changes.get_nowait()
+            return batch
+        return None
+
+    def _watch_site_folder(self) -> None:
+        for changes in self._watch([self.site_dir], recursive=False, until=self._stop):
+            paths = {path for _, path in changes}
+            if paths & set(self.filter.source_dirs):
+                self._folders_changed.set()
+            self.changes.put(paths)
+
+    def _watch_sources(self) -> None:
+        while not self._stop.is_set():
+            self._folders_changed.clear()
+            folders = [d for d in self.filter.source_dirs if os.path.isdir(d)]
+            if not folders:
+                self._stop.wait(0.2)
+                continue
+            for changes in self._watch(folders, recursive=True, until=_Either(self._stop, self._folders_changed)):
+                self.changes.put({path for _, path in changes})
+
+    def _watch(self, paths: list[str], recursive: bool, until: threading.Event | _Either) -> Iterable[set]:  # type: ignore[type-arg]
+        try:
+            yield from watch(*paths, watch_filter=self.filter, recursive=recursive, stop_event=until,
+                             step=WATCH_STEP_MS, raise_interrupt=False, ignore_permission_denied=True)
+        except (OSError, RuntimeError):  # a watched folder vanished: start over on what exists now
+            self._stop.wait(0.2)
+
+
+def serve(options: ServeOptions, log: Callable[[str], None], ready: Callable[[str], None] | None = None,
+          stop: threading.Event | None = None) -> None:
+    """Build, serve and rebuild on change until Ctrl-C (or until `stop` is set)."""
+    site_dir = os.path.abspath(options.site_dir)
+    if not os.path.isfile(os.path.join(site_dir, CONFIG_NAME)):
+        read_config(site_dir)  # raises the usual "not a tearsheet site" error
+    httpd = open_http_server(options.host, options.port)
+    url = f"http://{display_host(httpd.bound_host)}:{httpd.server_port}"
+    build = BuildOptions(site_dir=site_dir, out_dir=os.path.join(site_dir, PREVIEW_DIR), drafts=options.drafts,
+                         future=options.future, base_url=url)
+    preview = httpd.preview = PreviewServer(build.out_dir or "", lambda: build_site(build), log)
+    watcher = SourceWatcher(site_dir)
+    http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    stop = stop or threading.Event()
+    try:
+        watcher.start()
+        preview.rebuild()
+        http_thread.start()
+        _announce(log, options.host, url)
+        if ready is not None:
+            ready(url)
+        while (changed := watcher.next_batch(stop)) is not None:
+            preview.rebuild(_describe(changed, site_dir))
+    finally:
+        watcher.stop()
+        preview.close()
+        if http_thread.is_alive():
+            httpd.shutdown()
+        httpd.server_close()
+
+
+def open_http_server(host: str, port: int) -> PreviewHTTPServer:
+    """Bind the port, turning the usual failures into a message that says what to do."""
+    try:
+        return PreviewHTTPServer((host, port))
+    except OSError as exc:
+        raise _bind_error(exc, host, port) from None
+
+
+def _bind_error(exc: OSError, host: str, port: int) -> SiteError:
+    if exc.errno == errno.EADDRINUSE:
+        return SiteError.one("--port", None, f"port {port} is already in use on {host}",
+                             f"stop the other server, or pick another port: tearsheet serve --port {port + 1}")
+    if exc.errno == errno.EACCES:
+        return SiteError.one("--port", None, f"not allowed to listen on port {port}",
+                             "ports below 1024 need administrator rights: use --port 8000 or another above 1024")
+    return SiteError.one("--host", None, f"cannot listen on {host}: {exc.strerror or exc}",
+                         "use 127.0.0.1 (the default), localhost, or an address of this machine")
+
+
+def display_host(bound: str) -> str:
+    if bound in WILDCARD_HOSTS:
+        return "localhost"
+    return f"[{bound}]" if ":" in bound else bound
+
+
+def _announce(log: Callable[[str], None], host: str, url: str) -> None:
+    if host not in LOCAL_HOSTS:
+        log(f"warning: --host {host}: anyone who can reach this machine can read the preview, members pages too")
+    log(f"Preview: {url}/  (members view: {url}/_members/)\n"
+        f"Watching site.toml, content/, templates/ and static/. Press Ctrl-C to stop.")
+
+
+def _describe(paths: set[str], site_dir: str) -> str:
+    names = sorted(os.path.relpath(p, site_dir) for p in paths)
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
