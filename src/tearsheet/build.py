@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jinja2
@@ -14,12 +15,14 @@ import jinja2
 from .access import TierChange, apply_access_rules
 from .config import SiteConfig
 from .content import SourceContent, read_config, read_content, read_static
+from .deploy import headers_file
 from .errors import Problem, SiteError
 from .feeds import feed_files
 from .markdown import make_markdown
 from .metadata import search_engine_files
 from .output import CopyFile, FileData, add_files, write_site
 from .render import RenderedPost, render_post
+from .search import index_staged, search_setup
 from .site import TIERS, Site, assemble_site, check_urls, select_posts
 from .templates import THEME_DIR, check_templates, make_environment, render_pages
 
@@ -46,6 +49,7 @@ class BuildResult:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     tier_changes: tuple[TierChange, ...] = ()  # built posts an access rule moved across the wall
+    warnings: tuple[str, ...] = ()  # things the author should know that did not stop the build
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
@@ -63,7 +67,7 @@ def build_site(options: BuildOptions) -> BuildResult:
     clock = _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
     out_dir = os.path.abspath(options.out_dir or os.path.join(site_dir, "output"))
-    config = _config(site_dir, options)
+    config, pagefind, warnings = search_setup(_config(site_dir, options))
     env = make_environment(site_dir)
     source = load_sources(site_dir, config, env)
     now = build_now(options)
@@ -80,12 +84,23 @@ def build_site(options: BuildOptions) -> BuildResult:
         sites[tier] = assemble_site(tier, config, posts, pages, source.assets)
         trees[tier] = tier_files(env, sites[tier], site_dir, static, public=sites["public"])
     clock.lap("assemble")
-    write_site(out_dir, trees)
+    write_site(out_dir, trees, before_swap=_in_order(index_staged(pagefind, TIERS) if pagefind else None))
     clock.lap("write")
     built = {p.meta.path for p in posts}
     return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(pages),
                        {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps,
-                       tuple(c for c in changes if c.path in built))
+                       tuple(c for c in changes if c.path in built), warnings)
+
+
+def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
+    """One before-swap callback running each step on the staged trees in turn: search index, then audit."""
+
+    def run(staging_dir: str) -> None:
+        for step in steps:
+            if step is not None:
+                step(staging_dir)
+
+    return run
 
 
 def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment) -> SourceContent:
@@ -135,6 +150,7 @@ def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, byte
     add_files(files, feed_files(site, public), "a feed")
     add_files(files, search_engine_files(site), "robots.txt or sitemap.xml")
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
+    add_files(files, headers_file(site, static), "the _headers file")
     add_files(files, {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets}, "a file under content/")
     return files
 

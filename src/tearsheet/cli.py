@@ -110,6 +110,8 @@ def _build(args: argparse.Namespace) -> int:
         print(f"Built {result.posts} posts ({result.plus_posts} plus) and {result.pages} pages: {files} "
               f"in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
         _print_tier_changes(result.tier_changes)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

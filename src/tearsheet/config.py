@@ -48,6 +48,13 @@ class FeedSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchSettings:
+    """Client-side search (Pagefind): an index per tier, built from what that tier shows."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class MenuItem:
     title: str
     url: str
@@ -72,6 +79,7 @@ class SiteConfig:
     authors: tuple[Author, ...] = ()
     paywall: Paywall = field(default_factory=Paywall)
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     menu: tuple[MenuItem, ...] = ()
 
     @property
@@ -102,12 +110,14 @@ def load_config(path: str, text: str) -> SiteConfig:
 
 
 def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) -> SiteConfig:
-    nested = {"authors", "paywall", "feeds", "menu"}
+    nested = {"authors", "paywall", "feeds", "menu", "search"}
     top = _check_table(data, SiteConfig, "", text, path, problems, skip=nested)
     paywall = Paywall(**_check_table(_table(data, "paywall", text, path, problems), Paywall,
                                      "paywall", text, path, problems))
     feeds = FeedSettings(**_check_table(_table(data, "feeds", text, path, problems), FeedSettings,
                                         "feeds", text, path, problems))
+    search = SearchSettings(**_check_table(_table(data, "search", text, path, problems), SearchSettings,
+                                           "search", text, path, problems))
     authors = []
     for key, table in sorted(_table(data, "authors", text, path, problems).items()):
         if not isinstance(table, dict):
@@ -126,7 +136,8 @@ def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) 
             problems.append(Problem(path, _line_of(text, "", "menu") or _line_of(text, "menu", "title"),
                                     "each [[menu]] entry needs a title and a url",
                                     '[[menu]]\ntitle = "About"\nurl = "/about/"'))
-    config = SiteConfig(**top, paywall=paywall, feeds=feeds, authors=tuple(authors), menu=tuple(menu))
+    config = SiteConfig(**top, paywall=paywall, feeds=feeds, search=search, authors=tuple(authors),
+                        menu=tuple(menu))
     _check_values(config, text, path, problems)
     return config
 

@@ -21,7 +21,7 @@ from .errors import Problem, SiteError
 from .render import Heading, RenderedBody, RenderedPost
 
 TIERS = ("public", "members")
-RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search")
+RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search", "pagefind")
 WORDS_PER_MINUTE = 230
 
 

@@ -165,6 +165,8 @@ def page_specs(site: Site) -> Iterator[PageSpec]:
             label = dt.date(month.year, month.month, 1).strftime("%B %Y")
             yield from _paginated("list.html", month.url, root, month.posts, site.config.posts_per_page,
                                   {"heading": label, "intro": "", "term": None, "kind": "month"})
+    if site.config.search.enabled:
+        yield PageSpec("search/index.html", "search.html", {})
     yield PageSpec("404.html", "404.html", {})
 
 
