@@ -62,11 +62,38 @@ def build_now(options: BuildOptions) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class SitePlan:
+    """Everything a build would write, held in memory: `build` writes it, `check` inspects it."""
+
+    config: SiteConfig  # as built: --base-url applied, search off when Pagefind is missing
+    posts: tuple[RenderedPost, ...]  # the posts this build publishes, with the tiers access rules gave them
+    pages: tuple[RenderedPost, ...]
+    sites: dict[str, Site]
+    trees: dict[str, dict[str, FileData]]
+    tier_changes: tuple[TierChange, ...]
+    pagefind: str | None  # the binary that will index the staged trees, if search is on
+    warnings: tuple[str, ...]
+
+
 def build_site(options: BuildOptions) -> BuildResult:
     """Build both tiers into a staging folder and swap them into the output folder."""
     clock = _Stopwatch()
+    plan = plan_site(options, clock)
+    out_dir = os.path.abspath(options.out_dir or os.path.join(options.site_dir, "output"))
+    search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
+    write_site(out_dir, plan.trees, before_swap=_in_order(search))
+    clock.lap("write")
+    posts = plan.posts
+    return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(plan.pages),
+                       {tier: len(files) for tier, files in plan.trees.items()}, clock.total, clock.laps,
+                       plan.tier_changes, plan.warnings)
+
+
+def plan_site(options: BuildOptions, clock: _Stopwatch | None = None) -> SitePlan:
+    """Every stage but writing: load, apply access rules, render, select, assemble each tier's files."""
+    clock = clock or _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
-    out_dir = os.path.abspath(options.out_dir or os.path.join(site_dir, "output"))
     config, pagefind, warnings = search_setup(_config(site_dir, options))
     env = make_environment(site_dir)
     source = load_sources(site_dir, config, env)
@@ -84,12 +111,9 @@ def build_site(options: BuildOptions) -> BuildResult:
         sites[tier] = assemble_site(tier, config, posts, pages, source.assets)
         trees[tier] = tier_files(env, sites[tier], site_dir, static, public=sites["public"])
     clock.lap("assemble")
-    write_site(out_dir, trees, before_swap=_in_order(index_staged(pagefind, TIERS) if pagefind else None))
-    clock.lap("write")
     built = {p.meta.path for p in posts}
-    return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(pages),
-                       {tier: len(files) for tier, files in trees.items()}, clock.total, clock.laps,
-                       tuple(c for c in changes if c.path in built), warnings)
+    return SitePlan(config, tuple(posts), tuple(pages), sites, trees,
+                    tuple(c for c in changes if c.path in built), pagefind, warnings)
 
 
 def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
