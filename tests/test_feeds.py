@@ -207,7 +207,9 @@ def test_relative_links_and_images_become_absolute(write_site: Callable[..., Pat
         [sibling](../other/) [rooted](/blog/about/) [note](#part) [mail](mailto:a@b.example) [q](x/?a=1&b=2)
         ![chart](chart.svg)
 
-        <img src='pic.png' srcset="small.png 1x, /blog/big.png 2x">
+        <img src='pic.png' srcset="small.png 1x, /blog/big.png 2x"> <a href=bare.html>bare</a>
+
+        Code stays as written: `<a href='code/'>` and `href="code/"`.
         """}, toml=toml)
     build(site)
     for path in ("feeds/rss.xml", "feeds/atom.xml"):
@@ -215,8 +217,10 @@ def test_relative_links_and_images_become_absolute(write_site: Callable[..., Pat
         page = "https://host.example/blog/2026/03/links/"
         for url in ("https://host.example/blog/2026/03/other/", "https://host.example/blog/about/",
                     f"{page}#part", "mailto:a@b.example", f"{page}x/?a=1&amp;b=2", f"{page}chart.svg",
-                    f"{page}pic.png", f"{page}small.png 1x, https://host.example/blog/big.png 2x"):
+                    f"{page}pic.png", f"{page}small.png 1x, https://host.example/blog/big.png 2x",
+                    f'href="{page}bare.html"'):
             assert url in html, (path, url)
+        assert "<code>&lt;a href='code/'&gt;</code> and <code>href=&quot;code/&quot;</code>" in html
     jf = json.loads((site / "output" / "public" / "feeds" / "feed.json").read_text())
     assert jf["feed_url"] == "https://host.example/blog/feeds/feed.json"
     assert 'src="https://host.example/blog/2026/03/links/chart.svg"' in jf["items"][0]["content_html"]

@@ -24,8 +24,10 @@ SITE_FEED_DIR = "feeds/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # Characters XML 1.0 forbids; lxml refuses them, so they are dropped from feed text.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
-SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)("[^"]*"|'[^']*')""", re.IGNORECASE)
+# A start tag; text and code in rendered HTML hold no raw "<", so only real tags match.
+START_TAG = re.compile(r"""<[a-zA-Z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,22 +165,27 @@ def subscribe_prompt_html(site: Site, post: PostView, url: str) -> str:
 
 
 def absolute_links(fragment: str, page_url: str) -> str:
-    """Rewrite relative href/src/srcset in an HTML fragment against the page's absolute URL."""
+    """Rewrite relative href/src/srcset in the tags of an HTML fragment against the page's absolute URL."""
+
+    def value_of(match: re.Match[str]) -> str:
+        raw = match.group(2)
+        return html.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
 
     def one(match: re.Match[str]) -> str:
-        quote, value = match.group(2)[0], html.unescape(match.group(2)[1:-1])
-        return f"{match.group(1)}{quote}{html.escape(urljoin(page_url, value.strip()))}{quote}"
+        return f'{match.group(1)}"{html.escape(urljoin(page_url, value_of(match)))}"'
 
     def srcset(match: re.Match[str]) -> str:
-        quote, value = match.group(2)[0], html.unescape(match.group(2)[1:-1])
         candidates = []
-        for candidate in value.split(","):
+        for candidate in value_of(match).split(","):
             bits = candidate.split()
             if bits:
                 candidates.append(" ".join([urljoin(page_url, bits[0]), *bits[1:]]))
-        return f"{match.group(1)}{quote}{html.escape(', '.join(candidates))}{quote}"
+        return f'{match.group(1)}"{html.escape(", ".join(candidates))}"'
 
-    return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, fragment))
+    def tag(match: re.Match[str]) -> str:
+        return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, match.group(0)))
+
+    return START_TAG.sub(tag, fragment)
 
 
 def absolute_url(site: Site, url: str) -> str:
