@@ -22,7 +22,7 @@ def sample_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if (REPO / "templates").is_dir():
         shutil.copytree(REPO / "templates", site / "templates")
     shutil.copy(REPO / "site.toml", site / "site.toml")
-    build(site, now=dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc))
+    build(site, now=dt.datetime(2026, 11, 25, tzinfo=dt.UTC))
     return site / "output"
 
 
