@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
-from .site import PostView, Site, Term, base_path
+from .site import PostView, Site, Term, absolute_url, base_path
 
 RSS_FILE, ATOM_FILE, JSON_FILE = "rss.xml", "atom.xml", "feed.json"
 SITE_FEED_DIR = "feeds/"
@@ -186,15 +186,6 @@ def absolute_links(fragment: str, page_url: str) -> str:
         return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, match.group(0)))
 
     return START_TAG.sub(tag, fragment)
-
-
-def absolute_url(site: Site, url: str) -> str:
-    """A site URL (which already carries the base path) as an absolute URL on base_url's host."""
-    if "://" in url:
-        return url
-    origin = site.config.base_url.rstrip("/")
-    root = base_path(site.config)
-    return origin + (url[len(root):] if root and url.startswith(root) else url)
 
 
 def xml_text(text: str) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import quote, urljoin
 from xml.sax.saxutils import escape as xml_escape
 
-from .feeds import absolute_url, feed_links
-from .site import PageView, PostView, Site, Term, base_path
+from .feeds import feed_links
+from .site import PageView, PostView, Site, Term, absolute_url, base_path
 
 PAYWALLED_CLASS = "paywalled"  # the members build wraps a plus post's body in an element of this class
 SCHEMA_CONTEXT = "https://schema.org"

@@ -158,6 +158,15 @@ def base_path(config: SiteConfig) -> str:
     return urlsplit(config.base_url).path.rstrip("/")
 
 
+def absolute_url(site: Site, url: str) -> str:
+    """A site URL (which already carries the base path) as an absolute URL on base_url's host."""
+    if "://" in url:
+        return url
+    origin = site.config.base_url.rstrip("/")
+    root = base_path(site.config)
+    return origin + (url[len(root):] if root and url.startswith(root) else url)
+
+
 def slugify(name: str) -> str:
     slug = re.sub(r"[^\w]+", "-", name.lower(), flags=re.UNICODE).strip("-")
     return slug or "untitled"

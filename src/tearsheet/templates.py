@@ -13,7 +13,7 @@ import jinja2
 
 from .errors import SiteError
 from .metadata import HeadMaker, HeadMeta
-from .site import PostView, Site, Term, base_path
+from .site import PostView, Site, Term, absolute_url, base_path
 
 THEME_DIR = os.path.join(os.path.dirname(__file__), "theme")
 
@@ -86,7 +86,7 @@ def render_pages(env: jinja2.Environment, site: Site, site_dir: str,
     """
     globals_ = {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
                 "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
-                "absolute": lambda url: _absolute(site, url),
+                "absolute": lambda url: absolute_url(site, url),
                 "head_meta": _head_meta_function(HeadMaker(site, public or site))}
     files: dict[str, bytes] = {}
     for spec in page_specs(site):
@@ -105,14 +105,6 @@ def _head_meta_function(maker: HeadMaker):  # type: ignore[no-untyped-def]
                           intro=context.get("intro") or "")
 
     return head_meta
-
-
-def _absolute(site: Site, url: str) -> str:
-    if "://" in url:
-        return url
-    origin = site.config.base_url.rstrip("/")
-    root = base_path(site.config)
-    return origin + (url[len(root):] if root and url.startswith(root) else url)
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_dir: str) -> str:
