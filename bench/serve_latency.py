@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Measure `tearsheet serve` edit -> reload latency on a copy of a site.
+
+    python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser]
+
+For each run it appends a paragraph to one post's Markdown and times, from the file write:
+  rebuild   the build itself (as the server logs it),
+  event     until the live-reload event for the new build reaches an EventSource-like client,
+  visible   until the new text is on the screen of a page open in Debian's chromium (no manual reload).
+The site is copied first (without output/ and caches), so the original is never edited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+from tearsheet.content import read_config, read_content
+from tearsheet.serve import ServeOptions, serve
+from tearsheet.site import post_url
+
+SKIP = shutil.ignore_patterns("output", ".tearsheet-*", ".git", ".venv")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site_dir")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true", help="time the reload event only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = os.path.join(tmp, "site")
+        shutil.copytree(args.site_dir, site, ignore=SKIP)
+        rows = measure(site, args.runs, browser=not args.no_browser)
+    report(rows)
+    return 0
+
+
+def measure(site: str, runs: int, browser: bool) -> list[dict[str, float]]:
+    logged: list[tuple[float, str]] = []
+    ready: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, args=(ServeOptions(site_dir=site, port=0),
+                                                  lambda m: logged.append((time.perf_counter(), m))),
+                              kwargs={"ready": ready.append, "stop": stop}, daemon=True)
+    thread.start()
+    while not ready:
+        time.sleep(0.01)
+    first_build = next(m for _, m in logged if m.startswith("Built"))
+    print(f"{site}: {first_build}", file=sys.stderr)
+    path, url = pick_post(site)
+    events = EventLog(int(ready[0].rsplit(":", 1)[1]))
+    page = open_page(ready[0] + url) if browser else None
+    rows = []
+    try:
+        for run in range(runs):
+            rows.append(one_edit(path, f"zqlatency{run}", events, page, logged))
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    return rows
+
+
+def one_edit(path: str, marker: str, events: EventLog, page, logged) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    seen = events.count()
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    start = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text + f"\n\nA new paragraph {marker}.\n")
+    row = {"event": events.wait_after(seen) - start}
+    if page is not None:
+        page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker, polling="raf",
+                               timeout=120_000)
+        row["visible"] = time.perf_counter() - start
+    rebuilt = [m for t, m in logged if t > start and m.startswith("Rebuilt")]
+    row["rebuild"] = float(re.search(r"in ([\d.]+)s", rebuilt[-1]).group(1)) if rebuilt else float("nan")  # type: ignore[union-attr]
+    return row
+
+
+def pick_post(site: str) -> tuple[str, str]:
+    """A free post in the middle of the site (its whole body is on its public page)."""
+    config = read_config(site)
+    posts = [p for p in read_content(site, config).posts if p.meta.tier == "free" and not p.meta.draft]
+    meta = sorted(posts, key=lambda p: p.meta.path)[len(posts) // 2].meta
+    return os.path.join(site, meta.path), post_url(config, meta).removeprefix(_base(config))
+
+
+def _base(config) -> str:  # type: ignore[no-untyped-def]
+    from tearsheet.site import base_path
+
+    return base_path(config)
+
+
+class EventLog:
+    """Listen to the live-reload stream like a browser tab does; note when each new build is announced."""
+
+    def __init__(self, port: int) -> None:
+        self.times: list[float] = []
+        self.builds: set[str] = set()
+        self.lock = threading.Condition()
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.sendall(f"GET /_tearsheet/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while chunk := self.sock.recv(65536):
+            *blocks, buffer = (buffer + chunk).split(b"\n\n")
+            for block in blocks:
+                if block.startswith(b"event: status"):
+                    build = json.loads(block.split(b"data: ", 1)[1])["build"]
+                    with self.lock:
+                        if build not in self.builds:
+                            self.builds.add(build)
+                            self.times.append(time.perf_counter())
+                            self.lock.notify_all()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.times)
+
+    def wait_after(self, seen: int) -> float:
+        with self.lock:
+            self.lock.wait_for(lambda: len(self.times) > seen, timeout=120)
+            return self.times[seen]
+
+
+def open_page(url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_timeout(300)  # let the EventSource connect
+    return page
+
+
+def report(rows: list[dict[str, float]]) -> None:
+    for key in ("rebuild", "event", "visible"):
+        values = [r[key] for r in rows if key in r]
+        if values:
+            print(f"{key:8} median {statistics.median(values) * 1000:7.0f} ms   "
+                  f"min {min(values) * 1000:7.0f}   max {max(values) * 1000:7.0f}   (n={len(values)})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
