@@ -18,7 +18,7 @@ from watchfiles import Change
 
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
-from tearsheet.preview_http import PreviewHTTPServer
+from tearsheet.preview_http import PreviewHTTPServer, host_allowed
 from tearsheet.serve import PREVIEW_DIR, PreviewServer, ServeOptions, SourceFilter, open_http_server, serve
 
 from .conftest import build, read_tree
@@ -242,6 +242,13 @@ def test_foreign_host_headers_are_refused(running, host: str) -> None:
     _, port, _ = running
     status, _, body = get(port, "/", host=host.format(port=port))
     assert status == 400 and b"<html" not in body
+
+
+def test_host_names_allowed_for_other_bound_addresses() -> None:
+    assert host_allowed("192.168.1.5:8000", "0.0.0.0") and host_allowed("[fe80::1]:8000", "::")
+    assert not host_allowed("evil.example.com:8000", "0.0.0.0")
+    assert host_allowed("mybox.local:8000", "mybox.local") and not host_allowed("192.168.1.5", "mybox.local")
+    assert not host_allowed("192.168.1.5:8000", "127.0.0.1")
 
 
 def test_a_request_without_a_host_header_is_refused(running) -> None:

@@ -82,7 +82,8 @@ class PreviewServer:
         try:
             self._build()
         except SiteError as exc:
-            self._log(_error_text(exc) + "\n    (still serving the last good build; fix the file and it reloads)")
+            still = "the last good build" if self._builds else "this error"
+            self._log(f"{_error_text(exc)}\n    (the preview shows {still} until you fix the file)")
             self._publish(exc.report(), good=False)
             return False
         except Exception as exc:  # a bug of ours: say so, keep serving
