@@ -28,7 +28,7 @@ POST = "---\ntitle: {title}\ndate: 2026-10-01\n{extra}---\n{body}\n"
 def index_text(tier_dir: Path) -> bytes:
     """Every file of a tier's search index, decompressed (Pagefind gzips its index and fragments)."""
     parts = []
-    for path, data in sorted(read_tree(tier_dir / "pagefind").items()):
+    for _path, data in sorted(read_tree(tier_dir / "pagefind").items()):
         parts.append(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
     return b"\n".join(parts)
 

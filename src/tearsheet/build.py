@@ -67,6 +67,7 @@ class SitePlan:
     """Everything a build would write, held in memory: `build` writes it, `check` inspects it."""
 
     config: SiteConfig  # as built: --base-url applied, search off when Pagefind is missing
+    source: SourceContent  # every source file read, posts with the tiers access rules gave them
     posts: tuple[RenderedPost, ...]  # the posts this build publishes, with the tiers access rules gave them
     pages: tuple[RenderedPost, ...]
     sites: dict[str, Site]
@@ -112,7 +113,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None) -> SitePla
         trees[tier] = tier_files(env, sites[tier], site_dir, static, public=sites["public"])
     clock.lap("assemble")
     built = {p.meta.path for p in posts}
-    return SitePlan(config, tuple(posts), tuple(pages), sites, trees,
+    return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees,
                     tuple(c for c in changes if c.path in built), pagefind, warnings)
 
 

@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     build.set_defaults(run=_build)
 
+    check = commands.add_parser("check", help="check the site without writing output (for CI)",
+                                description="Report every problem a build would, and links, anchors and "
+                                            "images that point nowhere; write nothing. Exit 1 on problems.")
+    check.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
+                       help="the folder holding site.toml (default: the current folder)")
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="text (default), or github: GitHub Actions annotations on the files and lines")
+    _add_selection_flags(check)
+    check.add_argument("--now", metavar="DATETIME", type=_datetime,
+                       help="check as if it were this moment (ISO date); also SOURCE_DATE_EPOCH")
+    check.set_defaults(run=_check)
+
     new = commands.add_parser("new", help="start a new post",
                               description="Write a new post with front matter filled in.")
     new.add_argument("title", help='the title, in quotes: "The small-cap rotation"')
@@ -126,6 +138,28 @@ def _print_tier_changes(changes: Sequence[TierChange], shown: int = 10) -> None:
               f"({change.rule}: {change.days} days)")
     if len(changes) > shown:
         print(f"  ... and {len(changes) - shown} more")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_site, github_annotation
+
+    report = check_site(BuildOptions(site_dir=args.site_dir, drafts=args.drafts, future=args.future, now=args.now))
+    if args.format == "github":
+        for warning in report.warnings:
+            print(f"::warning title=tearsheet check::{warning}")
+        for problem in report.problems:
+            print(github_annotation(problem, args.site_dir))
+    else:
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        if report.problems:
+            print(SiteError(report.problems).report(), file=sys.stderr)
+    if report.problems:
+        count = len(report.problems)
+        print(f"tearsheet check: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return 1
+    print(f"Checked {report.pages} pages and {report.links} links: no problems.")
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:

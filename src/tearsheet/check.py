@@ -1,0 +1,290 @@
+"""`tearsheet check`: everything a build would report, and links that point nowhere, without writing.
+
+The build's own stages make the site in memory (build.plan_site), so front-matter, site.toml,
+template and duplicate-URL problems read exactly as `build` reports them. Then every HTML page of
+both tiers is read for links, images and #anchors, and each one that points nowhere is traced back
+to what wrote it: a Markdown file and line, site.toml, or a template.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .build import BuildOptions, SitePlan, plan_site
+from .content import SourcePost
+from .errors import Problem, SiteError
+from .output import FileData
+from .search import PAGEFIND_DIR
+from .site import TIERS, base_path, page_url, post_url
+from .templates import page_specs
+
+URL_ATTRIBUTES = {"href", "src", "poster", "data"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    problems: tuple[Problem, ...]
+    warnings: tuple[str, ...]
+    pages: int  # HTML pages read
+    links: int  # links to this site followed
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What one HTML page links to, and the anchors it offers."""
+
+    urls: tuple[str, ...]
+    ids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """A link on a page of one tier that points nowhere."""
+
+    page: str  # output path of the page holding it
+    href: str  # as written in the HTML
+    reason: str  # "page" (nothing at that path) or "anchor" (no such id there)
+
+
+def check_site(options: BuildOptions) -> CheckReport:
+    """Plan the build as `tearsheet build` would, then follow every internal link; write nothing."""
+    try:
+        plan = plan_site(options)
+    except SiteError as exc:
+        return CheckReport(exc.problems, (), 0, 0)
+    pages = {tier: read_pages(plan.trees[tier]) for tier in TIERS}
+    broken = {tier: list(broken_links(plan, tier, pages[tier])) for tier in TIERS}
+    problems = _attribute(plan, broken, options.site_dir)
+    problems += _missing_images(plan)
+    links = sum(len(p.urls) for tier_pages in pages.values() for p in tier_pages.values())
+    return CheckReport(tuple(_unique(problems)), plan.warnings, sum(len(p) for p in pages.values()), links)
+
+
+def read_pages(tree: dict[str, FileData]) -> dict[str, PageLinks]:
+    """The links and ids of every HTML page the build made (not copied files)."""
+    found = {}
+    for path, data in tree.items():
+        if path.endswith(".html") and isinstance(data, bytes):
+            parser = _LinkParser()
+            parser.feed(data.decode("utf-8", "replace"))
+            parser.close()
+            found[path] = PageLinks(tuple(parser.urls), frozenset(parser.ids))
+    return found
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (tag == "a" and name == "name"):
+                self.ids.add(value)
+            elif name in URL_ATTRIBUTES and not (tag == "link" and _is_preconnect(attrs)):
+                self.urls.append(value.strip())
+            elif name == "srcset":
+                self.urls.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
+
+    handle_startendtag = handle_starttag
+
+
+def _is_preconnect(attrs: list[tuple[str, str | None]]) -> bool:
+    rel = dict(attrs).get("rel") or ""
+    return any(word in rel.split() for word in ("preconnect", "dns-prefetch"))
+
+
+def broken_links(plan: SitePlan, tier: str, pages: dict[str, PageLinks]) -> Iterator[Broken]:
+    """Every link on this tier's pages to a path of the site that it does not have."""
+    tree = plan.trees[tier]
+    site = urlsplit(plan.config.base_url)
+    root = base_path(plan.config)
+    for page, links in sorted(pages.items()):
+        here = f"{site.scheme}://{site.netloc}{_url_of(page, root)}"
+        for href in links.urls:
+            if href == plan.config.paywall.login_url:  # a login lives on the members' system, not in this build
+                continue
+            target = urlsplit(urljoin(here, href))
+            if target.scheme not in ("http", "https") or target.netloc != site.netloc:
+                continue
+            path = _normal_path(target.path)
+            if _generated_later(plan, path, root):
+                continue
+            found = _file_for(tree, path, root)
+            if found is None:
+                yield Broken(page, href, "page")
+            elif target.fragment and found in pages and unquote(target.fragment) not in pages[found].ids:
+                yield Broken(page, href, "anchor")
+
+
+def _normal_path(raw: str) -> str:
+    """Decode and resolve a URL path, keeping a trailing slash: /a/./b/ -> /a/b/."""
+    path = posixpath.normpath(unquote(raw) or "/")
+    return path + "/" if raw.endswith("/") and path != "/" else path
+
+
+def _url_of(page: str, root: str) -> str:
+    """The URL of an output path: about/index.html -> /about/."""
+    if page == "index.html":
+        return f"{root}/"
+    if page.endswith("/index.html"):
+        return f"{root}/{page[: -len('index.html')]}"
+    return f"{root}/{page}"
+
+
+def _file_for(tree: dict[str, FileData], path: str, root: str) -> str | None:
+    """The output file a URL path is served from, as a static host would pick it."""
+    if root and not (path == root or path.startswith(root + "/")):
+        return None
+    inside = path[len(root):].lstrip("/")
+    for candidate in (inside + "index.html" if inside.endswith("/") or not inside else inside,
+                      inside.rstrip("/") + "/index.html"):
+        if candidate in tree:
+            return candidate
+    return None
+
+
+def _generated_later(plan: SitePlan, path: str, root: str) -> bool:
+    """The search index is made from the written pages, so it is not in the planned trees."""
+    return plan.pagefind is not None and path.startswith(f"{root}/{PAGEFIND_DIR}/")
+
+
+def _attribute(plan: SitePlan, broken: dict[str, list[Broken]], site_dir: str) -> list[Problem]:
+    """Name the file (and line) that wrote each broken link; members first, then what only the public lacks."""
+    sources = _sources_by_page(plan)
+    templates = {tier: {spec.path: spec.template for spec in page_specs(plan.sites[tier])} for tier in TIERS}
+    problems: list[Problem] = []
+    in_members = {(b.page, b.href) for b in broken["members"]}
+    for tier in ("members", "public"):
+        for item in broken[tier]:
+            public_only = tier == "public" and (item.page, item.href) not in in_members
+            problems.append(_problem(plan, item, sources.get(item.page), templates[tier].get(item.page, ""),
+                                     public_only, site_dir))
+    return problems
+
+
+def _sources_by_page(plan: SitePlan) -> dict[str, SourcePost]:
+    root = base_path(plan.config)
+    by_url = {post_url(plan.config, p.meta): p for p in plan.source.posts if p.meta.date is not None}
+    by_url.update({page_url(plan.config, p.meta): p for p in plan.source.pages})
+    return {_path_of(url, root): source for url, source in by_url.items()}
+
+
+def _path_of(url: str, root: str) -> str:
+    inside = url[len(root):].strip("/")
+    return f"{inside}/index.html" if inside else "index.html"
+
+
+def _problem(plan: SitePlan, item: Broken, source: SourcePost | None, template: str, public_only: bool,
+             site_dir: str) -> Problem:
+    what = (f"#{urlsplit(item.href).fragment} is not a heading or anchor on that page" if item.reason == "anchor"
+            else "nothing on the site is at that address")
+    where = " in the public edition" if public_only else ""
+    if source is not None and item.href in _body_links(plan, source):
+        return Problem(source.meta.path, _line_of(source, item.href), f"link to {item.href}{where}: {what}",
+                       _hint(item, public_only))
+    hint = _hint(item, False)
+    config_key = _config_key(plan, item.href)
+    if config_key:
+        return Problem("site.toml", None, f"{config_key} {item.href}: {what}", hint)
+    return Problem(_template_path(template, site_dir), None,
+                   f"link to {item.href} on {_url_of(item.page, base_path(plan.config))}{where}: {what}", hint)
+
+
+def _hint(item: Broken, public_only: bool) -> str:
+    if public_only:
+        return "the public sees only the teaser: link to a heading before the cut, or move the cut"
+    if item.reason == "anchor":
+        return "heading ids are the heading's words in lowercase joined by hyphens: ## Rates Outlook is #rates-outlook"
+    return ("check the spelling; posts are at their permalink, files under content/ at the same path, and "
+            "drafts and posts dated in the future are not on the site yet")
+
+
+def _body_links(plan: SitePlan, source: SourcePost) -> set[str]:
+    rendered = [p for p in (*plan.posts, *plan.pages) if p.meta.path == source.meta.path]
+    return {link for p in rendered for link in (*p.full.links, *p.public.links)}
+
+
+def _line_of(source: SourcePost, href: str) -> int | None:
+    """The first body line holding the link as written (or decoded), counted in the whole file."""
+    for needle in (href, unquote(href)):
+        for number, line in enumerate(source.body.split("\n")):
+            if needle in line:
+                return source.body_line + number
+    return None
+
+
+def _config_key(plan: SitePlan, href: str) -> str:
+    for item in plan.config.menu:
+        if item.url == href:
+            return f'[[menu]] "{item.title}" url'
+    paywall = plan.config.paywall
+    for key in ("subscribe_url", "login_url"):
+        if getattr(paywall, key) == href:
+            return f"[paywall] {key}"
+    return ""
+
+
+def _template_path(template: str, site_dir: str) -> str:
+    if template and os.path.isfile(os.path.join(site_dir, "templates", template)):
+        return f"templates/{template}"
+    return f"(built-in theme) {template}" if template else "templates"
+
+
+def _missing_images(plan: SitePlan) -> list[Problem]:
+    """A post's or page's `image:` (its social card) must be a file of the site or a full URL."""
+    problems = []
+    site = urlsplit(plan.config.base_url)
+    root = base_path(plan.config)
+    for post in (*plan.posts, *plan.pages):
+        meta = post.meta
+        if not meta.image:
+            continue
+        own = post_url(plan.config, meta) if meta.kind == "post" else page_url(plan.config, meta)
+        target = urlsplit(urljoin(f"{site.scheme}://{site.netloc}{own}", meta.image))
+        if target.netloc != site.netloc:
+            continue
+        if _file_for(plan.trees["members"], _normal_path(target.path), root) is None:
+            problems.append(Problem(meta.path, None, f"image {meta.image}: no such file on the site",
+                                    "put the file under content/ (content/images/x.png is /images/x.png)"))
+    return problems
+
+
+def _unique(problems: list[Problem]) -> Iterator[Problem]:
+    seen = set()
+    for problem in problems:
+        key = (problem.path, problem.line, problem.message)
+        if key not in seen:
+            seen.add(key)
+            yield problem
+
+
+def github_annotation(problem: Problem, site_dir: str, level: str = "error") -> str:
+    """A GitHub Actions workflow command: the problem shows on the file and line in a pull request."""
+    props = []
+    file = os.path.join(site_dir, problem.path)
+    if os.path.isfile(file):
+        props.append(f"file={_escape_property(os.path.relpath(file).replace(os.sep, '/'))}")
+        if problem.line:
+            props.append(f"line={problem.line}")
+    props.append("title=tearsheet check")
+    message = problem.message if os.path.isfile(file) else f"{problem.path}: {problem.message}"
+    if problem.hint:
+        message += "\n" + problem.hint
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,137 @@
+"""`tearsheet check`: build's problems, plus links, anchors and images that point nowhere, writing nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tearsheet.build import BuildOptions
+from tearsheet.check import check_site
+from tearsheet.cli import main
+from tearsheet.errors import SiteError
+
+from .conftest import MINIMAL_TOML, REPO, build
+
+A = "---\ntitle: A\ndate: 2026-10-01\n{extra}---\n\n{body}\n"
+
+
+def problems(site: Path, **options: object) -> list[str]:
+    report = check_site(BuildOptions(site_dir=str(site), **options))  # type: ignore[arg-type]
+    return [str(p).split("\n")[0] for p in report.problems]
+
+
+def test_sample_site_is_clean_and_check_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    for name in ("content", "templates", "site.toml"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    assert main(["check", str(tmp_path), "--now", "2026-11-25"]) == 0
+    assert "links: no problems." in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site.toml", "templates"]
+
+
+def test_broken_links_anchors_and_images_name_file_and_line(write_site: Callable[..., Path]) -> None:
+    site = write_site({
+        "content/posts/2026/a.md": A.format(extra="", body=(
+            "## Rates outlook\n\n"
+            "See [b](/2026/10/b/), [b's trade](/2026/10/b/#the-trade) and [ours](#rates-outlook).\n\n"
+            "A [typo](/2026/10/bb/) and [a bad anchor](/2026/10/b/#no-such-heading).\n\n"
+            "![chart](/images/missing.svg)\n\n"
+            "[relative](../../../about/) and [outside](https://elsewhere.example.org/x) and [mail](mailto:a@b.c).")),
+        "content/posts/2026/b.md": "---\ntitle: B\ndate: 2026-10-02\n---\n\n## The trade\n\nWords.\n",
+        "content/pages/about.md": "---\ntitle: About\n---\n\nAbout us.\n",
+    })
+    assert problems(site) == [
+        "content/posts/2026/a.md:10: link to /2026/10/bb/: nothing on the site is at that address",
+        "content/posts/2026/a.md:10: link to /2026/10/b/#no-such-heading: #no-such-heading is not a heading or "
+        "anchor on that page",
+        "content/posts/2026/a.md:12: link to /images/missing.svg: nothing on the site is at that address",
+    ]
+
+
+def test_anchor_after_the_cut_is_broken_only_in_the_public_edition(write_site: Callable[..., Path]) -> None:
+    site = write_site({"content/posts/2026/p.md": A.format(
+        extra="tier: plus\n", body="Jump to [the trade](#the-trade).\n\n<!--more-->\n\n## The trade\n\nSecret."),
+        "content/pages/subscribe.md": "---\ntitle: Subscribe\n---\n\nJoin.\n"})
+    found = problems(site)
+    assert found == ["content/posts/2026/p.md:7: link to #the-trade in the public edition: #the-trade is not a "
+                     "heading or anchor on that page"]
+
+
+def test_link_to_a_draft_is_broken_until_drafts_are_built(write_site: Callable[..., Path]) -> None:
+    site = write_site({
+        "content/posts/2026/a.md": A.format(extra="", body="Read [the draft](/2026/10/d/)."),
+        "content/posts/2026/d.md": "---\ntitle: D\ndate: 2026-10-03\ndraft: true\n---\n\nNot yet.\n",
+    })
+    assert problems(site) == ["content/posts/2026/a.md:6: link to /2026/10/d/: nothing on the site is at that address"]
+    assert problems(site, drafts=True) == []
+
+
+def test_site_toml_links_and_social_images_are_checked(write_site: Callable[..., Path]) -> None:
+    toml = MINIMAL_TOML + '\n[[menu]]\ntitle = "Abuot"\nurl = "/abuot/"\n'
+    site = write_site({"content/posts/2026/a.md": A.format(extra="image: /images/card.png\n", body="Words."),
+                       "content/pages/subscribe.md": "---\ntitle: Subscribe\n---\n\nJoin.\n"}, toml=toml)
+    assert problems(site) == [
+        'site.toml: [[menu]] "Abuot" url /abuot/: nothing on the site is at that address',
+        "content/posts/2026/a.md: image /images/card.png: no such file on the site",
+    ]
+
+
+def test_a_template_link_names_the_template(write_site: Callable[..., Path]) -> None:
+    site = write_site({"content/pages/about.md": "---\ntitle: About\n---\n\nAbout us.\n",
+                       "templates/page.html": '{% extends "base.html" %}{% block content %}'
+                                              '<a href="{{ root }}/team/">Team</a>{% endblock %}'})
+    assert problems(site) == ["templates/page.html: link to /team/ on /about/: nothing on the site is at that "
+                              "address"]
+
+
+@pytest.mark.parametrize("files", [
+    {"content/posts/2026/a.md": "---\ntitle: A\ndate: 2026-10-01\ntier: premium\n---\nBody.\n"},
+    {"content/posts/2026/a.md": A.format(extra="slug: same\n", body="One."),
+     "content/posts/2026/b.md": A.format(extra="slug: same\n", body="Two.")},
+    {"content/pages/tags.md": "---\ntitle: Tags\n---\nMine.\n"},
+])
+def test_same_messages_as_build(write_site: Callable[..., Path], files: dict[str, str]) -> None:
+    site = write_site(files)
+    with pytest.raises(SiteError) as caught:
+        build(site)
+    assert problems(site) == [str(p).split("\n")[0] for p in caught.value.problems]
+
+
+def test_site_toml_errors_are_reported(write_site: Callable[..., Path]) -> None:
+    site = write_site({}, toml='title = "T"\nteaser_wrods = 10\n')
+    assert problems(site) == ['site.toml:2: unknown key "teaser_wrods"']
+
+
+def test_github_format_annotates_file_and_line(write_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site({"content/posts/2026/a.md": A.format(extra="", body="A [typo](/2026/10/bb/), 100%.")})
+    monkeypatch.chdir(site)
+    assert main(["check", "--format", "github"]) == 1
+    out = capsys.readouterr()
+    line = out.out.strip()
+    assert line.startswith("::error file=content/posts/2026/a.md,line=6,title=tearsheet check::"
+                           "link to /2026/10/bb/: nothing on the site is at that address%0Acheck the spelling")
+    assert "\n" not in line
+    assert "1 problem" in out.err
+
+
+def test_github_format_from_another_folder_gives_paths_from_there(write_site: Callable[..., Path],
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site({"content/posts/2026/a.md": "---\ntitle: A\ndate: 2026-10-01\ntier: gold\n---\nB.\n"})
+    monkeypatch.chdir(site.parent)
+    assert main(["check", "site", "--format", "github"]) == 1
+    assert capsys.readouterr().out.startswith("::error file=site/content/posts/2026/a.md,line=4,")
+
+
+def test_text_format_lists_problems_on_stderr(write_site: Callable[..., Path],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    site = write_site({"content/posts/2026/a.md": A.format(extra="", body="[x](/nope/) and [y](/nada/)")})
+    assert main(["check", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("2 problems:\n1. content/posts/2026/a.md:6: link to /nope/")
+    assert err.rstrip().endswith("tearsheet check: 2 problems")

@@ -1,0 +1,128 @@
+"""Deploy recipes: the workflow `tearsheet init` writes, and the `_headers` files of both builds."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tearsheet.cli import main
+
+from .conftest import build, read_tree
+
+UPLOADS = ("actions/upload-artifact", "actions/upload-pages-artifact")
+
+
+@pytest.fixture(scope="module")
+def new_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("init") / "letter"
+    assert main(["init", str(site), "--title", "Rates Daily"]) == 0
+    return site
+
+
+@pytest.fixture(scope="module")
+def workflow(new_site: Path) -> dict[str, Any]:
+    return yaml.safe_load((new_site / ".github/workflows/publish.yml").read_text())
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_runs_on_push_to_main_daily_and_by_hand(workflow: dict[str, Any]) -> None:
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["push"]["branches"] == ["main"]
+    assert re.fullmatch(r"\d+ \d+ \* \* \*", triggers["schedule"][0]["cron"])
+    assert "workflow_dispatch" in triggers
+
+
+def test_checks_then_builds_then_deploys_with_the_official_pages_actions(workflow: dict[str, Any]) -> None:
+    build_steps = workflow["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in build_steps]
+    uses = [s.get("uses", "").split("@")[0] for s in build_steps]
+    check = next(i for i, r in enumerate(runs) if r.startswith("tearsheet check"))
+    built = next(i for i, r in enumerate(runs) if r.startswith("tearsheet build"))
+    upload = uses.index("actions/upload-pages-artifact")
+    assert check < built < upload
+    assert "actions/configure-pages" in uses
+    deploy = workflow["jobs"]["deploy-public"]
+    assert deploy["needs"] == "build"
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_members_build_is_never_uploaded_as_an_artifact(workflow: dict[str, Any]) -> None:
+    uploads = [s for s in steps(workflow) if s.get("uses", "").split("@")[0] in UPLOADS]
+    assert [s["with"]["path"] for s in uploads] == ["output/public"]
+    for step in steps(workflow):
+        if "output/members" in str(step.get("with", {})) or "output/members" in step.get("run", ""):
+            assert step.get("uses", "").startswith("cloudflare/wrangler-action@"), step
+    assert "output" not in str([s.get("with", {}) for s in uploads]).replace("output/public", "")
+
+
+def test_members_deploy_uses_secrets_and_waits_for_them(workflow: dict[str, Any]) -> None:
+    members = next(s for s in steps(workflow) if "output/members" in str(s.get("with", {})))
+    assert members["with"]["apiToken"] == "${{ secrets.CLOUDFLARE_API_TOKEN }}"
+    assert "pages deploy output/members" in members["with"]["command"]
+    assert "env.CLOUDFLARE_API_TOKEN != ''" in members["if"] and "pull_request" in members["if"]
+
+
+def test_pull_requests_are_checked_but_never_deployed(workflow: dict[str, Any]) -> None:
+    for step in workflow["jobs"]["build"]["steps"]:
+        if step.get("run", "").startswith("tearsheet check"):
+            assert "if" not in step and "--format github" in step["run"]
+        elif "uses" in step and step["uses"].split("@")[0] not in ("actions/checkout", "actions/setup-python"):
+            assert "github.event_name != 'pull_request'" in step["if"]
+    assert workflow["jobs"]["deploy-public"]["if"] == "github.event_name != 'pull_request'"
+
+
+def test_the_workflows_tearsheet_commands_work_on_a_new_site(workflow: dict[str, Any], new_site: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(new_site)
+    commands = [s["run"] for s in workflow["jobs"]["build"]["steps"] if s.get("run", "").startswith("tearsheet ")]
+    assert len(commands) == 2
+    for command in commands:
+        command = command.replace("${{ steps.pages.outputs.base_url }}", "https://someone.github.io/letter")
+        assert main(shlex.split(command)[1:]) == 0, command
+    home = (new_site / "output/public/index.html").read_text()
+    assert 'href="/letter/' in home
+
+
+def test_members_headers_keep_search_engines_out(tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import SITES
+
+    site = tmp_path / "tiers"
+    shutil.copytree(SITES / "tiers", site)
+    build(site)
+    public, members = read_tree(site / "output/public"), read_tree(site / "output/members")
+    rules = _rules(members["_headers"].decode())
+    assert rules["/*"]["X-Robots-Tag"] == "noindex, nofollow"
+    assert "X-Robots-Tag" not in public["_headers"].decode()
+    cached = {path for path, headers in _rules(public["_headers"].decode()).items()
+              if "immutable" in headers.get("Cache-Control", "")}
+    css = {f"/{p}" for p in public if p.startswith("assets/") and p.endswith(".css")}
+    assert css and css <= cached
+    assert all(re.search(r"\.[0-9a-f]{10}\.(css|js)$", url) or url.startswith("/pagefind/") for url in cached)
+
+
+def _rules(text: str) -> dict[str, dict[str, str]]:
+    """Parse a _headers file: a URL pattern line, then indented `Name: value` lines."""
+    rules: dict[str, dict[str, str]] = {}
+    current = ""
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0].isspace():
+            name, value = line.strip().split(":", 1)
+            rules[current][name] = value.strip()
+        else:
+            current = line.strip()
+            rules.setdefault(current, {})
+    return rules
