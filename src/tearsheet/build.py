@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import jinja2
 
 from .access import TierChange, apply_access_rules
+from .audit import audit_step
 from .config import SiteConfig
 from .content import SourceContent, read_config, read_content, read_static
 from .deploy import headers_file
@@ -83,7 +84,8 @@ def build_site(options: BuildOptions) -> BuildResult:
     plan = plan_site(options, clock)
     out_dir = os.path.abspath(options.out_dir or os.path.join(options.site_dir, "output"))
     search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
-    write_site(out_dir, plan.trees, before_swap=_in_order(search))
+    audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps)  # after search: it reads the index too
+    write_site(out_dir, plan.trees, before_swap=_in_order(search, audit))
     clock.lap("write")
     posts = plan.posts
     return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(plan.pages),

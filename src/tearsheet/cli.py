@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="check as if it were this moment (ISO date); also SOURCE_DATE_EPOCH")
     check.set_defaults(run=_check)
 
+    audit = commands.add_parser("audit", help="search a built public site for member-only text (for CI)",
+                                description="Search every file of OUTPUT_DIR/public (gzip and brotli undone) for "
+                                            "text of plus posts that only members may read. Exit 1 naming each "
+                                            "leaking file.")
+    audit.add_argument("out_dir", metavar="OUTPUT_DIR", help="the folder holding public/ (default of build: output)")
+    audit.add_argument("--site", default=".", metavar="SITE_DIR", help="the site folder (default: the current folder)")
+    audit.add_argument("--now", metavar="DATETIME", type=_datetime,
+                       help="apply access rules as at this moment (ISO date); default: now")
+    audit.set_defaults(run=_audit)
+
     new = commands.add_parser("new", help="start a new post",
                               description="Write a new post with front matter filled in.")
     new.add_argument("title", help='the title, in quotes: "The small-cap rotation"')
@@ -159,6 +169,17 @@ def _check(args: argparse.Namespace) -> int:
         print(f"tearsheet check: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 1
     print(f"Checked {report.pages} pages and {report.links} links: no problems.")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import audit_output
+
+    report = audit_output(args.site, args.out_dir, args.now)
+    if report.problems:
+        raise SiteError(report.problems)
+    print(f"Audited {report.files} files of {os.path.join(args.out_dir, 'public')} against {report.plus_posts} "
+          "plus posts: no member-only text found.")
     return 0
 
 

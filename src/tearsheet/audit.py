@@ -1,0 +1,396 @@
+"""The paywall audit: search every file of the public tree for the member-only text of plus posts.
+
+A second gate, independent of templates: whatever a template, feed or search index wrote, the
+finished public tree is read back and compared with what members alone may read.
+
+Text is compared in shingles, overlapping runs of 8 words, after normalising: tags stripped (comments
+and long attribute values kept), entities and JSON escapes decoded, gzip and brotli undone, case folded
+and split into runs of letters and digits, so curly and straight quotes, dashes and ellipses separate
+words alike. A shingle of a plus post's full edition is member-only unless the public may read it
+anyway: in the post's teaser, title, description or tags, in any free post, page or other teaser, or in
+the site's own words in site.toml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import html
+import importlib
+import os
+import re
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from urllib.parse import unquote_to_bytes
+
+from .config import SiteConfig
+from .errors import Problem, SiteError
+from .render import RenderedPost
+from .site import base_path, page_url, post_url
+
+SHINGLE = 8
+QUOTE_WORDS = 16  # the most words of a leak an error message quotes
+MAX_REPORTED = 20  # files named before "... and N more"
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), which is not searched
+SKIP_KNOWN_BELOW = 2000  # bytes: a shorter public body is cheaper to read again than to cut out
+
+TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
+COMMENT_MARKS = re.compile(rb"<!--|-->")
+ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]{16,})"|'([^'<>]{16,})')""")
+ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+JSON_CHAR = re.compile(rb"\\u([0-9a-fA-F]{4})")
+JSON_SPACE = re.compile(rb"\\[nrtbf]")
+# Typographer output and other non-ASCII punctuation separate words like ASCII punctuation does;
+# invisible characters inside a word (soft hyphen, zero-width space) join it.
+SEPARATOR_CHARS = ("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2010\u2011\u2012\u2013\u2014\u2015\u2026"
+                   "\u2032\u2033\u2039\u203a\u2022\u2212\u00a0\u2002\u2003\u2009\u200a\u202f\u00ab\u00bb"
+                   "\u00b7\u00a7\u00b6")
+JOINER_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+# ASCII letters to lower case, other ASCII to a space; bytes of UTF-8 sequences (letters) kept.
+FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 else 32
+             for b in range(256))
+
+Segment = list[bytes]  # normalised words; a shingle never spans two segments
+
+
+@dataclass(frozen=True, slots=True)
+class AuditInput:
+    """What the audit knows: the plus posts' editions and every text the public may see."""
+
+    plus: tuple[RenderedPost, ...]  # posts whose public edition leaves something out
+    public_texts: tuple[str, ...]  # HTML or plain text shown to the public (bodies, titles, site words)
+    known: tuple[tuple[str, str], ...]  # (public file, public body it shows), cut out before searching
+
+
+def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost]) -> AuditInput:
+    """Collect what the audit compares: member editions on one side, public text on the other."""
+    texts = [*_site_words(config)]
+    known = []
+    root = base_path(config)
+    for post in [*posts, *pages]:
+        meta = post.meta
+        texts += [meta.title, meta.description, *meta.tags, meta.series, post.public.html]
+        url = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        if len(post.public.html) >= SKIP_KNOWN_BELOW:
+            known.append((_file_for(url, root), post.public.html))
+    plus = tuple(p for p in posts if p.public is not p.full)
+    return AuditInput(plus, tuple(t for t in texts if t), tuple(known))
+
+
+def _site_words(config: SiteConfig) -> Iterator[str]:
+    """Words of site.toml that any public page may show."""
+    yield from (config.title, config.description, config.copyright)
+    paywall = config.paywall
+    yield from (value for value in (getattr(paywall, name) for name in paywall.__slots__) if isinstance(value, str))
+    for author in config.authors:
+        yield from (author.name, author.bio)
+    yield from (item.title for item in config.menu)
+
+
+def _file_for(url: str, root: str) -> str:
+    path = url[len(root):] if root and url.startswith(root) else url
+    return path.strip("/") + "/index.html" if path.strip("/") else "index.html"
+
+
+def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
+               timings: dict[str, float] | None = None) -> Callable[[str], None]:
+    """A before-swap step for the writer: audit the staged public tree; a leak stops the swap."""
+    audit = audit_input(config, posts, pages)
+
+    def run(staging_dir: str) -> None:
+        start = time.perf_counter()
+        try:
+            check_public_tree(os.path.join(staging_dir, "public"), audit)
+        finally:
+            if timings is not None:
+                timings["audit"] = time.perf_counter() - start
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    files: int  # files searched
+    plus_posts: int  # posts with member-only text
+    problems: tuple[Problem, ...]
+
+
+def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) -> AuditReport:
+    """Audit out_dir/public against the site's posts as they stand: drafts and future posts included."""
+    from .access import apply_access_rules
+    from .content import read_config, read_content
+    from .markdown import make_markdown
+    from .render import render_post
+
+    public_dir = os.path.join(out_dir, "public")
+    if not os.path.isdir(public_dir):
+        raise SiteError.one(out_dir, None, "no public/ folder here to audit",
+                            "pass the folder `tearsheet build --out` wrote (default: SITE_DIR/output)")
+    config = read_config(site_dir)
+    source, _ = apply_access_rules(read_content(site_dir, config), now or dt.datetime.now(dt.UTC))
+    md = make_markdown(config.raw_html)
+    posts = [render_post(md, p) for p in source.posts]
+    audit = audit_input(config, posts, [render_post(md, p) for p in source.pages])
+    problems = audit_tree(public_dir, audit, os.path.relpath(public_dir))
+    return AuditReport(sum(1 for _ in _tree_files(public_dir)), len(audit.plus), tuple(problems))
+
+
+def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public") -> None:
+    """Raise a SiteError naming every file of the public tree that shows member-only text."""
+    problems = audit_tree(public_dir, audit, label)
+    if problems:
+        raise SiteError(problems)
+
+
+def audit_tree(public_dir: str, audit: AuditInput, label: str = "public") -> list[Problem]:
+    """One problem per (file, post) where a file of the tree shows some of a post's member-only text."""
+    files = sorted(_tree_files(public_dir))
+    known = {rel: body.encode() for rel, body in audit.known}
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for rel in files:
+        seen.update(shingles(_file_segments(public_dir, rel, known, problems, label)))
+    leaks = _leaked_shingles(audit, seen)
+    if leaks:
+        problems += _locate(public_dir, files, known, leaks, label)
+    return problems
+
+
+def _tree_files(root: str) -> Iterator[str]:
+    """Every file under root as a relative path with forward slashes."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+
+
+def _leaked_shingles(audit: AuditInput, seen: set[int]) -> dict[int, list[str]]:
+    """Member-only shingles the tree shows: {shingle: paths of the posts it belongs to}."""
+    hits: dict[int, list[str]] = defaultdict(list)
+    words: dict[int, Sequence[bytes]] = {}
+    for post in audit.plus:
+        segments = normal_words(post.full.html)
+        found = seen.intersection(shingles(segments))
+        if not found:
+            continue
+        meta = post.meta
+        for text in (post.public.html, meta.title, meta.description, *meta.tags, meta.series):
+            found.difference_update(shingles(normal_words(text)))
+        for shingle in found:
+            hits[shingle].append(meta.path)
+        words.update(_shingle_words(segments, found))
+    if hits:
+        _drop_public(hits, words, audit.public_texts)
+    return hits
+
+
+def _shingle_words(segments: Iterable[Segment], wanted: set[int]) -> Iterator[tuple[int, Sequence[bytes]]]:
+    for words in segments:
+        for start, shingle in enumerate(_segment_shingles(words)):
+            if shingle in wanted:
+                yield shingle, words[start : start + SHINGLE]
+
+
+def _drop_public(hits: dict[int, list[str]], words: dict[int, Sequence[bytes]], public_texts: Iterable[str]) -> None:
+    """A shingle the public may read elsewhere (a free post quotes it, say) is not a leak."""
+    keys = {max((w for w in words[h] if w.isascii()), key=len, default=b"") for h in hits}
+    prefilter = None if b"" in keys else re.compile("|".join(re.escape(k.decode()) for k in keys), re.IGNORECASE)
+    for text in sorted(public_texts, key=len):  # titles and teasers first: they settle most
+        if prefilter is not None and not prefilter.search(text):
+            continue  # cannot hold a shingle without its longest word
+        for shingle in set(hits).intersection(shingles(normal_words(text))):
+            del hits[shingle]
+        if not hits:
+            return
+
+
+def _locate(public_dir: str, files: Sequence[str], known: dict[str, bytes], leaks: dict[int, list[str]],
+            label: str) -> list[Problem]:
+    """Read the tree again and name each leaking file, post and a quote of the text."""
+    problems: list[Problem] = []
+    leaking_files = 0
+    for rel in files:
+        runs = _leak_runs(_file_segments(public_dir, rel, known, [], label), leaks)
+        if not runs:
+            continue
+        leaking_files += 1
+        if leaking_files <= MAX_REPORTED:
+            problems += [_leak_problem(f"{label}/{rel}", post, words) for post, words in sorted(runs.items())]
+    if leaking_files > MAX_REPORTED:
+        problems.append(Problem(label, None, f"... and {leaking_files - MAX_REPORTED} more files leak "
+                                "member-only text", "fix the first ones; the rest likely share the cause"))
+    return problems
+
+
+def _leak_runs(segments: Sequence[Segment], leaks: dict[int, list[str]]) -> dict[str, Sequence[bytes]]:
+    """The words of each post's first run of leaking shingles in one file."""
+    runs: dict[str, tuple[int, int, int]] = {}  # post -> (segment, first shingle, last shingle)
+    for number, words in enumerate(segments):
+        for start, shingle in enumerate(_segment_shingles(words)):
+            for post in leaks.get(shingle, ()):
+                segment, first, last = runs.setdefault(post, (number, start, start))
+                if segment == number and last == start - 1:
+                    runs[post] = (segment, first, start)
+    return {post: segments[n][first : last + SHINGLE] for post, (n, first, last) in runs.items()}
+
+
+def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
+    quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
+    return Problem(where, None, f'leaks member-only text of {post}: "{quote}"',
+                   "a template, feed, search index or file under content/ shows text only members may read")
+
+
+def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
+                   label: str) -> list[Segment]:
+    """The normalised words of one file: its name, its text, its long attribute values."""
+    segments = [_words(rel.encode())]
+    data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
+    body = known.get(rel)
+    if data is None:
+        return segments
+    if body is None or body not in data:
+        return segments + normal_words(data)
+    return segments + _without_known(data, body)
+
+
+def _without_known(data: bytes, body: bytes) -> list[Segment]:
+    """Segments of a file with a known public body cut out: its windows are all public already.
+
+    The body's first and last 7 words stay, so a run that crosses its edges is still searched.
+    """
+    head, tail = _edge_words(body)
+    parts = data.split(body)
+    segments: list[Segment] = []
+    for i, part in enumerate(parts):
+        main, *attributes = normal_words(part)
+        segments.append((tail if i else []) + main + (head if i < len(parts) - 1 else []))
+        segments += attributes
+    return segments
+
+
+def _edge_words(body: bytes) -> tuple[Segment, Segment]:
+    """The first and last SHINGLE - 1 words of a body, normalising only its ends."""
+    size = 512
+    while size < len(body):
+        head_end, tail_start = body.find(b"<", size), body.rfind(b">", 0, len(body) - size) + 1
+        if head_end > 0 and tail_start > 0:
+            head, tail = _words(body[:head_end]), _words(body[tail_start:])
+            if len(head) >= SHINGLE and len(tail) >= SHINGLE:
+                return head[: SHINGLE - 1], tail[1 - SHINGLE :]
+        size *= 2
+    words = _words(body)
+    return words[: SHINGLE - 1], words[1 - SHINGLE :]
+
+
+def _file_bytes(path: str, where: str, problems: list[Problem]) -> bytes | None:
+    """The bytes of one file, decompressed; None for a binary file such as an image."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        if b"\x00" in head and not head.startswith(GZIP_MAGIC) and not path.endswith(".br"):
+            return None
+        data = head + handle.read()
+    data = _inflate(path, data, where, problems)
+    return None if b"\x00" in data[:HEAD_BYTES] else data
+
+
+def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
+    """Undo gzip (found by its magic bytes, whatever the file's name) and brotli (.br files)."""
+    if path.endswith(".br"):
+        brotli = _brotli()
+        if brotli is None:
+            problems.append(Problem(where, None, "cannot search a brotli-compressed file: no brotli module",
+                                    "pip install brotli (the audit fails rather than skip a file)"))
+            return b""
+        with contextlib.suppress(Exception):  # brotli has its own error type; a non-brotli file is read as is
+            data = brotli.decompress(data)
+    for _ in range(3):
+        if not data.startswith(GZIP_MAGIC):
+            break
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            break
+    return data
+
+
+def _brotli():  # type: ignore[no-untyped-def]
+    for name in ("brotli", "brotlicffi"):
+        with contextlib.suppress(ImportError):
+            return importlib.import_module(name)
+    return None
+
+
+def normal_words(text: str | bytes) -> list[Segment]:
+    """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute."""
+    data = text.encode("utf-8", "replace") if isinstance(text, str) else text
+    if b"\\" in data:
+        data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
+    if b"<!--" in data:
+        data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
+    segments = [_words(data)]
+    if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
+        for value in (a or b for a, b in ATTR_VALUE.findall(data)):
+            if b"%" in value:
+                value = unquote_to_bytes(value)
+            elif b" " not in value and b"+" not in value:
+                continue  # a class name or a URL: no run of words (a slug is public anyway)
+            if len(value.translate(FOLD).split()) >= SHINGLE:
+                segments.append(_words(value))
+    return segments
+
+
+def _words(data: bytes) -> Segment:
+    for _ in range(3):  # a feed escapes its HTML once more: strip, unescape, and strip again
+        data = TAG.sub(b" ", data)
+        if b"&" not in data:
+            break
+        data = ENTITY.sub(_entity, data)
+        if b"<" not in data:
+            break
+    if not data.isascii():
+        data = _unpunctuate(data)
+    return data.translate(FOLD).split()
+
+
+def _mark_patterns() -> tuple[tuple[bytes, re.Pattern[bytes], bytes], ...]:
+    """(bytes every match starts with, pattern, replacement) per group of marks alike but for the last byte."""
+    groups: dict[tuple[bytes, bytes], list[bytes]] = defaultdict(list)
+    for chars, replacement in ((SEPARATOR_CHARS, b" "), (JOINER_CHARS, b"")):
+        for char in chars:
+            code = char.encode()
+            groups[(code[:-1], replacement)].append(re.escape(code[-1:]))
+    return tuple((prefix, re.compile(re.escape(prefix) + b"[" + b"".join(lasts) + b"]"), replacement)
+                 for (prefix, replacement), lasts in sorted(groups.items()))
+
+
+MARK_PATTERNS = _mark_patterns()
+
+
+def _unpunctuate(data: bytes) -> bytes:
+    """Non-ASCII punctuation to spaces; patterns that start with fixed bytes search fast."""
+    for prefix, pattern, replacement in MARK_PATTERNS:
+        if prefix in data:
+            data = pattern.sub(replacement, data)
+    return data
+
+
+def _entity(match: re.Match[bytes]) -> bytes:
+    return html.unescape(match[0].decode("ascii")).encode("utf-8", "replace")
+
+
+def _json_char(match: re.Match[bytes]) -> bytes:
+    return chr(int(match[1], 16)).encode("utf-8", "replace")
+
+
+def shingles(segments: Iterable[Segment]) -> Iterator[int]:
+    """The hash of every run of SHINGLE consecutive words within one segment."""
+    return chain.from_iterable(map(_segment_shingles, segments))
+
+
+def _segment_shingles(words: Sequence[bytes]) -> Iterator[int]:
+    return map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False))

@@ -1,0 +1,171 @@
+"""The paywall audit: leaks planted on purpose stop the build, name the file and change nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tearsheet.audit import SHINGLE, audit_output, normal_words
+from tearsheet.cli import main
+from tearsheet.errors import SiteError
+
+from .conftest import build, read_tree
+
+MEMBER = ("Our desk expects the quarterly refunding to lean on bills while coupon auctions "
+          "shrink into the spring, which flatters the belly of the curve.")
+PUBLIC_OPENING = "Public opening words about rates and the curve that anyone may read freely."
+PLUS = f"""\
+---
+title: "The refunding"
+date: 2026-10-01T07:00:00Z
+tier: plus
+teaser: 13
+description: "A public description of the refunding note."
+---
+
+{PUBLIC_OPENING}
+
+{MEMBER}
+
+A second member paragraph says the "term premium" can't stay this low -- not with deficits at six percent.
+"""
+FREE = """\
+---
+title: "A free note"
+date: 2026-09-01T07:00:00Z
+tier: free
+---
+
+Free words that anyone may read, in full, about payrolls and claims and the dollar.
+"""
+MEMBER_PATH = "content/posts/refunding.md"
+
+
+@pytest.fixture
+def site(write_site: Callable[..., Path]) -> Path:
+    return write_site({MEMBER_PATH: PLUS, "content/posts/free.md": FREE})
+
+
+def leak_error(site: Path) -> str:
+    with pytest.raises(SiteError) as caught:
+        build(site)
+    return caught.value.report()
+
+
+def test_a_clean_build_passes_and_the_audit_command_agrees(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build(site)
+    assert main(["audit", str(site / "output"), "--site", str(site)]) == 0
+    assert "no member-only text found" in capsys.readouterr().out
+
+
+def test_a_template_printing_member_text_stops_the_build_and_keeps_the_old_output(site: Path) -> None:
+    build(site)
+    before = read_tree(site / "output")
+    (site / "templates" / "partials").mkdir(parents=True)
+    (site / "templates" / "partials" / "footer_extra.html").write_text(
+        f'<div hidden>{MEMBER.split(",")[0]}</div>\n', encoding="utf-8")
+    report = leak_error(site)
+    assert f'public/index.html: leaks member-only text of {MEMBER_PATH}: "our desk expects the quarterly' in report
+    assert "public/2026/10/refunding/index.html: leaks" in report
+    assert read_tree(site / "output") == before
+    assert sorted(os.listdir(site / "output")) == ["members", "public"]
+
+
+def test_a_leak_on_every_page_names_twenty_files_then_counts_the_rest(site: Path) -> None:
+    for n in range(25):
+        (site / "content" / "posts" / f"free-{n}.md").write_text(FREE.replace("A free note", f"Note {n}"))
+    (site / "templates" / "partials").mkdir(parents=True)
+    (site / "templates" / "partials" / "footer_extra.html").write_text(f"<p>{MEMBER}</p>\n", encoding="utf-8")
+    report = leak_error(site)
+    assert report.count(": leaks member-only text of") == 20
+    assert "more files leak member-only text" in report
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("notes/leak.html", f"<p>{MEMBER}</p>".encode()),
+    ("notes/leak.txt", " ".join(MEMBER.split()[5:5 + SHINGLE]).upper().encode()),  # 8 words, mid-sentence
+    ("notes/comment.html", f"<p>x</p><!-- {MEMBER} -->".encode()),
+    ("notes/meta.html", f'<meta name="description" content="{MEMBER}">'.encode()),
+    ("notes/share.html", f'<a href="https://x.example/share?text={MEMBER.replace(" ", "%20")}">x</a>'.encode()),
+    ("notes/feed.xml", f"<description>&lt;p&gt;{MEMBER}&lt;/p&gt;</description>".encode()),
+    ("notes/index.json", json.dumps({"content": MEMBER.replace("refunding", "re\u00adfunding")}).encode()),
+    ("notes/fragment.pf_fragment", gzip.compress(b"pagefind_dcd" + json.dumps({"content": MEMBER}).encode())),
+    ("notes/quotes.txt", b'the "term premium" can\'t stay this low - not with deficits'),
+    ("notes/our-desk-expects-the-quarterly-refunding-to-lean-on-bills.txt", b"nothing inside"),
+])
+def test_a_leaking_file_under_content_is_caught_in_every_disguise(site: Path, name: str, data: bytes) -> None:
+    (site / "content" / name).parent.mkdir(parents=True, exist_ok=True)
+    (site / "content" / name).write_bytes(data)
+    assert f"public/{name}: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
+
+
+def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    brotli = pytest.importorskip("brotli")
+    (site / "content" / "leak.html.br").write_bytes(brotli.compress(MEMBER.encode()))
+    assert "public/leak.html.br: leaks member-only text" in leak_error(site)
+    monkeypatch.setattr("tearsheet.audit._brotli", lambda: None)
+    assert "public/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
+
+
+def test_seven_words_are_below_the_audits_resolution(site: Path) -> None:
+    (site / "content" / "short.txt").write_text(" ".join(MEMBER.split()[:SHINGLE - 1]), encoding="utf-8")
+    build(site)
+
+
+def test_member_text_the_public_may_read_elsewhere_is_not_a_leak(write_site: Callable[..., Path]) -> None:
+    quoting = FREE.replace("Free words", f"As our members read: {MEMBER} Free words")
+    described = PLUS.replace("A public description of the refunding note.", MEMBER.split(",")[0])
+    site = write_site({MEMBER_PATH: described, "content/posts/free.md": quoting})
+    build(site)
+
+
+def test_boilerplate_shared_by_posts_is_not_a_leak(write_site: Callable[..., Path]) -> None:
+    table = "| Asset | 1w | 1m | YTD |\n|---|---:|---:|---:|\n| SPX | +1.0% | +2.0% | +3.0% |\n"
+    first = PLUS.replace(PUBLIC_OPENING, f"{table}\nOpening words.")
+    second = PLUS.replace(MEMBER, f"{MEMBER[:20]}\n\n{table}").replace("The refunding", "The auction")
+    site = write_site({MEMBER_PATH: first, "content/posts/auction.md": second})
+    build(site)
+
+
+def test_the_audit_command_names_each_leaking_file(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    build(site)
+    public = site / "output" / "public"
+    (public / "a.html").write_text(f"<p>{MEMBER}</p>", encoding="utf-8")
+    (public / "deep").mkdir()
+    (public / "deep" / "b.json.gz").write_bytes(gzip.compress(MEMBER.encode()))
+    assert main(["audit", str(site / "output"), "--site", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("2 problems:")
+    assert f"public/a.html: leaks member-only text of {MEMBER_PATH}" in err
+    assert f"public/deep/b.json.gz: leaks member-only text of {MEMBER_PATH}" in err
+
+
+def test_the_audit_command_without_a_public_folder_is_a_clear_error(site: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(site / "nowhere"), "--site", str(site)]) == 1
+    assert "no public/ folder here to audit" in capsys.readouterr().err
+
+
+def test_a_post_that_is_free_now_is_no_longer_member_only(site: Path) -> None:
+    build(site)
+    (site / "output" / "public" / "a.html").write_text(MEMBER, encoding="utf-8")
+    assert audit_output(str(site), str(site / "output")).problems
+    (site / "content" / "posts" / "refunding.md").write_text(PLUS.replace("tier: plus", "tier: free"))
+    assert audit_output(str(site), str(site / "output")).problems == ()
+
+
+def test_normalising_treats_typography_markup_and_escapes_alike() -> None:
+    forms = [
+        "<p>The Fed\u2019s \u201cdot plot\u201d\u2014a guide\u2026 to <em>cuts</em></p>",
+        "The Fed's \"dot plot\" -- a guide... to cuts",
+        '"The Fed\\u2019s \\"dot plot\\"\\u2014a guide\\u2026 to cuts"',
+        "&lt;p&gt;The Fed&amp;rsquo;s &amp;ldquo;dot plot&amp;rdquo;&amp;mdash;a guide&hellip; to cuts&lt;/p&gt;",
+        "THE FED&#8217;S DOT&nbsp;PLOT \u2013 A GUIDE TO CUTS",
+    ]
+    assert {tuple(normal_words(form)[0]) for form in forms} == {(b"the", b"fed", b"s", b"dot", b"plot", b"a",
+                                                                b"guide", b"to", b"cuts")}
