@@ -14,15 +14,16 @@ import jinja2
 
 from .access import TierChange, apply_access_rules
 from .audit import audit_step
+from .cache import BuildCache, inputs_key
 from .config import SiteConfig
-from .content import SourceContent, read_config, read_content, read_static
+from .content import PostMeta, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file
 from .errors import Problem, SiteError
 from .feeds import feed_files
-from .markdown import make_markdown
 from .metadata import search_engine_files
-from .output import CopyFile, FileData, add_files, write_site
-from .render import RenderedPost, render_post
+from .output import CopyFile, FileData, Stage, StagedFile, WriteReport, add_files
+from .parallel import BodyRenderer, default_jobs, site_pages
+from .render import RenderedPost
 from .search import index_staged, search_setup
 from .site import TIERS, Site, assemble_site, check_urls, select_posts
 from .templates import THEME_DIR, check_templates, make_environment, render_pages
@@ -38,6 +39,8 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: dt.datetime | None = None
+    jobs: int | None = None  # processes to render with; None: every core
+    cache: bool = True  # use and keep SITE/.tearsheet-cache/ (and rewrite only changed output files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     tier_changes: tuple[TierChange, ...] = ()  # built posts an access rule moved across the wall
     warnings: tuple[str, ...] = ()  # things the author should know that did not stop the build
+    rendered: int = 0  # pages rendered (the rest were unchanged and kept)
+    written: int = 0  # files written or removed in the output
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
@@ -76,47 +81,87 @@ class SitePlan:
     tier_changes: tuple[TierChange, ...]
     pagefind: str | None  # the binary that will index the staged trees, if search is on
     warnings: tuple[str, ...]
+    published: tuple[PostMeta, ...] = ()  # the front matter of `posts` (also when nothing was rendered)
+    rendered: int = 0  # pages rendered rather than kept from the live output
+    inputs: str = ""  # a digest of everything the build read, when it keeps a cache
+    unchanged: bool = False  # the output already holds what these inputs make: nothing rendered, nothing to write
 
 
 def build_site(options: BuildOptions) -> BuildResult:
-    """Build both tiers into a staging folder and swap them into the output folder."""
+    """Build both tiers into a staging folder and swap them into the output folder.
+
+    With the cache, unchanged bodies are not parsed again, unchanged pages neither rendered nor
+    written, and an output that would not change is not touched.
+    """
     clock = _Stopwatch()
-    plan = plan_site(options, clock)
     out_dir = os.path.abspath(options.out_dir or os.path.join(options.site_dir, "output"))
-    search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
-    audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps)  # after search: it reads the index too
-    write_site(out_dir, plan.trees, before_swap=_in_order(search, audit))
+    cache = BuildCache(options.site_dir) if options.cache else None
+    try:
+        with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
+            plan = plan_site(options, clock, stage, cache)
+            files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
+                tier: len(tree) for tier, tree in plan.trees.items()}
+            if not plan.unchanged:
+                search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
+                audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps)  # after search: it reads the index
+                report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs)
+    finally:
+        if cache is not None:
+            cache.save()
     clock.lap("write")
-    posts = plan.posts
-    return BuildResult(out_dir, len(posts), sum(p.meta.tier == "plus" for p in posts), len(plan.pages),
-                       {tier: len(files) for tier, files in plan.trees.items()}, clock.total, clock.laps,
-                       plan.tier_changes, plan.warnings)
+    published = plan.published
+    return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
+                       files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
+                       0 if plan.unchanged else _changed(report, plan.trees))
 
 
-def plan_site(options: BuildOptions, clock: _Stopwatch | None = None) -> SitePlan:
-    """Every stage but writing: load, apply access rules, render, select, assemble each tier's files."""
+def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
+              cache: BuildCache | None = None) -> SitePlan:
+    """Every stage but writing: load, apply access rules, render, select, assemble each tier's files.
+
+    Given a stage, pages are rendered straight into it; given a cache, what is in it is reused.
+    """
     clock = clock or _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
     config, pagefind, warnings = search_setup(_config(site_dir, options))
     env = make_environment(site_dir)
-    source = load_sources(site_dir, config, env)
-    now = build_now(options)
-    source, changes = apply_access_rules(source, now)
-    clock.lap("load")
-    posts, pages = render_all(config, source)
+    jobs = options.jobs or default_jobs()
+    parse = cache.sources(config).parse if cache else parse_source
+    static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
+    with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse) as bodies:
+        source = load_sources(site_dir, config, env, bodies.parse)  # bodies render while the rest is read
+        now = build_now(options)
+        source, changes = apply_access_rules(source, now)
+        published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
+        built = {meta.path for meta in published}
+        tier_changes = tuple(c for c in changes if c.path in built)
+        inputs = inputs_key(site_dir, config, bodies.sources_digest(source), built, source.assets, static,
+                            pagefind) if cache else ""
+        clock.lap("load")
+        if stage is not None and inputs and stage.holds(inputs):
+            return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
+                            unchanged=True)
+        posts, pages = bodies.render(source)
     clock.lap("render")
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
-    static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
-    trees: dict[str, dict[str, FileData]] = {}
-    sites: dict[str, Site] = {}
-    for tier in TIERS:  # "public" first: the members build borrows its teasers for feeds and descriptions
-        sites[tier] = assemble_site(tier, config, posts, pages, source.assets)
-        trees[tier] = tier_files(env, sites[tier], site_dir, static, public=sites["public"])
+    # "public" first: the members build borrows its teasers for feeds and descriptions
+    sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
-    built = {p.meta.path for p in posts}
-    return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees,
-                    tuple(c for c in changes if c.path in built), pagefind, warnings)
+    html, rendered = site_pages(env, sites, site_dir, _asset_urls(sites["public"], static), jobs, stage, cache,
+                                bodies.digests(config, posts, pages) if cache else None)
+    clock.lap("pages")
+    trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier])
+             for tier in TIERS}
+    clock.lap("files")
+    return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
+                    published, rendered, inputs)
+
+
+def _changed(report: WriteReport, trees: dict[str, dict[str, FileData]]) -> int:
+    """Files written or removed in the output, pages written by the workers included."""
+    staged = sum(isinstance(data, StagedFile) for tree in trees.values() for data in tree.values())
+    return report.written + report.removed + staged
 
 
 def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
@@ -130,11 +175,12 @@ def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
     return run
 
 
-def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment) -> SourceContent:
+def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment,
+                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None) -> SourceContent:
     """Read content and compile templates, reporting the problems of both in one error."""
     problems: list[Problem] = []
     try:
-        source = read_content(site_dir, config)
+        source = read_content(site_dir, config, parse)
     except SiteError as exc:
         problems.extend(exc.problems)
     try:
@@ -156,24 +202,19 @@ def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
     return config
 
 
-def render_all(config: SiteConfig, source: SourceContent) -> tuple[list[RenderedPost], list[RenderedPost]]:
-    """Parse every post and page once; each yields its full body and its public body."""
-    md = make_markdown(config.raw_html)
-    return [render_post(md, p) for p in source.posts], [render_post(md, p) for p in source.pages]
-
-
 def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]],  # type: ignore[no-untyped-def]
-               public: Site | None = None) -> dict[str, FileData]:
+               public: Site | None = None, pages: dict[str, FileData] | None = None) -> dict[str, FileData]:
     """Every file of one tier: pages, feeds, robots/sitemap, static theme files and content assets.
 
     `public` is the public Site (the site itself in the public tier): feeds and page descriptions of plus
-    posts come from its teasers, never from full text.
+    posts come from its teasers, never from full text. `pages` are the HTML pages, if already made.
     """
     public = public or site
     assert public.tier == "public", "teasers come from the public Site only"
     files: dict[str, FileData] = {}
-    asset_urls = {name: f"{_root(site)}/assets/{hashed}" for name, (hashed, _) in static.items()}
-    add_files(files, render_pages(env, site, site_dir, asset_urls, public), "a page")
+    if pages is None:
+        pages = dict(render_pages(env, site, site_dir, _asset_urls(site, static), public))
+    add_files(files, pages, "a page")
     add_files(files, feed_files(site, public), "a feed")
     add_files(files, search_engine_files(site), "robots.txt or sitemap.xml")
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
@@ -186,6 +227,11 @@ def _root(site: Site) -> str:
     from .site import base_path
 
     return base_path(site.config)
+
+
+def _asset_urls(site: Site, static: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """{theme file name: its fingerprinted URL}, for the templates' asset() function."""
+    return {name: f"{_root(site)}/assets/{hashed}" for name, (hashed, _) in static.items()}
 
 
 def _fingerprinted(static: dict[str, bytes]) -> dict[str, tuple[str, bytes]]:

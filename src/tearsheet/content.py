@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,8 +98,13 @@ def read_static(folders: list[str]) -> dict[str, bytes]:
     return files
 
 
-def read_content(site_dir: str, config: SiteConfig) -> SourceContent:
-    """Read and check every file under content/, reporting all problems at once."""
+def read_content(site_dir: str, config: SiteConfig,
+                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None) -> SourceContent:
+    """Read and check every file under content/, reporting all problems at once.
+
+    `parse` stands in for parse_source with the same results (the build's cache and renderer use it).
+    """
+    parse = parse or parse_source
     content_dir = os.path.join(site_dir, "content")
     problems: list[Problem] = []
     posts: list[SourcePost] = []
@@ -118,7 +124,7 @@ def read_content(site_dir: str, config: SiteConfig) -> SourceContent:
         with open(path, "rb") as handle:
             data = handle.read()
         try:
-            record = parse_source(rel, data, kind, config)
+            record = parse(rel, data, kind, config)
         except SiteError as exc:
             problems.extend(exc.problems)
             continue

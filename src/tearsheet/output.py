@@ -2,10 +2,28 @@
 
 Everything is written into a staging folder beside the output first and swapped in only when
 every file is written, so a failed or interrupted build leaves the previous output as it was.
+
+A rebuild need not write every file again. Given a bookkeeping folder (in the site's cache, on the
+output's file system), the writer keeps there a manifest of what the output holds (each file's
+content digest, size, mtime and inode) and the tree the build before last swapped out (the spare).
+The next build stages into the spare: it rewrites only the files whose bytes differ, links files
+unchanged since the live tree, deletes what is no longer built, then swaps the two. A tree whose
+files do not match the manifest (edited, touched, partly deleted) is never trusted: it is staged
+from scratch. When nothing would change, nothing is touched at all. The output folder itself holds
+nothing but the tiers.
+
+Staged files may be hard links to live ones, so nothing here ever writes into an existing file:
+a changed file is written beside it and renamed over it. Before-swap steps may add files to the
+staged trees (a search index) but must not change the ones the build wrote; a step that does
+stops the swap.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import posixpath
 import shutil
@@ -16,6 +34,14 @@ from .errors import SiteError
 
 STAGING_PREFIX = ".tearsheet-staging-"
 RETIRED_PREFIX = ".tearsheet-retired-"
+SPARE_DIR = "spare"  # these three in the bookkeeping folder
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = "lock"
+MANIFEST_FORMAT = 1
+TEMP_SUFFIX = ".tearsheet-tmp"
+STEP_MADE = ""  # the digest recorded for files a before-swap step made: never reused, only verified
+
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +51,28 @@ class CopyFile:
     source: str
 
 
-FileData = bytes | CopyFile
+@dataclass(frozen=True, slots=True)
+class KeepFile:
+    """A file the live output already holds with these bytes (their digest): kept, not made again."""
+
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    """A file already written into the stage (by a page worker), with the digest of its bytes."""
+
+    digest: str
+
+
+FileData = bytes | CopyFile | KeepFile | StagedFile
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: int  # files written or linked into the new trees
+    removed: int  # files of the previous trees no longer built
+    swapped: bool  # False when the output already held exactly these files
 
 
 def add_files(files: MutableMapping[str, FileData], new: Mapping[str, FileData], what: str) -> None:
@@ -42,53 +89,456 @@ def safe_output_path(path: str) -> str:
     """Refuse paths that are absolute, climb out with '..', or hide a backslash."""
     normal = posixpath.normpath(path)
     if (not path or path.startswith("/") or "\\" in path or normal.startswith("..")
-            or normal != path or "\x00" in path):
+            or normal != path or "\x00" in path or path.endswith(TEMP_SUFFIX)):
         raise SiteError.one(path, None, "output path would leave the output folder",
                             "use a slug of lowercase letters, digits and hyphens")
     return normal
 
 
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def write_site(out_dir: str, trees: Mapping[str, Mapping[str, FileData]],
-               before_swap: Callable[[str], None] | None = None) -> None:
+               before_swap: Callable[[str], None] | None = None, book_dir: str | None = None,
+               signature: str = "") -> WriteReport:
     """Write each tier's files to out_dir/<tier>/, replacing the old tree only when all are written.
 
     `before_swap(staging_dir)` runs on the complete staged trees (staging_dir/<tier>/...), for steps
     that need files on disk (a search index, the paywall audit); if it raises, nothing is swapped in.
+    Without `book_dir` the previous output is neither trusted nor kept: every file is written anew.
+    `signature` names the code and steps that make the trees: output made by others is not reused.
     """
-    os.makedirs(out_dir, exist_ok=True)
-    _remove_leftovers(out_dir)
-    staging = os.path.join(out_dir, f"{STAGING_PREFIX}{os.getpid()}")
-    retired = os.path.join(out_dir, f"{RETIRED_PREFIX}{os.getpid()}")
-    try:
+    with Stage(out_dir, tuple(trees), book_dir) as stage:
+        return stage.commit(trees, before_swap, signature)
+
+
+class Stage:
+    """One build's view of the output folder: what the live trees hold, and the trees being staged.
+
+    Use as a context manager; it holds a lock on the output folder until it is closed. Page workers
+    forked while it is open write into `root(tier)` with `stage_file` and report back with `record`.
+    """
+
+    def __init__(self, out_dir: str, tiers: tuple[str, ...], book_dir: str | None = None) -> None:
+        self.out_dir = os.path.abspath(out_dir)
+        self.tiers = tiers
+        self.book_dir = os.path.abspath(book_dir) if book_dir else None
+        self.signature = ""  # of the output the manifest describes
+        self.staging = os.path.join(self.out_dir, f"{STAGING_PREFIX}{os.getpid()}")
+        self._lock: int | None = None
+        self._manifest: dict[str, dict[str, dict[str, list]]] = {"live": {}, "spare": {}}
+        self._live: dict[str, dict[str, tuple[str, Stat]] | None] = {}
+        self._staged: dict[str, dict[str, tuple[str, Stat | None]]] | None = None
+        self._committed = False
+
+    def __enter__(self) -> Stage:
+        os.makedirs(self.out_dir, exist_ok=True)
+        if self.book_dir is not None:
+            os.makedirs(self.book_dir, exist_ok=True)
+            self._lock = os.open(os.path.join(self.book_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            if os.stat(self.book_dir).st_dev != os.stat(self.out_dir).st_dev:
+                self.book_dir = None  # a spare on another file system cannot be swapped in by renaming
+        _remove_leftovers(self.out_dir)
+        if self.book_dir is not None:
+            self._manifest, self.signature = _read_manifest(self.book_dir)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if not self._committed and self._staged is not None:
+                self._shelve()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            if self._lock is not None:
+                os.close(self._lock)
+                self._lock = None
+
+    # What the live output holds
+
+    def live(self, tier: str) -> dict[str, str]:
+        """{path: digest} of the files the build wrote into the live tree, if it is as recorded; else {}."""
+        files = self._verified_live(tier)
+        return {path: digest for path, (digest, _) in (files or {}).items() if digest != STEP_MADE}
+
+    def _verified_live(self, tier: str) -> dict[str, tuple[str, Stat]] | None:
+        if tier not in self._live:
+            recorded = self._manifest["live"].get(tier)
+            self._live[tier] = _verify(os.path.join(self.out_dir, tier), recorded) if recorded else None
+        return self._live[tier]
+
+    def holds(self, signature: str) -> bool:
+        """Whether the live trees are, unchanged, the output of a build with this signature."""
+        return bool(signature) and signature == self.signature and all(
+            self._verified_live(tier) is not None for tier in self.tiers)
+
+    # The staged trees
+
+    def root(self, tier: str) -> str:
+        """The staged tree of one tier: the spare tree brought in, or an empty folder."""
+        self._prepare()
+        return os.path.join(self.staging, tier)
+
+    def staged_digests(self, tier: str) -> dict[str, str]:
+        """{path: digest} of what the staged tree holds now, for workers to skip unchanged writes."""
+        self._prepare()
+        assert self._staged is not None
+        return {path: digest for path, (digest, _) in self._staged[tier].items()}
+
+    def record(self, tier: str, path: str, digest: str, stat: Stat | None) -> None:
+        """Note a file a worker wrote into (or found unchanged in) the staged tree."""
+        assert self._staged is not None
+        self._staged[tier][path] = (digest, stat if stat is not None else self._staged[tier][path][1])
+
+    def _prepare(self) -> None:
+        if self._staged is not None:
+            return
+        self._staged = {}
+        os.makedirs(self.staging, exist_ok=True)
+        spare = self._manifest["spare"]
+        if self.book_dir is None:
+            for tier in self.tiers:
+                os.makedirs(os.path.join(self.staging, tier), exist_ok=True)
+                self._staged[tier] = {}
+            return
+        for tier in self.tiers:
+            found = os.path.join(self.book_dir, SPARE_DIR, tier)
+            target = os.path.join(self.staging, tier)
+            checked = _verify(found, spare.get(tier)) if spare.get(tier) and os.path.isdir(found) else None
+            if checked is not None:
+                os.replace(found, target)
+                self._staged[tier] = {path: (digest, stat) for path, (digest, stat) in checked.items()}
+            else:
+                _discard(found)
+                os.makedirs(target, exist_ok=True)
+                self._staged[tier] = {}
+        self._manifest["spare"] = {}
+        _forget_manifest(self.book_dir)  # the spare is in use: after a crash nothing is trusted
+
+    def _shelve(self) -> None:
+        """A build that failed leaves its staged trees as the spare, with what they now hold."""
+        assert self._staged is not None
+        if self.book_dir is None:
+            return
+        spare_root = os.path.join(self.book_dir, SPARE_DIR)
+        kept: dict[str, dict[str, list]] = {}
+        for tier, files in self._staged.items():
+            source = os.path.join(self.staging, tier)
+            if not os.path.isdir(source):
+                continue
+            os.makedirs(spare_root, exist_ok=True)
+            _discard(os.path.join(spare_root, tier))
+            os.replace(source, os.path.join(spare_root, tier))
+            kept[tier] = {path: [digest, *stat] for path, (digest, stat) in files.items()}
+        self._manifest["spare"] = kept  # verified against the folder before it is used again
+        _write_manifest(self.book_dir, self._manifest, self.signature)
+
+    # Committing
+
+    def commit(self, trees: Mapping[str, Mapping[str, FileData]],
+               before_swap: Callable[[str], None] | None = None, signature: str = "") -> WriteReport:
+        """Stage every tier's files, run the before-swap steps, swap the staged trees in.
+
+        `signature` names the code and the steps: output that other code or steps finished is never
+        taken as already done, though its files may still be reused.
+        """
+        wanted = {tier: {path: self._digest_of(data) for path, data in files.items()} for tier, files in trees.items()}
+        if signature == self.signature and self._unchanged(wanted):
+            self._committed = True
+            if self._staged is not None:
+                self._shelve()
+            return WriteReport(0, 0, swapped=False)
+        self._prepare()
+        written = removed = 0
         for tier, files in trees.items():
-            _write_tree(os.path.join(staging, tier), files)
+            w, r = self._stage_tier(tier, files, wanted[tier])
+            written, removed = written + w, removed + r
         if before_swap is not None:
-            before_swap(staging)
-        os.makedirs(retired)
-        for tier in trees:
-            live = os.path.join(out_dir, tier)
-            if os.path.exists(live):
-                os.replace(live, os.path.join(retired, tier))
-            os.replace(os.path.join(staging, tier), live)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(retired, ignore_errors=True)
+            before_swap(self.staging)
+        new_live = {tier: self._final_state(tier, wanted[tier]) for tier in trees}
+        self.signature = signature
+        self._swap(new_live)
+        self._committed = True
+        return WriteReport(written, removed, swapped=True)
 
-
-def _write_tree(root: str, files: Mapping[str, FileData]) -> None:
-    made: set[str] = set()
-    for path in sorted(files):
-        target = os.path.join(root, *path.split("/"))
-        folder = os.path.dirname(target)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        data = files[path]
+    def _digest_of(self, data: FileData) -> str:
+        if isinstance(data, bytes):
+            return digest_bytes(data)
         if isinstance(data, CopyFile):
-            shutil.copyfile(data.source, target)
-        else:
-            with open(target, "wb") as handle:
-                handle.write(data)
+            with open(data.source, "rb") as handle:
+                return "c" + digest_bytes(handle.read())
+        return data.digest
+
+    def _unchanged(self, wanted: Mapping[str, Mapping[str, str]]) -> bool:
+        """True when every live tree holds exactly the wanted files (and what steps added to them)."""
+        for tier, files in wanted.items():
+            live = self._verified_live(tier)
+            if live is None:
+                return False
+            made = {path: digest for path, (digest, _) in live.items() if digest != STEP_MADE}
+            if made != files:
+                return False
+        return bool(wanted)
+
+    def _stage_tier(self, tier: str, files: Mapping[str, FileData], wanted: Mapping[str, str]) -> tuple[int, int]:
+        assert self._staged is not None
+        root, staged = os.path.join(self.staging, tier), self._staged[tier]
+        gone = sorted(set(staged) - set(wanted), reverse=True)
+        for path in gone:
+            _remove_file(root, path)
+            del staged[path]
+        _remove_empty_folders(root, gone)
+        removed = len(gone)
+        written = 0
+        for path in sorted(wanted):
+            data = files[path]
+            if staged.get(path, ("", None))[0] == wanted[path]:
+                continue
+            if isinstance(data, StagedFile):
+                raise AssertionError(f"{tier}/{path} was reported staged but is not in the staged tree")
+            if isinstance(data, KeepFile):
+                _link_into(os.path.join(self.out_dir, tier), root, path)
+            elif isinstance(data, CopyFile):
+                _replace_with(root, path, lambda target, d=data: shutil.copyfile(d.source, target))
+            else:
+                _replace_with(root, path, lambda target, d=data: _write_bytes(target, d))
+            staged[path] = (wanted[path], _stat_of(os.stat(os.path.join(root, *path.split("/")))))
+            written += 1
+        return written, removed
+
+    def _final_state(self, tier: str, wanted: Mapping[str, str]) -> dict[str, list]:
+        """Stat every staged file; files the build did not make are the steps'. A step may not edit ours."""
+        assert self._staged is not None
+        staged = self._staged[tier]
+        state: dict[str, list] = {}
+        for path, stat in _scan(os.path.join(self.staging, tier)).items():
+            digest = wanted.get(path, STEP_MADE)
+            before = staged.get(path, ("", None))[1]
+            if digest != STEP_MADE and before is not None and before != stat:
+                raise SiteError.one(f"output/{tier}/{path}", None,
+                                    "a before-swap step changed a file the build wrote",
+                                    "steps may add files to the staged tree, never edit the build's own")
+            state[path] = [digest, *stat]
+        missing = set(wanted) - set(state)
+        if missing:
+            raise SiteError.one(f"output/{tier}/{min(missing)}", None,
+                                "a before-swap step removed a file the build wrote",
+                                "steps may add files to the staged tree, never remove the build's own")
+        return state
+
+    def _swap(self, new_live: dict[str, dict[str, list]]) -> None:
+        """Swap the staged trees in; the trees they replace become the spare when they were as recorded."""
+        old_live = self._manifest["live"]
+        self._manifest = {"live": {}, "spare": {}}
+        if self.book_dir is not None:
+            _forget_manifest(self.book_dir)  # mid-swap nothing is as recorded
+        retired = os.path.join(self.out_dir, f"{RETIRED_PREFIX}{os.getpid()}")
+        os.makedirs(retired, exist_ok=True)
+        spare: dict[str, dict[str, list]] = {}
+        for tier in new_live:
+            live = os.path.join(self.out_dir, tier)
+            was_verified = self._verified_live(tier) is not None
+            if os.path.lexists(live):
+                os.replace(live, os.path.join(retired, tier))
+            os.replace(os.path.join(self.staging, tier), live)
+            if was_verified and self.book_dir is not None:
+                spare_root = os.path.join(self.book_dir, SPARE_DIR)
+                os.makedirs(spare_root, exist_ok=True)
+                _discard(os.path.join(spare_root, tier))
+                os.replace(os.path.join(retired, tier), os.path.join(spare_root, tier))
+                spare[tier] = old_live[tier]
+        shutil.rmtree(retired, ignore_errors=True)
+        self._manifest = {"live": new_live, "spare": spare}
+        if self.book_dir is not None:
+            _write_manifest(self.book_dir, self._manifest, self.signature)
+
+
+def stage_file(root: str, path: str, data: bytes, current: str | None,
+               digest: str | None = None) -> tuple[str, Stat | None]:
+    """Write one file into a staged tree unless it already holds these bytes; return (digest, stat).
+
+    Safe to call from a forked worker: it touches only `path` (and folders on the way to it).
+    """
+    digest = digest or digest_bytes(data)
+    if digest == current:
+        return digest, None
+    target = _replace_with(root, path, lambda temp: _write_bytes(temp, data))
+    return digest, _stat_of(os.stat(target))
+
+
+def clean_output(out_dir: str, tiers: tuple[str, ...]) -> list[str]:
+    """Remove the tiers and any leftovers of interrupted builds; return what was removed."""
+    removed: list[str] = []
+    if not os.path.isdir(out_dir):
+        return removed
+    names = [*tiers, *(n for n in os.listdir(out_dir) if n.startswith((STAGING_PREFIX, RETIRED_PREFIX)))]
+    for name in names:
+        path = os.path.join(out_dir, name)
+        if os.path.lexists(path):
+            _discard(path)
+            removed.append(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(out_dir)  # only when nothing else was in it
+    return removed
+
+
+# Files and folders
+
+def _write_bytes(target: str, data: bytes) -> None:
+    with open(target, "wb") as handle:
+        handle.write(data)
+
+
+def _replace_with(root: str, path: str, make: Callable[[str], None]) -> str:
+    """Make a file at root/path through a temporary name, never writing into an existing file."""
+    target = os.path.join(root, *path.split("/"))
+    _clear_way(root, path)
+    temp = target + TEMP_SUFFIX
+    make(temp)
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+    os.replace(temp, target)
+    return target
+
+
+def _link_into(live_root: str, root: str, path: str) -> None:
+    source = os.path.join(live_root, *path.split("/"))
+
+    def link(temp: str) -> None:
+        try:
+            os.link(source, temp)
+        except OSError:
+            shutil.copyfile(source, temp)
+
+    _replace_with(root, path, link)
+
+
+def _clear_way(root: str, path: str) -> None:
+    """Make the folders leading to root/path, removing a file that stands where a folder must go.
+
+    Workers call this at once for different paths, so a folder another one just made is fine.
+    """
+    parts = path.split("/")[:-1]
+    try:
+        os.makedirs(os.path.join(root, *parts), exist_ok=True)
+        return
+    except (FileExistsError, NotADirectoryError):
+        pass
+    folder = root
+    for part in parts:
+        folder = os.path.join(folder, part)
+        if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+            os.remove(folder)  # a file of the old tree where this build has a folder
+    os.makedirs(os.path.join(root, *parts), exist_ok=True)
+
+
+def _remove_file(root: str, path: str) -> None:
+    """Remove a file of the old tree; where this build made a folder in its place, leave the folder."""
+    target = os.path.join(root, *path.split("/"))
+    if os.path.isdir(target) and not os.path.islink(target):
+        return
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        os.remove(target)
+
+
+def _remove_empty_folders(root: str, removed: list[str]) -> None:
+    """Remove the folders that held removed files, and their parents, when nothing is left in them."""
+    folders = {posixpath.dirname(path) for path in removed}
+    for folder in sorted(folders, key=len, reverse=True):
+        while folder:
+            try:
+                os.rmdir(os.path.join(root, *folder.split("/")))
+            except OSError:
+                break
+            folder = posixpath.dirname(folder)
+
+
+def _discard(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def _stat_of(st: os.stat_result) -> Stat:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _scan(root: str) -> dict[str, Stat]:
+    """{relative path: stat} of every file under root (symlinks and special files included as found)."""
+    found: dict[str, Stat] = {}
+    stack = [("", root)]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", entry.path))
+                else:
+                    found[rel] = _stat_of(entry.stat(follow_symlinks=False))
+    return found
+
+
+def _verify(root: str, recorded: Mapping[str, list] | None) -> dict[str, tuple[str, Stat]] | None:
+    """The recorded files of a tree if the tree holds exactly them, unchanged; else None."""
+    if not recorded or not os.path.isdir(root) or os.path.islink(root):
+        return None
+    try:
+        found = _scan(root)
+    except OSError:
+        return None
+    if len(found) != len(recorded):
+        return None
+    checked: dict[str, tuple[str, Stat]] = {}
+    for path, stat in found.items():
+        entry = recorded.get(path)
+        if entry is None or tuple(entry[1:]) != stat:
+            return None
+        checked[path] = (entry[0], stat)
+    return checked
+
+
+# The manifest
+
+def _read_manifest(book_dir: str) -> tuple[dict[str, dict[str, dict[str, list]]], str]:
+    """The manifest and its signature if it is whole and well-formed; else an empty one."""
+    empty: dict[str, dict[str, dict[str, list]]] = {"live": {}, "spare": {}}
+    try:
+        with open(os.path.join(book_dir, MANIFEST_NAME), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return empty, ""
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return empty, ""
+    if not isinstance(data.get("signature"), str):
+        return empty, ""
+    manifest = {}
+    for side in ("live", "spare"):
+        trees = data.get(side)
+        if not isinstance(trees, dict) or not all(_well_formed(files) for files in trees.values()):
+            return empty, ""
+        manifest[side] = trees
+    return manifest, data["signature"]
+
+
+def _well_formed(files: object) -> bool:
+    return isinstance(files, dict) and all(
+        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
+        and all(isinstance(n, int) for n in entry[1:]) for entry in files.values())
+
+
+def _write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
+    path = os.path.join(book_dir, MANIFEST_NAME)
+    with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
+        json.dump({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, handle, separators=(",", ":"))
+    os.replace(path + TEMP_SUFFIX, path)
+
+
+def _forget_manifest(book_dir: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(book_dir, MANIFEST_NAME))
 
 
 def _remove_leftovers(out_dir: str) -> None:

@@ -84,15 +84,21 @@ def render_pages(env: jinja2.Environment, site: Site, site_dir: str,
 
     `public` is the public Site: a page's meta description and JSON-LD come from its teasers.
     """
-    globals_ = {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
-                "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
-                "absolute": lambda url: absolute_url(site, url),
-                "head_meta": _head_meta_function(HeadMaker(site, public or site))}
-    files: dict[str, bytes] = {}
-    for spec in page_specs(site):
-        html = _render(env, spec.template, {**globals_, **spec.context, "page_path": spec.path}, site_dir)
-        files[spec.path] = html.encode("utf-8")
-    return files
+    globals_ = page_globals(site, assets_urls, public)
+    return {spec.path: render_page(env, spec, globals_, site_dir) for spec in page_specs(site)}
+
+
+def page_globals(site: Site, assets_urls: dict[str, str], public: Site | None = None) -> dict[str, Any]:
+    """What every page's template may use besides its own context (cache.py keys pages by these names)."""
+    return {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
+            "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
+            "absolute": lambda url: absolute_url(site, url),
+            "head_meta": _head_meta_function(HeadMaker(site, public or site))}
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec, globals_: dict[str, Any], site_dir: str) -> bytes:
+    """One page's HTML."""
+    return _render(env, spec.template, {**globals_, **spec.context, "page_path": spec.path}, site_dir).encode("utf-8")
 
 
 def _head_meta_function(maker: HeadMaker):  # type: ignore[no-untyped-def]

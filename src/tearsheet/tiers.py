@@ -7,6 +7,7 @@ survive only when the teaser references them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ from markdown_it.token import Token
 
 ELLIPSIS = "\u2026"
 WORDLESS_LEAVES = ("image", "html_inline", "footnote_ref")
+RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*?)?(/?)>")
+VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                           "track", "wbr"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,22 +37,35 @@ def cut_teaser(tokens: Sequence[Token], words: int) -> TeaserCut:
     kept = _close_open(_drop_empty_tail(kept))
     if cut:
         _append_ellipsis(kept)
+    closers = _unclosed_raw_html([t for t in kept if t.type == "html_block"])
+    if closers:  # an HTML block (<div>) opened before the cut and closed after it
+        kept.append(Token("html_block", "", 0, content="".join(closers) + "\n", block=True))
     return TeaserCut(kept + _footnotes_referenced(kept, notes), cut)
 
 
 def count_words(tokens: Sequence[Token]) -> int:
     """Count words as the cut does: runs of non-space characters in text and code, across markup."""
-    counter = _WordCounter(limit=None)
+    # The count _WordCounter makes, without its loop over characters: a block's text runs on across
+    # inline markup and a line break ends a word, so join each block's text and split it on whitespace.
+    count = 0
     for token in tokens:
         if token.type == "footnote_block_open":
             break
-        counter.block()
         if token.type == "inline":
-            for child in token.children or []:
-                counter.child(child)
+            count += len(_inline_text(token.children or []).split())
         elif token.type in ("fence", "code_block"):
-            counter.text(token.content)
-    return counter.count
+            count += len(token.content.split())
+    return count
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
 
 
 class _WordCounter:
@@ -116,8 +133,26 @@ def _cut_inline(children: Sequence[Token], counter: _WordCounter) -> list[Token]
         text = child.content[:offset].rstrip() if offset else ""
         if text:
             kept.append(child.copy(content=text))
-        return _close_open(_trim_trailing_space(_drop_empty_tail(kept)))
+        kept = _close_open(_trim_trailing_space(_drop_empty_tail(kept)))
+        return kept + [Token("html_inline", "", 0, content=c) for c in _unclosed_raw_html(kept)]
     return None
+
+
+def _unclosed_raw_html(tokens: Sequence[Token]) -> list[str]:
+    """Closing tags for the raw HTML elements (<span>, <div>) these tokens open and do not close."""
+    stack: list[str] = []
+    for token in tokens:
+        if token.type not in ("html_inline", "html_block"):
+            continue
+        for closing, name, self_closing in RAW_TAG.findall(token.content):
+            name = name.lower()
+            if self_closing or name in VOID_ELEMENTS:
+                continue
+            if not closing:
+                stack.append(name)
+            elif name in stack:  # closes it, and whatever was left open inside it
+                del stack[len(stack) - 1 - stack[::-1].index(name):]
+    return [f"</{name}>" for name in reversed(stack)]
 
 
 def _trim_trailing_space(children: list[Token]) -> list[Token]:

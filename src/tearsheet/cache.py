@@ -1,0 +1,457 @@
+"""The build cache in SITE/.tearsheet-cache/: front matter, rendered bodies, page keys, output bookkeeping.
+
+- Front matter parsed before, keyed by the file's bytes, its path and the site settings.
+- Rendered bodies (both editions of a post), keyed by the body's text, the post's tier and teaser,
+  the Markdown settings and the code that renders them.
+- For each page, the key of its inputs when it was last rendered and the digest of its bytes: a page
+  whose inputs have not changed, and whose bytes the live output still holds, is neither rendered
+  nor written.
+
+Every file starts with a header naming the cache format and the code that wrote it (tearsheet's
+version and a digest of its source files, Python's and the libraries' versions), then a checksum of
+what follows. A file that is truncated, garbled or written by other code is ignored and written
+anew: the cache can make a build faster, never different.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import marshal
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from typing import Any
+
+import jinja2
+from jinja2.defaults import DEFAULT_NAMESPACE
+
+from . import __version__
+from .config import SiteConfig
+from .content import Asset, PostMeta, SourcePost, parse_source
+from .render import Heading, RenderedBody, RenderedPost
+from .site import PageView, PostView, Site
+from .templates import THEME_DIR, PageSpec
+
+CACHE_DIR = ".tearsheet-cache"
+MAGIC = b"tearsheet-cache 1\n"
+CHECKSUM_SIZE = 32
+SHARDS = 16
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "feedgen")
+# The template globals that page keys account for; a build with any other global renders every page.
+KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta"})
+# Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
+POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
+                    "authors", "description", "summary", "html", "text", "toc", "words", "reading_minutes", "image",
+                    "links")
+PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "text", "image", "updated", "links")
+SITE_FIELDS = frozenset(f.name for f in dataclasses.fields(Site))
+
+BodyEntry = tuple[Any, ...]  # see _body_tuple
+PageEntry = tuple[str, tuple[str, ...], str, str]  # context key, site fields read, full key, digest of the bytes
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of everything that decides what the build makes, besides the site itself."""
+    parts: list[str | bytes] = [__version__, sys.version]
+    for name in LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=none")
+    package = os.path.dirname(__file__)
+    for name in sorted(os.listdir(package)):
+        if name.endswith(".py"):
+            with open(os.path.join(package, name), "rb") as handle:
+                parts += [name, handle.read()]
+    return key_of(*parts)
+
+
+def key_of(*parts: str | bytes) -> str:
+    """A digest of the parts, each length-prefixed so that no two lists of parts share one."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def templates_digest(site_dir: str) -> str:
+    """A digest of every template file, the site's and the theme's."""
+    parts: list[str | bytes] = []
+    for root in (os.path.join(site_dir, "templates"), os.path.join(THEME_DIR, "templates")):
+        parts.append(root)
+        for folder, dirs, names in os.walk(root):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                with open(path, "rb") as handle:
+                    parts += [os.path.relpath(path, root), handle.read()]
+    return key_of(*parts)
+
+
+def inputs_key(site_dir: str, config: SiteConfig, sources: str, published: Iterable[str], assets: Iterable[Asset],
+               static: Mapping[str, tuple[str, bytes]], pagefind: str | None) -> str:
+    """A digest of everything a build reads: when the output was made from the same, it is left as it is.
+
+    `sources` digests the posts' and pages' front matter (after access rules) and bodies; `published`
+    names the posts the build publishes at its `now`. Assets count by size and time, like the output.
+    """
+    parts: list[str | bytes] = [code_version(), repr(config), templates_digest(site_dir), sources,
+                                os.environ.get("SOURCE_DATE_EPOCH", ""), *sorted(published), "assets"]
+    parts += [f"{a.url}\x00{_stat_text(a.source)}" for a in assets]
+    parts += ["static", *(part for name, (url, data) in sorted(static.items()) for part in (name, url, data))]
+    parts += ["pagefind", str(pagefind), _stat_text(pagefind) if pagefind else ""]
+    return key_of(*parts)
+
+
+def _stat_text(path: str) -> str:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{found.st_size}:{found.st_mtime_ns}"
+
+
+# Files with a header and a checksum
+
+def read_checked(path: str, kind: str) -> bytes | None:
+    """The payload of a cache file, or None when it is missing, damaged, or not this code's."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    header = _header(kind)
+    start = len(header) + CHECKSUM_SIZE
+    if not data.startswith(header) or len(data) < start:
+        return None
+    payload = data[start:]
+    if hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() != data[len(header) : start]:
+        return None
+    return payload
+
+
+def write_checked(path: str, kind: str, payload: bytes) -> None:
+    """Write a cache file whole or not at all."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "wb") as handle:
+        handle.write(_header(kind) + hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() + payload)
+    os.replace(temp, path)
+
+
+def _header(kind: str) -> bytes:
+    return MAGIC + f"{kind} {code_version()}\n".encode()
+
+
+def _loads_list(payload: bytes | None) -> list[str]:
+    if payload is None:
+        return []
+    try:
+        value = marshal.loads(payload)
+    except Exception:  # a checksum-valid file that still does not load is ignored like any other
+        return []
+    return [key for key in value if isinstance(key, str)] if isinstance(value, list) else []
+
+
+def _loads(payload: bytes | None, load: Callable[[bytes], Any]) -> dict[Any, Any]:
+    if payload is None:
+        return {}
+    try:
+        value = load(payload)
+    except Exception:  # a checksum-valid file that still does not load is ignored like any other
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# The cache of one build
+
+class BuildCache:
+    """The cache as one build sees it: read lazily, written back once at the end."""
+
+    def __init__(self, site_dir: str) -> None:
+        self.folder = os.path.join(os.path.abspath(site_dir), CACHE_DIR)
+        self._sources: SourceCache | None = None
+        self._bodies: BodyCache | None = None
+        self._pages: dict[str, PageCache] = {}
+
+    def sources(self, config: SiteConfig) -> SourceCache:
+        if self._sources is None:
+            self._sources = SourceCache(os.path.join(self.folder, "sources"), config)
+        return self._sources
+
+    def bodies(self) -> BodyCache:
+        if self._bodies is None:
+            self._bodies = BodyCache(os.path.join(self.folder, "bodies"))
+        return self._bodies
+
+    def pages(self, tier: str) -> PageCache:
+        if tier not in self._pages:
+            self._pages[tier] = PageCache(os.path.join(self.folder, f"pages-{tier}"))
+        return self._pages[tier]
+
+    def book_dir(self, out_dir: str) -> str:
+        """Where the writer keeps its manifest and spare trees for this output folder."""
+        return os.path.join(self.folder, "output-" + key_of(os.path.abspath(out_dir))[:12])
+
+    def save(self) -> None:
+        for part in (self._sources, self._bodies, *self._pages.values()):
+            if part is not None:
+                part.save()
+
+
+class SourceCache:
+    """Front matter parsed before: a wrapper of content.parse_source with the same results."""
+
+    def __init__(self, path: str, config: SiteConfig) -> None:
+        self.path = path
+        self.settings = key_of(repr(config))
+        self.old: dict[str, tuple[PostMeta, int, int]] = _loads(read_checked(path, "sources"), pickle.loads)
+        self.new: dict[str, tuple[PostMeta, int, int]] = {}
+
+    def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
+        key = key_of(self.settings, path, kind, data)
+        hit = self.old.get(key)
+        if hit is not None:
+            meta, body_line, offset = hit
+            self.new[key] = hit
+            return SourcePost(meta, _decoded(data)[offset:], body_line)
+        post = parse_source(path, data, kind, config)
+        text = _decoded(data)
+        offset = len(text) - len(post.body)
+        if offset >= 0 and text[offset:] == post.body:  # stored as where the body starts in the file's text
+            self.new[key] = (post.meta, post.body_line, offset)
+        return post
+
+    def save(self) -> None:
+        if self.new.keys() != self.old.keys():
+            write_checked(self.path, "sources", pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _decoded(data: bytes) -> str:
+    return data.decode("utf-8").removeprefix("\ufeff")
+
+
+def body_key(raw_html: bool, meta: PostMeta, body_digest: str) -> str:
+    """What render_post reads: the body, the tier and the teaser (for plus posts), the Markdown settings."""
+    teaser = str(meta.teaser) if meta.tier == "plus" else ""
+    return key_of("raw_html" if raw_html else "no_html", meta.tier, teaser, body_digest)
+
+
+class BodyCache:
+    """Both editions of each post's body, rendered before; sharded so an edit rewrites a sixteenth.
+
+    An index of the keys held lets a build learn what it will not have to render without loading
+    the bodies themselves (a build that turns out to change nothing never loads them).
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.shards: dict[int, dict[str, BodyEntry]] = {}
+        self.index: set[str] = set(_loads_list(read_checked(self._index_path(), "body-index")))
+        self.used: set[str] = set()
+        self.added: set[int] = set()
+
+    def has(self, key: str) -> bool:
+        """Whether the cache says it holds the key (get() may still find it missing or damaged)."""
+        return key in self.index
+
+    def get(self, key: str) -> BodyEntry | None:
+        entry = self._shard(key).get(key)
+        if entry is not None:
+            self.used.add(key)
+        return entry
+
+    def put(self, key: str, entry: BodyEntry) -> None:
+        self._shard(key)[key] = entry
+        self.used.add(key)
+        self.added.add(_shard_of(key))
+
+    def save(self) -> None:
+        index = {key for key in self.index if _shard_of(key) not in self.shards}
+        for number, entries in self.shards.items():
+            stale = entries.keys() - self.used
+            if number in self.added or len(stale) * 4 > len(entries):
+                entries = {key: entry for key, entry in entries.items() if key in self.used}
+                write_checked(self._path(number), "bodies", marshal.dumps(entries))
+            index.update(entries)
+        if index != self.index:
+            write_checked(self._index_path(), "body-index", marshal.dumps(sorted(index)))
+
+    def _index_path(self) -> str:
+        return os.path.join(self.folder, "index.marshal")
+
+    def _shard(self, key: str) -> dict[str, BodyEntry]:
+        number = _shard_of(key)
+        if number not in self.shards:
+            self.shards[number] = _loads(read_checked(self._path(number), "bodies"), marshal.loads)
+        return self.shards[number]
+
+    def _path(self, number: int) -> str:
+        return os.path.join(self.folder, f"{number:02x}.marshal")
+
+
+def _shard_of(key: str) -> int:
+    return int(key[:2], 16) % SHARDS
+
+
+def body_entry(post: RenderedPost) -> BodyEntry:
+    """A rendered post's bodies as plain values (marshal stores them quickly and safely)."""
+    public = None if post.public is post.full else _body_tuple(post.public)
+    return (_body_tuple(post.full), public, post.cut)
+
+
+def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
+    full_tuple, public_tuple, cut = entry
+    full = _body_from(full_tuple)
+    return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple), cut)
+
+
+def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:
+    return (body.html, body.text, tuple((h.level, h.id, h.text) for h in body.toc), body.words, body.links)
+
+
+def _body_from(values: tuple[Any, ...]) -> RenderedBody:
+    html, text, toc, words, links = values
+    return RenderedBody(html, text, tuple(Heading(*h) for h in toc), words, tuple(links))
+
+
+class PageCache:
+    """{output path: (context key, site fields read, full key, digest of the bytes)} of one tier's pages."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.old: dict[str, PageEntry] = _loads(read_checked(path, "pages"), marshal.loads)
+        self.new: dict[str, PageEntry] = {}
+
+    def lookup(self, path: str, context: str, field_digest: Callable[[str], str]) -> str | None:
+        """The digest of the page's bytes when it was rendered from these same inputs, else None."""
+        entry = self.old.get(path)
+        if entry is None or entry[0] != context:
+            return None
+        if full_key(context, entry[1], field_digest) != entry[2]:
+            return None
+        self.new[path] = entry
+        return entry[3]
+
+    def store(self, path: str, context: str, fields: Iterable[str], field_digest: Callable[[str], str],
+              digest: str) -> None:
+        read = tuple(sorted(fields))
+        self.new[path] = (context, read, full_key(context, read, field_digest), digest)
+
+    def save(self) -> None:
+        if self.new != self.old:
+            write_checked(self.path, "pages", marshal.dumps(self.new))
+
+
+def full_key(context: str, fields: Iterable[str], field_digest: Callable[[str], str]) -> str:
+    return key_of(context, *(f"{name}={field_digest(name)}" for name in fields))
+
+
+# Page keys
+
+class Uncacheable(Exception):
+    """A page input the keys cannot account for: such a page is always rendered."""
+
+
+class PageKeys:
+    """Keys for the pages of one tier's Site.
+
+    A page's HTML is a function of the code, the templates, the config, the tier, the asset names, its
+    own context and whatever of the Site its templates read. The context's posts and pages count by
+    the digest of their source (meta, and the body key for both editions), which also covers the
+    public twin that `head_meta` reads; the Site's fields count only when a template reads them, as
+    `TrackedSite` records.
+    """
+
+    def __init__(self, build_key: str, site: Site, digests: dict[str, str]) -> None:
+        self.build_key = build_key
+        self.site = site
+        self.digests = digests  # {post or page URL: digest of its source}
+        self._memo: dict[int, tuple[Any, str]] = {}  # holds each record, so that its id is not reused
+        self._fields: dict[str, str] = {}
+
+    def context_key(self, spec: PageSpec) -> str | None:
+        try:
+            return key_of(self.build_key, spec.path, spec.template, self._digest(spec.context))
+        except Uncacheable:
+            return None
+
+    def field_digest(self, name: str) -> str:
+        if name not in self._fields:
+            try:
+                self._fields[name] = self._digest(getattr(self.site, name))
+            except Uncacheable:
+                self._fields[name] = "uncacheable:" + os.urandom(8).hex()  # never equal to a stored one
+        return self._fields[name]
+
+    def _digest(self, value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            return "s" + value
+        if value is None or kind in (int, float, bool, dt.datetime, dt.date):
+            return repr(value)
+        if kind in (tuple, list):
+            return key_of("t", *(self._digest(item) for item in value))
+        if kind is dict:
+            return key_of("d", *(f"{k}\x00{self._digest(v)}" for k, v in sorted(value.items())))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._record(value)
+        raise Uncacheable(kind.__name__)
+
+    def _record(self, value: Any) -> str:
+        memo = self._memo.get(id(value))
+        if memo is not None:
+            return memo[1]
+        if isinstance(value, (PostView, PageView)):
+            digest = self._view(value)
+        elif isinstance(value, Site):
+            raise Uncacheable("Site")
+        else:
+            fields = dataclasses.fields(value)
+            digest = key_of(type(value).__name__, *(self._digest(getattr(value, f.name)) for f in fields))
+        self._memo[id(value)] = (value, digest)
+        return digest
+
+    def _view(self, view: PostView | PageView) -> str:
+        known = POST_VIEW_FIELDS if isinstance(view, PostView) else PAGE_VIEW_FIELDS
+        if tuple(f.name for f in dataclasses.fields(view)) != known or view.url not in self.digests:
+            raise Uncacheable(type(view).__name__)
+        return "v" + self.digests[view.url]
+
+
+def pages_cacheable(env: jinja2.Environment, globals_: dict[str, Any]) -> bool:
+    """Whether page keys account for every name a template can reach besides its context."""
+    return set(globals_) <= KNOWN_GLOBALS and set(env.globals) <= set(DEFAULT_NAMESPACE)
+
+
+class TrackedSite(Site):
+    """A Site that records which of its fields templates read (each page starts afresh)."""
+
+    __slots__ = ("_read",)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in SITE_FIELDS:
+            object.__getattribute__(self, "_read").add(name)
+        return object.__getattribute__(self, name)
+
+    def fields_read(self) -> set[str]:
+        return object.__getattribute__(self, "_read")
+
+    def start_page(self) -> None:
+        object.__getattribute__(self, "_read").clear()
+
+
+def tracked(site: Site) -> TrackedSite:
+    copy = object.__new__(TrackedSite)
+    for name in SITE_FIELDS:
+        object.__setattr__(copy, name, getattr(site, name))
+    object.__setattr__(copy, "_read", set())
+    return copy

@@ -1,0 +1,315 @@
+"""The build's two heavy stages spread over processes: Markdown bodies, then HTML pages.
+
+Workers are forked, so they start with the parent's memory (the Markdown parser, the Jinja
+environment, the assembled Sites) and only small tasks and results cross between processes. Bodies
+are sent to the workers while content.py is still reading the rest, so reading overlaps rendering.
+A build in a process with other threads (a preview server) stays in one process: forking a
+threaded process can deadlock the child.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from .cache import (
+    BodyCache,
+    BodyEntry,
+    BuildCache,
+    PageCache,
+    PageKeys,
+    TrackedSite,
+    body_entry,
+    body_key,
+    key_of,
+    pages_cacheable,
+    rendered_from,
+    templates_digest,
+    tracked,
+)
+from .config import SiteConfig
+from .content import SourceContent, SourcePost, parse_source
+from .markdown import make_markdown
+from .output import FileData, KeepFile, Stage, StagedFile, Stat, digest_bytes, stage_file
+from .render import RenderedPost, render_post
+from .site import Site, page_url, post_url
+from .templates import PageSpec, page_globals, page_specs, render_page
+
+MIN_PARALLEL_BODIES = 32  # fewer bodies than this render in the parent: starting workers costs more
+MIN_PARALLEL_PAGES = 48
+BODY_CHUNK = 8
+PAGE_CHUNK = 12
+
+Parse = Callable[[str, bytes, str, SiteConfig], SourcePost]
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+# Bodies
+
+class BodyRenderer:
+    """Renders every post's bodies once: from the cache, in the parent, or on forked workers.
+
+    `parse` is the hook content.read_content calls for each file: it parses the front matter and
+    queues the body at once, so workers render while the parent reads on.
+    """
+
+    def __init__(self, raw_html: bool, jobs: int, bodies: BodyCache | None = None, parse: Parse = parse_source):
+        self.raw_html = raw_html
+        self.jobs = jobs
+        self.bodies = bodies
+        self._parse_source = parse
+        self._md: MarkdownIt | None = None
+        self._pool: Pool | None = None
+        self._pending: list[tuple[str, SourcePost]] = []
+        self._queued: set[str] = set()
+        self._in_cache: dict[str, SourcePost] = {}  # bodies the cache holds, loaded when render() needs them
+        self._sent: list[AsyncResult[list[tuple[str, BodyEntry]]]] = []
+        self._done: dict[str, BodyEntry] = {}
+        self._digests: dict[int, tuple[str, str]] = {}  # id(body) -> (body, digest): each text hashed once
+        self._keys: dict[str, str] = {}  # {source path: body key} of what render() returned
+        self.rendered = 0  # bodies rendered (not found in the cache) this build
+
+    def __enter__(self) -> BodyRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
+        source = self._parse_source(path, data, kind, config)
+        self._queue(source)
+        return source
+
+    def key(self, source: SourcePost) -> str:
+        """The body-cache key of a post as it stands (its tier and teaser included)."""
+        body = source.body
+        found = self._digests.get(id(body))
+        if found is None:
+            found = self._digests[id(body)] = (body, key_of(body))
+        return body_key(self.raw_html, source.meta, found[1])
+
+    def render(self, source: SourceContent) -> tuple[list[RenderedPost], list[RenderedPost]]:
+        """Every post and page of `source` rendered (its tiers as access rules left them)."""
+        for item in (*source.posts, *source.pages):
+            self._queue(item)
+        self._load_cached()
+        if self._pool is not None:
+            self._send()
+            for result in self._sent:
+                self._finish(result.get())
+        elif self._pending:
+            md = self._markdown()
+            self._finish([(key, body_entry(render_post(md, item))) for key, item in self._pending])
+        self._pending, self._sent = [], []
+        return [self._rendered(p) for p in source.posts], [self._rendered(p) for p in source.pages]
+
+    def _queue(self, source: SourcePost) -> None:
+        key = self.key(source)
+        if key in self._queued or key in self._done or key in self._in_cache:
+            return
+        if self.bodies is not None and self.bodies.has(key):
+            self._in_cache[key] = source
+            return
+        self._queued.add(key)
+        self._pending.append((key, source))
+        if self._pool is None and self.jobs > 1 and len(self._pending) >= MIN_PARALLEL_BODIES and can_fork():
+            self._pool = multiprocessing.get_context("fork").Pool(
+                self.jobs, initializer=_start_body_worker, initargs=(self.raw_html,))
+        if self._pool is not None and len(self._pending) >= BODY_CHUNK:
+            self._send()
+
+    def _load_cached(self) -> None:
+        """Take the cached bodies; one the index promised but the cache lacks is rendered after all."""
+        assert self.bodies is not None or not self._in_cache
+        for key, source in self._in_cache.items():
+            entry = self.bodies.get(key) if self.bodies is not None else None
+            if entry is not None:
+                self._done[key] = entry
+            else:
+                self._queued.add(key)
+                self._pending.append((key, source))
+        self._in_cache = {}
+
+    def _send(self) -> None:
+        assert self._pool is not None
+        for start in range(0, len(self._pending), BODY_CHUNK):
+            self._sent.append(self._pool.apply_async(_render_bodies, (self._pending[start : start + BODY_CHUNK],)))
+        self._pending = []
+
+    def _finish(self, entries: Iterable[tuple[str, BodyEntry]]) -> None:
+        for key, entry in entries:
+            self._done[key] = entry
+            self.rendered += 1
+            if self.bodies is not None:
+                self.bodies.put(key, entry)
+
+    def _rendered(self, source: SourcePost) -> RenderedPost:
+        key = self._keys[source.meta.path] = self.key(source)
+        return rendered_from(source.meta, self._done[key])
+
+    def sources_digest(self, source: SourceContent) -> str:
+        """A digest of every post's and page's front matter (as access rules left it) and body."""
+        return key_of(*(f"{item.meta!r}\x00{self.key(item)}" for item in (*source.posts, *source.pages)))
+
+    def digests(self, config: SiteConfig, posts: Iterable[RenderedPost],
+                pages: Iterable[RenderedPost]) -> dict[str, str]:
+        """{URL: digest of what the post or page is made from}: its front matter and its body's key."""
+        found = {post_url(config, p.meta): key_of(repr(p.meta), self._keys[p.meta.path]) for p in posts}
+        found.update({page_url(config, p.meta): key_of(repr(p.meta), self._keys[p.meta.path]) for p in pages})
+        return found
+
+    def _markdown(self) -> MarkdownIt:
+        if self._md is None:
+            self._md = make_markdown(self.raw_html)
+        return self._md
+
+
+_worker_markdown: list[MarkdownIt] = []  # one per worker process, made when the worker starts
+
+
+def _start_body_worker(raw_html: bool) -> None:
+    _worker_markdown[:] = [make_markdown(raw_html)]
+
+
+def _render_bodies(batch: Sequence[tuple[str, SourcePost]]) -> list[tuple[str, BodyEntry]]:
+    md = _worker_markdown[0]
+    return [(key, body_entry(render_post(md, source))) for key, source in batch]
+
+
+# Pages
+
+@dataclass(frozen=True, slots=True)
+class TierPages:
+    """What rendering one tier's pages needs: templates, globals, and where the pages go."""
+
+    env: jinja2.Environment
+    globals_: dict[str, Any]  # "site" may be a TrackedSite, to learn what each page reads of it
+    site_dir: str
+    root: str | None  # the staged tree to write into; None keeps the bytes in memory
+    live: dict[str, str]  # {path: digest} the live output holds: such pages need no writing
+    staged: dict[str, str]  # {path: digest} the staged tree holds already
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    tier: str
+    path: str
+    data: bytes | None  # None once written into the staged tree (or kept from the live output)
+    digest: str
+    stat: Stat | None  # of the file written; None when nothing was written
+    kept: bool  # the live output holds these very bytes
+    fields: tuple[str, ...]  # the Site fields its templates read
+
+
+_page_work: list[tuple[dict[str, TierPages], list[tuple[str, PageSpec]]]] = []  # handed to forked workers
+
+
+def render_pages(tiers: dict[str, TierPages], specs: list[tuple[str, PageSpec]], jobs: int) -> Iterator[RenderedPage]:
+    """Render the pages, in the parent or on forked workers, writing each where its tier says."""
+    if jobs <= 1 or len(specs) < MIN_PARALLEL_PAGES or not can_fork():
+        yield from (_render_one(tiers, tier, spec) for tier, spec in specs)
+        return
+    chunks = [range(start, min(start + PAGE_CHUNK, len(specs))) for start in range(0, len(specs), PAGE_CHUNK)]
+    _page_work[:] = [(tiers, specs)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for batch in pool.imap_unordered(_render_chunk, chunks):
+                yield from batch
+    finally:
+        _page_work.clear()
+
+
+def _render_chunk(indices: range) -> list[RenderedPage]:
+    tiers, specs = _page_work[0]
+    return [_render_one(tiers, *specs[i]) for i in indices]
+
+
+def _render_one(tiers: dict[str, TierPages], tier: str, spec: PageSpec) -> RenderedPage:
+    job = tiers[tier]
+    site = job.globals_.get("site")
+    if isinstance(site, TrackedSite):
+        site.start_page()
+    data = render_page(job.env, spec, job.globals_, job.site_dir)
+    fields = tuple(sorted(site.fields_read())) if isinstance(site, TrackedSite) else ()
+    if job.root is None:
+        return RenderedPage(tier, spec.path, data, "", None, False, fields)
+    digest = digest_bytes(data)
+    if job.live.get(spec.path) == digest:
+        return RenderedPage(tier, spec.path, None, digest, None, True, fields)
+    digest, stat = stage_file(job.root, spec.path, data, job.staged.get(spec.path), digest)
+    return RenderedPage(tier, spec.path, None, digest, stat, False, fields)
+
+
+def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, asset_urls: dict[str, str],
+               jobs: int, stage: Stage | None = None, cache: BuildCache | None = None,
+               digests: dict[str, str] | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
+    """Every HTML page of each tier: kept from the live output when its inputs are unchanged, else rendered.
+
+    Returns ({tier: {path: file}}, pages rendered). With a stage, rendered pages are written into it at
+    once (their bytes never gather in memory); without one they come back as bytes.
+    """
+    files: dict[str, dict[str, FileData]] = {tier: {} for tier in sites}
+    jobs_by_tier: dict[str, TierPages] = {}
+    keyed: dict[str, tuple[PageKeys, PageCache]] = {}
+    todo: list[tuple[str, PageSpec]] = []
+    contexts: dict[tuple[str, str], str | None] = {}
+    for tier, site in sites.items():
+        globals_ = page_globals(site, asset_urls, sites["public"])
+        live = stage.live(tier) if stage is not None else {}
+        if stage is not None and cache is not None and digests is not None and pages_cacheable(env, globals_):
+            build_key = key_of(templates_digest(site_dir), repr(site.config), repr(sorted(asset_urls.items())), tier)
+            keyed[tier] = (PageKeys(build_key, site, digests), cache.pages(tier))
+            globals_ = {**globals_, "site": tracked(site)}
+        for spec in page_specs(site):
+            context = keyed[tier][0].context_key(spec) if tier in keyed else None
+            if context is not None:
+                keys, pages = keyed[tier]
+                digest = pages.lookup(spec.path, context, keys.field_digest)
+                if digest is not None and live.get(spec.path) == digest:
+                    files[tier][spec.path] = KeepFile(digest)
+                    continue
+            contexts[(tier, spec.path)] = context
+            todo.append((tier, spec))
+        jobs_by_tier[tier] = TierPages(env, globals_, site_dir, None, live, {})
+    if todo and stage is not None:
+        jobs_by_tier = {tier: TierPages(job.env, job.globals_, site_dir, stage.root(tier), job.live,
+                                        stage.staged_digests(tier)) for tier, job in jobs_by_tier.items()}
+    for page in render_pages(jobs_by_tier, todo, jobs):
+        files[page.tier][page.path] = _page_file(page, stage)
+        context = contexts[(page.tier, page.path)]
+        if context is not None:
+            keys, pages = keyed[page.tier]
+            pages.store(page.path, context, page.fields, keys.field_digest, page.digest)
+    return files, len(todo)
+
+
+def _page_file(page: RenderedPage, stage: Stage | None) -> FileData:
+    if page.data is not None:
+        return page.data
+    if page.kept:
+        return KeepFile(page.digest)
+    assert stage is not None
+    stage.record(page.tier, page.path, page.digest, page.stat)
+    return StagedFile(page.digest)
