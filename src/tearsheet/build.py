@@ -21,7 +21,7 @@ from .deploy import headers_file
 from .errors import Problem, SiteError
 from .feeds import feed_files
 from .metadata import search_engine_files
-from .output import CopyFile, FileData, Stage, StagedFile, WriteReport, add_files
+from .output import CopyFile, FileData, Stage, add_files
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
@@ -41,6 +41,7 @@ class BuildOptions:
     now: dt.datetime | None = None
     jobs: int | None = None  # processes to render with; None: every core
     cache: bool = True  # use and keep SITE/.tearsheet-cache/ (and rewrite only changed output files)
+    progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as bodies and pages render
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def build_site(options: BuildOptions) -> BuildResult:
     published = plan.published
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
                        files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
-                       0 if plan.unchanged else _changed(report, plan.trees))
+                       0 if plan.unchanged else report.written + report.removed)
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
@@ -128,7 +129,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     jobs = options.jobs or default_jobs()
     parse = cache.sources(config).parse if cache else parse_source
     static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
-    with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse) as bodies:
+    with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse, options.progress) as bodies:
         source = load_sources(site_dir, config, env, bodies.parse)  # bodies render while the rest is read
         now = build_now(options)
         source, changes = apply_access_rules(source, now)
@@ -149,19 +150,13 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
     html, rendered = site_pages(env, sites, site_dir, _asset_urls(sites["public"], static), jobs, stage, cache,
-                                bodies.digests(config, posts, pages) if cache else None)
+                                bodies.digests(config, posts, pages) if cache else None, options.progress)
     clock.lap("pages")
     trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier])
              for tier in TIERS}
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
                     published, rendered, inputs)
-
-
-def _changed(report: WriteReport, trees: dict[str, dict[str, FileData]]) -> int:
-    """Files written or removed in the output, pages written by the workers included."""
-    staged = sum(isinstance(data, StagedFile) for tree in trees.values() for data in tree.values())
-    return report.written + report.removed + staged
 
 
 def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:

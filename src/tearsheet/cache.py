@@ -22,6 +22,7 @@ import hashlib
 import marshal
 import os
 import pickle
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
@@ -117,6 +118,15 @@ def _stat_text(path: str) -> str:
     except OSError:
         return "missing"
     return f"{found.st_size}:{found.st_mtime_ns}"
+
+
+def clean_cache(site_dir: str) -> list[str]:
+    """Remove the site's cache folder; return it if it was there."""
+    folder = os.path.join(os.path.abspath(site_dir), CACHE_DIR)
+    if not os.path.isdir(folder):
+        return []
+    shutil.rmtree(folder)
+    return [folder]
 
 
 # Files with a header and a checksum

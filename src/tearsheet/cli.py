@@ -6,7 +6,9 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 from collections.abc import Sequence
+from typing import TextIO
 
 from . import __version__
 from .access import TierChange
@@ -53,8 +55,19 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", metavar="URL", help="override base_url from site.toml (for preview deploys)")
     build.add_argument("--now", metavar="DATETIME", type=_datetime,
                        help="build as if it were this moment (ISO date); also SOURCE_DATE_EPOCH")
-    build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    build.add_argument("--quiet", "-q", action="store_true", help="print nothing on success (and show no progress)")
+    build.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="processes to build with (default: every core)")
+    build.add_argument("--no-cache", dest="cache", action="store_false",
+                       help="build everything afresh: neither read nor keep SITE_DIR/.tearsheet-cache/")
     build.set_defaults(run=_build)
+
+    clean = commands.add_parser("clean", help="remove the build cache and the output",
+                                description="Remove SITE_DIR/.tearsheet-cache/ and the output's public/ and "
+                                            "members/ folders; the next build starts from scratch.")
+    clean.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
+                       help="the folder holding site.toml (default: the current folder)")
+    clean.add_argument("--out", metavar="DIR", help="the output folder to clean (default: SITE_DIR/output)")
+    clean.set_defaults(run=_clean)
 
     check = commands.add_parser("check", help="check the site without writing output (for CI)",
                                 description="Report every problem a build would, and links, anchors and "
@@ -124,9 +137,43 @@ def _teaser_words(value: str) -> int:
     return int(value)
 
 
+class _Progress:
+    """A progress bar on a terminal's stderr, drawn only once a build has taken over a second."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.start = self.last = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.start < 1.0 or (now - self.last < 0.1 and done < total):
+            return
+        self.last, self.drawn = now, True
+        filled = 30 * done // max(total, 1)
+        self.stream.write(f"\r{stage:<16} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}\x1b[K")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f'"{value}" is not a number of processes (1 or more)')
+    return int(value)
+
+
 def _build(args: argparse.Namespace) -> int:
-    result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
-                                     future=args.future, base_url=args.base_url, now=args.now))
+    progress = _Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet and not os.environ.get("CI"))
+    try:
+        result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
+                                         future=args.future, base_url=args.base_url, now=args.now, jobs=args.jobs,
+                                         cache=args.cache, progress=progress))
+    finally:
+        progress.close()
     if not args.quiet:
         files = ", ".join(f"{tier} {count} files" for tier, count in result.files.items())
         print(f"Built {result.posts} posts ({result.plus_posts} plus) and {result.pages} pages: {files} "
@@ -134,6 +181,22 @@ def _build(args: argparse.Namespace) -> int:
         _print_tier_changes(result.tier_changes)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .cache import clean_cache
+    from .content import read_config
+    from .output import clean_output
+    from .site import TIERS
+
+    read_config(args.site_dir)  # only a site's folder is cleaned
+    out_dir = args.out or os.path.join(args.site_dir, "output")
+    removed = clean_cache(args.site_dir) + clean_output(out_dir, TIERS)
+    if removed:
+        print("Removed " + ", ".join(os.path.relpath(path) + "/" for path in removed))
+    else:
+        print("Nothing to clean.")
     return 0
 
 

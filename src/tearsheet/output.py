@@ -70,8 +70,8 @@ FileData = bytes | CopyFile | KeepFile | StagedFile
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
-    written: int  # files written or linked into the new trees
-    removed: int  # files of the previous trees no longer built
+    written: int  # files new or changed since the live trees (all of them when those were not as recorded)
+    removed: int  # files of the live trees no longer built
     swapped: bool  # False when the output already held exactly these files
 
 
@@ -250,10 +250,9 @@ class Stage:
                 self._shelve()
             return WriteReport(0, 0, swapped=False)
         self._prepare()
-        written = removed = 0
         for tier, files in trees.items():
-            w, r = self._stage_tier(tier, files, wanted[tier])
-            written, removed = written + w, removed + r
+            self._stage_tier(tier, files, wanted[tier])
+        written, removed = self._changes(wanted)
         if before_swap is not None:
             before_swap(self.staging)
         new_live = {tier: self._final_state(tier, wanted[tier]) for tier in trees}
@@ -281,7 +280,16 @@ class Stage:
                 return False
         return bool(wanted)
 
-    def _stage_tier(self, tier: str, files: Mapping[str, FileData], wanted: Mapping[str, str]) -> tuple[int, int]:
+    def _changes(self, wanted: Mapping[str, Mapping[str, str]]) -> tuple[int, int]:
+        """(files new or changed, files removed) against the live trees."""
+        written = removed = 0
+        for tier, files in wanted.items():
+            live = self.live(tier)
+            written += sum(live.get(path) != digest for path, digest in files.items())
+            removed += len(live.keys() - files.keys())
+        return written, removed
+
+    def _stage_tier(self, tier: str, files: Mapping[str, FileData], wanted: Mapping[str, str]) -> None:
         assert self._staged is not None
         root, staged = os.path.join(self.staging, tier), self._staged[tier]
         gone = sorted(set(staged) - set(wanted), reverse=True)
@@ -289,8 +297,6 @@ class Stage:
             _remove_file(root, path)
             del staged[path]
         _remove_empty_folders(root, gone)
-        removed = len(gone)
-        written = 0
         for path in sorted(wanted):
             data = files[path]
             if staged.get(path, ("", None))[0] == wanted[path]:
@@ -304,8 +310,6 @@ class Stage:
             else:
                 _replace_with(root, path, lambda target, d=data: _write_bytes(target, d))
             staged[path] = (wanted[path], _stat_of(os.stat(os.path.join(root, *path.split("/")))))
-            written += 1
-        return written, removed
 
     def _final_state(self, tier: str, wanted: Mapping[str, str]) -> dict[str, list]:
         """Stat every staged file; files the build did not make are the steps'. A step may not edit ours."""

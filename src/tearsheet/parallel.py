@@ -49,6 +49,7 @@ BODY_CHUNK = 8
 PAGE_CHUNK = 12
 
 Parse = Callable[[str, bytes, str, SiteConfig], SourcePost]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def default_jobs() -> int:
@@ -72,8 +73,10 @@ class BodyRenderer:
     queues the body at once, so workers render while the parent reads on.
     """
 
-    def __init__(self, raw_html: bool, jobs: int, bodies: BodyCache | None = None, parse: Parse = parse_source):
+    def __init__(self, raw_html: bool, jobs: int, bodies: BodyCache | None = None, parse: Parse = parse_source,
+                 progress: Progress | None = None):
         self.raw_html = raw_html
+        self.progress = progress
         self.jobs = jobs
         self.bodies = bodies
         self._parse_source = parse
@@ -117,8 +120,10 @@ class BodyRenderer:
         self._load_cached()
         if self._pool is not None:
             self._send()
-            for result in self._sent:
+            for number, result in enumerate(self._sent, 1):
                 self._finish(result.get())
+                if self.progress is not None:
+                    self.progress("rendering posts", number, len(self._sent))
         elif self._pending:
             md = self._markdown()
             self._finish([(key, body_entry(render_post(md, item))) for key, item in self._pending])
@@ -264,7 +269,8 @@ def _render_one(tiers: dict[str, TierPages], tier: str, spec: PageSpec) -> Rende
 
 def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, asset_urls: dict[str, str],
                jobs: int, stage: Stage | None = None, cache: BuildCache | None = None,
-               digests: dict[str, str] | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
+               digests: dict[str, str] | None = None,
+               progress: Progress | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
     """Every HTML page of each tier: kept from the live output when its inputs are unchanged, else rendered.
 
     Returns ({tier: {path: file}}, pages rendered). With a stage, rendered pages are written into it at
@@ -296,7 +302,9 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
     if todo and stage is not None:
         jobs_by_tier = {tier: TierPages(job.env, job.globals_, site_dir, stage.root(tier), job.live,
                                         stage.staged_digests(tier)) for tier, job in jobs_by_tier.items()}
-    for page in render_pages(jobs_by_tier, todo, jobs):
+    for done, page in enumerate(render_pages(jobs_by_tier, todo, jobs), 1):
+        if progress is not None and done % 64 == 0:
+            progress("rendering pages", done, len(todo))
         files[page.tier][page.path] = _page_file(page, stage)
         context = contexts[(page.tier, page.path)]
         if context is not None:

@@ -1,0 +1,263 @@
+"""The cache and the incremental writer make builds faster, never different.
+
+Every test compares what a cached, parallel, incremental build leaves in output/ with what a plain
+build (one process, no cache, every file written) makes of the same site, byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tearsheet import cache as cache_module
+from tearsheet import parallel
+from tearsheet.cache import CACHE_DIR
+from tearsheet.cli import main
+
+from .conftest import SITES, build, read_tree
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+TAGS = ("rates", "fx", "vol", "credit")
+
+
+def extra_post(number: int, words: str = "") -> str:
+    tier = "plus" if number % 3 else "free"
+    tags = ", ".join(TAGS[: 1 + number % len(TAGS)])
+    series = 'series: "The Weekly"\n' if number % 4 == 0 else ""
+    body = " ".join(f"word{number}x{i}" for i in range(60))
+    return (f'---\ntitle: "Note {number}"\ndate: 2026-09-{number:02d}T07:00:00-04:00\ntier: {tier}\n'
+            f"teaser: 20\ntags: [{tags}]\n{series}authors: [ann]\n---\n\n{body} {words}\n\n## Part two\n\n"
+            f"More about *rates* and [a link](https://example.com/{number}).\n")
+
+
+def make_site(tmp_path: Path, search: bool) -> Path:
+    """The canary fixture site plus two dozen more posts, enough for lists to have several pages."""
+    root = tmp_path / "site"
+    shutil.copytree(SITES / "tiers", root)
+    for number in range(1, 25):
+        (root / "content/posts/2026" / f"note-{number:02d}.md").write_text(extra_post(number))
+    text = (root / "site.toml").read_text().replace("teaser_words = 150", "teaser_words = 150\nposts_per_page = 4")
+    (root / "site.toml").write_text(text + ("" if search else "\n[search]\nenabled = false\n"))
+    return root
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """The fixture site without search (Pagefind is slow to start; one test keeps it)."""
+    return make_site(tmp_path, search=False)
+
+
+@pytest.fixture
+def in_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send even this small site's bodies and pages to worker processes."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BODIES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_PAGES", 1)
+    monkeypatch.setattr(parallel, "BODY_CHUNK", 3)
+    monkeypatch.setattr(parallel, "PAGE_CHUNK", 5)
+
+
+def tiers(site: Path) -> dict[str, bytes]:
+    return {f"{tier}/{path}": data for tier in ("public", "members")
+            for path, data in read_tree(site / "output" / tier).items()}
+
+
+def plain_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The reference: a copy of the site as it is now, built in one process with no cache."""
+    copy = tmp_path / f"plain-{len(os.listdir(tmp_path))}"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    build(copy, now=NOW, jobs=1, cache=False)
+    assert not (copy / CACHE_DIR).exists()
+    return tiers(copy)
+
+
+def fast_build(site: Path):  # type: ignore[no-untyped-def]
+    return build(site, now=NOW, jobs=2)
+
+
+def test_parallel_cached_builds_match_a_plain_build_byte_for_byte(tmp_path: Path, in_parallel: None) -> None:
+    site = make_site(tmp_path, search=True)
+    expected = plain_build(site, tmp_path)
+    cold = fast_build(site)
+    assert cold.rendered > 0 and tiers(site) == expected
+    warm = fast_build(site)
+    assert (warm.rendered, warm.written) == (0, 0)
+    assert tiers(site) == expected
+
+
+def test_unchanged_build_touches_no_file(site: Path) -> None:
+    fast_build(site)
+    fast_build(site)
+    before = {path: os.stat(site / "output" / path).st_mtime_ns for path in tiers(site)}
+    result = fast_build(site)
+    assert result.written == 0 and result.rendered == 0
+    assert {path: os.stat(site / "output" / path).st_mtime_ns for path in tiers(site)} == before
+    assert result.posts == 29 and result.files["public"] > 50
+
+
+def _append(site: Path, name: str, text: str) -> None:
+    path = site / name
+    path.write_text(path.read_text() + text)
+
+
+def _replace(site: Path, name: str, old: str, new: str) -> None:
+    path = site / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body": lambda s: _append(s, "content/posts/2026/note-07.md", "\nA new closing paragraph.\n"),
+    "title": lambda s: _replace(s, "content/posts/2026/note-07.md", "Note 7", "A better title"),
+    "date": lambda s: _replace(s, "content/posts/2026/note-07.md", "2026-09-07", "2026-10-20"),
+    "tier": lambda s: _replace(s, "content/posts/2026/note-06.md", "tier: free", "tier: plus"),
+    "plus body after the cut": lambda s: _replace(s, "content/posts/2026/plus-words.md", "zqcanarywpara",
+                                                  "zqcanarywpara zqcanarywedit"),
+    "new post": lambda s: (s / "content/posts/2026/note-30.md").write_text(extra_post(26, "fresh")),
+    "deleted post": lambda s: (s / "content/posts/2026/note-03.md").unlink(),
+    "draft": lambda s: _replace(s, "content/posts/2026/note-05.md", "authors: [ann]", "authors: [ann]\ndraft: true"),
+    "page": lambda s: _append(s, "content/pages/about.md", "\nWe moved.\n"),
+    "asset": lambda s: (s / "content/images/public-chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>'),
+    "config": lambda s: _replace(s, "site.toml", 'title = "Canary Letter"', 'title = "Canary Weekly"'),
+    "template": lambda s: (s / "templates/partials").mkdir(parents=True, exist_ok=True) or (
+        s / "templates/partials/plus_badge.html").write_text('<span class="plus-badge">Members</span>'),
+    "template reading site.posts": lambda s: (s / "templates/partials").mkdir(parents=True, exist_ok=True) or (
+        s / "templates/partials/plus_badge.html").write_text(
+            "<span>{{ site.posts[0].title }} {{ site.posts | length }}</span>"),
+    "post edit seen by that template": lambda s: _replace(s, "content/posts/2026/free-note.md", "A free note",
+                                                         "A retitled free note"),
+}
+
+
+def test_builds_after_each_kind_of_edit_match_plain_builds(site: Path, tmp_path: Path) -> None:
+    fast_build(site)
+    fast_build(site)  # the first tree is now the spare: from here on builds stage into a tree two builds old
+    for name, edit in EDITS.items():
+        edit(site)
+        fast_build(site)
+        assert tiers(site) == plain_build(site, tmp_path), f"after the {name} edit"
+
+
+def test_editing_one_body_renders_a_few_pages_only(site: Path) -> None:
+    first = fast_build(site)
+    EDITS["body"](site)
+    again = fast_build(site)
+    assert 0 < again.rendered < first.rendered / 2
+    assert 0 < again.written < first.written / 10
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 2, len(data), max(1, len(data) // 50)):
+        data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _cache_files(site: Path) -> list[Path]:
+    return [p for p in (site / CACHE_DIR).rglob("*") if p.is_file() and "/spare/" not in str(p) and p.name != "lock"]
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "truncated cache files": lambda s: [_truncate(p) for p in _cache_files(s)],
+    "garbled cache files": lambda s: [_garble(p) for p in _cache_files(s)],
+    "cache files swapped": lambda s: [
+        p.write_bytes(next(iter(sorted((s / CACHE_DIR / "bodies").glob("0*")))).read_bytes())
+        for p in _cache_files(s)],
+    "live page edited": lambda s: (s / "output/public/index.html").write_text("stale"),
+    "live page deleted": lambda s: (s / "output/members/tags/rates/index.html").unlink(),
+    "stray file in live tree": lambda s: (s / "output/public/stale.html").write_text("old"),
+    "spare page edited": lambda s: [p.write_text("stale") for p in (s / CACHE_DIR).rglob("spare/public/index.html")],
+    "spare deleted": lambda s: [shutil.rmtree(p) for p in (s / CACHE_DIR).rglob("spare")],
+}
+
+
+def test_a_damaged_cache_or_output_is_never_trusted(site: Path, tmp_path: Path) -> None:
+    expected = plain_build(site, tmp_path)
+    fast_build(site)
+    fast_build(site)
+    for name, damage in DAMAGE.items():
+        damage(site)
+        fast_build(site)
+        assert tiers(site) == expected, f"after {name}"
+    EDITS["body"](site)
+    fast_build(site)
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_a_cache_written_by_other_code_is_ignored(site: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_build(site)
+    _replace(site, "content/posts/2026/note-07.md", "Note 7", "Retitled")
+    monkeypatch.setattr(cache_module, "code_version", lambda: "another-version")
+    result = fast_build(site)
+    assert result.rendered > 50  # nothing cached was taken for this code's
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_no_cache_keeps_no_cache(site: Path) -> None:
+    build(site, now=NOW, cache=False)
+    assert not (site / CACHE_DIR).exists()
+    assert [p for p in os.listdir(site / "output") if p.startswith(".")] == []
+
+
+def test_failed_warm_build_leaves_the_output_as_it_was(site: Path, tmp_path: Path) -> None:
+    fast_build(site)
+    fast_build(site)
+    EDITS["body"](site)
+    before = tiers(site)
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text("{% extends 'base.html' %}{% block content %}{{ post.nope.deeper }}"
+                                              "{% endblock %}")
+    assert main(["build", str(site), "--now", NOW.isoformat()]) == 1
+    assert tiers(site) == before
+    (site / "templates/post.html").unlink()
+    fast_build(site)
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_clean_removes_the_cache_and_the_output(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fast_build(site)
+    assert main(["clean", str(site)]) == 0
+    assert not (site / CACHE_DIR).exists() and not (site / "output").exists()
+    assert "Removed" in capsys.readouterr().out
+    (site / "output").mkdir()
+    (site / "output/notes.txt").write_text("mine")
+    assert main(["clean", str(site)]) == 0
+    assert (site / "output/notes.txt").read_text() == "mine"  # only what builds make is removed
+
+
+def test_count_words_matches_the_cut(tmp_path: Path) -> None:
+    """The quick word count agrees with the teaser cut's own counter on tricky text."""
+    from tearsheet.markdown import make_markdown, parse_body
+    from tearsheet.tiers import _WordCounter, count_words
+
+    md = make_markdown()
+    samples = ["foo*bar* baz", "a  \nb\nc", "x![i](y)z and `a b`c d", "```\ncode here\n```\n\nafter",
+               "word[^1]\n\n[^1]: note words", "<b>x</b> y", "a\u2003b\u00a0c", "- one\n- two three",
+               textwrap.dedent("""\
+               | a b | c |
+               |---|---|
+               | d e | f |
+               """)]
+    for text in samples:
+        tokens, _ = parse_body(md, text)
+        counter = _WordCounter(limit=None)
+        for token in tokens:
+            if token.type == "footnote_block_open":
+                break
+            counter.block()
+            for child in token.children or []:
+                counter.child(child)
+            if token.type in ("fence", "code_block"):
+                counter.text(token.content)
+        assert count_words(tokens) == counter.count, text
