@@ -15,8 +15,6 @@ anew: the cache can make a build faster, never different.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
 import hashlib
 import marshal
@@ -28,32 +26,20 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from typing import Any
 
-import jinja2
-from jinja2.defaults import DEFAULT_NAMESPACE
-
 from . import __version__
 from .config import SiteConfig
 from .content import Asset, PostMeta, SourcePost, parse_source
 from .render import Heading, RenderedBody, RenderedPost
-from .site import PageView, PostView, Site
-from .templates import THEME_DIR, PageSpec
+from .templates import THEME_DIR
 
 CACHE_DIR = ".tearsheet-cache"
 MAGIC = b"tearsheet-cache 1\n"
 CHECKSUM_SIZE = 32
 SHARDS = 16
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "feedgen")
-# The template globals that page keys account for; a build with any other global renders every page.
-KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta"})
-# Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
-POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
-                    "authors", "description", "summary", "html", "text", "toc", "words", "reading_minutes", "image",
-                    "links")
-PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "text", "image", "updated", "links")
-SITE_FIELDS = frozenset(f.name for f in dataclasses.fields(Site))
 
 BodyEntry = tuple[Any, ...]  # see _body_tuple
-PageEntry = tuple[str, tuple[str, ...], str, str]  # context key, site fields read, full key, digest of the bytes
+PageEntry = tuple[str, tuple[tuple[str, ...], ...], str, str]  # context key, reads, full key, digest of the bytes
 
 
 @functools.cache
@@ -334,134 +320,24 @@ def _body_from(values: tuple[Any, ...]) -> RenderedBody:
 
 
 class PageCache:
-    """{output path: (context key, site fields read, full key, digest of the bytes)} of one tier's pages."""
+    """{output path: (context key, what it read, full key, digest of its bytes)} of one tier's pages."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.old: dict[str, PageEntry] = _loads(read_checked(path, "pages"), marshal.loads)
         self.new: dict[str, PageEntry] = {}
 
-    def lookup(self, path: str, context: str, field_digest: Callable[[str], str]) -> str | None:
+    def lookup(self, path: str, context: str, full_key: Callable[[str, Iterable[tuple[str, ...]]], str]) -> str | None:
         """The digest of the page's bytes when it was rendered from these same inputs, else None."""
         entry = self.old.get(path)
-        if entry is None or entry[0] != context:
-            return None
-        if full_key(context, entry[1], field_digest) != entry[2]:
+        if entry is None or entry[0] != context or full_key(context, entry[1]) != entry[2]:
             return None
         self.new[path] = entry
         return entry[3]
 
-    def store(self, path: str, context: str, fields: Iterable[str], field_digest: Callable[[str], str],
-              digest: str) -> None:
-        read = tuple(sorted(fields))
-        self.new[path] = (context, read, full_key(context, read, field_digest), digest)
+    def store(self, path: str, context: str, reads: Iterable[tuple[str, ...]], full: str, digest: str) -> None:
+        self.new[path] = (context, tuple(sorted(reads)), full, digest)
 
     def save(self) -> None:
         if self.new != self.old:
             write_checked(self.path, "pages", marshal.dumps(self.new))
-
-
-def full_key(context: str, fields: Iterable[str], field_digest: Callable[[str], str]) -> str:
-    return key_of(context, *(f"{name}={field_digest(name)}" for name in fields))
-
-
-# Page keys
-
-class Uncacheable(Exception):
-    """A page input the keys cannot account for: such a page is always rendered."""
-
-
-class PageKeys:
-    """Keys for the pages of one tier's Site.
-
-    A page's HTML is a function of the code, the templates, the config, the tier, the asset names, its
-    own context and whatever of the Site its templates read. The context's posts and pages count by
-    the digest of their source (meta, and the body key for both editions), which also covers the
-    public twin that `head_meta` reads; the Site's fields count only when a template reads them, as
-    `TrackedSite` records.
-    """
-
-    def __init__(self, build_key: str, site: Site, digests: dict[str, str]) -> None:
-        self.build_key = build_key
-        self.site = site
-        self.digests = digests  # {post or page URL: digest of its source}
-        self._memo: dict[int, tuple[Any, str]] = {}  # holds each record, so that its id is not reused
-        self._fields: dict[str, str] = {}
-
-    def context_key(self, spec: PageSpec) -> str | None:
-        try:
-            return key_of(self.build_key, spec.path, spec.template, self._digest(spec.context))
-        except Uncacheable:
-            return None
-
-    def field_digest(self, name: str) -> str:
-        if name not in self._fields:
-            try:
-                self._fields[name] = self._digest(getattr(self.site, name))
-            except Uncacheable:
-                self._fields[name] = "uncacheable:" + os.urandom(8).hex()  # never equal to a stored one
-        return self._fields[name]
-
-    def _digest(self, value: Any) -> str:
-        kind = type(value)
-        if kind is str:
-            return "s" + value
-        if value is None or kind in (int, float, bool, dt.datetime, dt.date):
-            return repr(value)
-        if kind in (tuple, list):
-            return key_of("t", *(self._digest(item) for item in value))
-        if kind is dict:
-            return key_of("d", *(f"{k}\x00{self._digest(v)}" for k, v in sorted(value.items())))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return self._record(value)
-        raise Uncacheable(kind.__name__)
-
-    def _record(self, value: Any) -> str:
-        memo = self._memo.get(id(value))
-        if memo is not None:
-            return memo[1]
-        if isinstance(value, (PostView, PageView)):
-            digest = self._view(value)
-        elif isinstance(value, Site):
-            raise Uncacheable("Site")
-        else:
-            fields = dataclasses.fields(value)
-            digest = key_of(type(value).__name__, *(self._digest(getattr(value, f.name)) for f in fields))
-        self._memo[id(value)] = (value, digest)
-        return digest
-
-    def _view(self, view: PostView | PageView) -> str:
-        known = POST_VIEW_FIELDS if isinstance(view, PostView) else PAGE_VIEW_FIELDS
-        if tuple(f.name for f in dataclasses.fields(view)) != known or view.url not in self.digests:
-            raise Uncacheable(type(view).__name__)
-        return "v" + self.digests[view.url]
-
-
-def pages_cacheable(env: jinja2.Environment, globals_: dict[str, Any]) -> bool:
-    """Whether page keys account for every name a template can reach besides its context."""
-    return set(globals_) <= KNOWN_GLOBALS and set(env.globals) <= set(DEFAULT_NAMESPACE)
-
-
-class TrackedSite(Site):
-    """A Site that records which of its fields templates read (each page starts afresh)."""
-
-    __slots__ = ("_read",)
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in SITE_FIELDS:
-            object.__getattribute__(self, "_read").add(name)
-        return object.__getattribute__(self, name)
-
-    def fields_read(self) -> set[str]:
-        return object.__getattribute__(self, "_read")
-
-    def start_page(self) -> None:
-        object.__getattribute__(self, "_read").clear()
-
-
-def tracked(site: Site) -> TrackedSite:
-    copy = object.__new__(TrackedSite)
-    for name in SITE_FIELDS:
-        object.__setattr__(copy, name, getattr(site, name))
-    object.__setattr__(copy, "_read", set())
-    return copy

@@ -25,20 +25,17 @@ from .cache import (
     BodyEntry,
     BuildCache,
     PageCache,
-    PageKeys,
-    TrackedSite,
     body_entry,
     body_key,
     key_of,
-    pages_cacheable,
     rendered_from,
     templates_digest,
-    tracked,
 )
 from .config import SiteConfig
 from .content import SourceContent, SourcePost, parse_source
 from .markdown import make_markdown
 from .output import FileData, KeepFile, Stage, StagedFile, Stat, digest_bytes, stage_file
+from .pagekeys import Mirror, PageKeys, Read, pages_cacheable
 from .render import RenderedPost, render_post
 from .site import Site, page_url, post_url
 from .templates import PageSpec, page_globals, page_specs, render_page
@@ -179,10 +176,10 @@ class BodyRenderer:
         return key_of(*(f"{item.meta!r}\x00{self.key(item)}" for item in (*source.posts, *source.pages)))
 
     def digests(self, config: SiteConfig, posts: Iterable[RenderedPost],
-                pages: Iterable[RenderedPost]) -> dict[str, str]:
-        """{URL: digest of what the post or page is made from}: its front matter and its body's key."""
-        found = {post_url(config, p.meta): key_of(repr(p.meta), self._keys[p.meta.path]) for p in posts}
-        found.update({page_url(config, p.meta): key_of(repr(p.meta), self._keys[p.meta.path]) for p in pages})
+                pages: Iterable[RenderedPost]) -> dict[str, tuple[str, str]]:
+        """{URL: (digest of the front matter, key of the body)} of every post and page published."""
+        found = {post_url(config, p.meta): (key_of(repr(p.meta)), self._keys[p.meta.path]) for p in posts}
+        found.update({page_url(config, p.meta): (key_of(repr(p.meta)), self._keys[p.meta.path]) for p in pages})
         return found
 
     def _markdown(self) -> MarkdownIt:
@@ -210,7 +207,8 @@ class TierPages:
     """What rendering one tier's pages needs: templates, globals, and where the pages go."""
 
     env: jinja2.Environment
-    globals_: dict[str, Any]  # "site" may be a TrackedSite, to learn what each page reads of it
+    globals_: dict[str, Any]  # "site" may be a Mirror's, to learn what each page reads
+    mirror: Mirror | None
     site_dir: str
     root: str | None  # the staged tree to write into; None keeps the bytes in memory
     live: dict[str, str]  # {path: digest} the live output holds: such pages need no writing
@@ -225,7 +223,7 @@ class RenderedPage:
     digest: str
     stat: Stat | None  # of the file written; None when nothing was written
     kept: bool  # the live output holds these very bytes
-    fields: tuple[str, ...]  # the Site fields its templates read
+    reads: tuple[Read, ...]  # what its templates read lazily (see pagekeys)
 
 
 _page_work: list[tuple[dict[str, TierPages], list[tuple[str, PageSpec]]]] = []  # handed to forked workers
@@ -253,28 +251,28 @@ def _render_chunk(indices: range) -> list[RenderedPage]:
 
 def _render_one(tiers: dict[str, TierPages], tier: str, spec: PageSpec) -> RenderedPage:
     job = tiers[tier]
-    site = job.globals_.get("site")
-    if isinstance(site, TrackedSite):
-        site.start_page()
+    if job.mirror is not None:
+        job.mirror.start_page()
     data = render_page(job.env, spec, job.globals_, job.site_dir)
-    fields = tuple(sorted(site.fields_read())) if isinstance(site, TrackedSite) else ()
+    reads = tuple(sorted(job.mirror.reads)) if job.mirror is not None else ()
     if job.root is None:
-        return RenderedPage(tier, spec.path, data, "", None, False, fields)
+        return RenderedPage(tier, spec.path, data, "", None, False, reads)
     digest = digest_bytes(data)
     if job.live.get(spec.path) == digest:
-        return RenderedPage(tier, spec.path, None, digest, None, True, fields)
+        return RenderedPage(tier, spec.path, None, digest, None, True, reads)
     digest, stat = stage_file(job.root, spec.path, data, job.staged.get(spec.path), digest)
-    return RenderedPage(tier, spec.path, None, digest, stat, False, fields)
+    return RenderedPage(tier, spec.path, None, digest, stat, False, reads)
 
 
 def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, asset_urls: dict[str, str],
                jobs: int, stage: Stage | None = None, cache: BuildCache | None = None,
-               digests: dict[str, str] | None = None,
+               sources: dict[str, tuple[str, str]] | None = None,
                progress: Progress | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
     """Every HTML page of each tier: kept from the live output when its inputs are unchanged, else rendered.
 
     Returns ({tier: {path: file}}, pages rendered). With a stage, rendered pages are written into it at
-    once (their bytes never gather in memory); without one they come back as bytes.
+    once (their bytes never gather in memory); without one they come back as bytes. `sources` are the
+    digests of the published posts and pages, for page keys (see pagekeys).
     """
     files: dict[str, dict[str, FileData]] = {tier: {} for tier in sites}
     jobs_by_tier: dict[str, TierPages] = {}
@@ -284,23 +282,25 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
     for tier, site in sites.items():
         globals_ = page_globals(site, asset_urls, sites["public"])
         live = stage.live(tier) if stage is not None else {}
-        if stage is not None and cache is not None and digests is not None and pages_cacheable(env, globals_):
+        mirror = None
+        if stage is not None and cache is not None and sources is not None and pages_cacheable(env, globals_):
             build_key = key_of(templates_digest(site_dir), repr(site.config), repr(sorted(asset_urls.items())), tier)
-            keyed[tier] = (PageKeys(build_key, site, digests), cache.pages(tier))
-            globals_ = {**globals_, "site": tracked(site)}
-        for spec in page_specs(site):
+            keyed[tier] = (PageKeys(build_key, site, sites["public"], sources), cache.pages(tier))
+            mirror = Mirror(site)
+            globals_ = {**globals_, "site": mirror.site}
+        for spec in page_specs(mirror.site if mirror is not None else site):
             context = keyed[tier][0].context_key(spec) if tier in keyed else None
             if context is not None:
                 keys, pages = keyed[tier]
-                digest = pages.lookup(spec.path, context, keys.field_digest)
+                digest = pages.lookup(spec.path, context, keys.full_key)
                 if digest is not None and live.get(spec.path) == digest:
                     files[tier][spec.path] = KeepFile(digest)
                     continue
             contexts[(tier, spec.path)] = context
             todo.append((tier, spec))
-        jobs_by_tier[tier] = TierPages(env, globals_, site_dir, None, live, {})
+        jobs_by_tier[tier] = TierPages(env, globals_, mirror, site_dir, None, live, {})
     if todo and stage is not None:
-        jobs_by_tier = {tier: TierPages(job.env, job.globals_, site_dir, stage.root(tier), job.live,
+        jobs_by_tier = {tier: TierPages(job.env, job.globals_, job.mirror, site_dir, stage.root(tier), job.live,
                                         stage.staged_digests(tier)) for tier, job in jobs_by_tier.items()}
     for done, page in enumerate(render_pages(jobs_by_tier, todo, jobs), 1):
         if progress is not None and done % 64 == 0:
@@ -309,7 +309,7 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
         context = contexts[(page.tier, page.path)]
         if context is not None:
             keys, pages = keyed[page.tier]
-            pages.store(page.path, context, page.fields, keys.field_digest, page.digest)
+            pages.store(page.path, context, page.reads, keys.full_key(context, page.reads), page.digest)
     return files, len(todo)
 
 

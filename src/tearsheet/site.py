@@ -259,7 +259,7 @@ def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
 def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost],
                 pages: Sequence[PageView], config: SiteConfig) -> tuple[Asset, ...]:
     """The public site leaves out files that only members-only text refers to."""
-    if tier == "members":
+    if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
     public_refs: set[str] = set()
     member_refs: set[str] = set()

@@ -1,0 +1,217 @@
+"""What a page's HTML depends on, digested: so an unchanged page is neither rendered nor written.
+
+A page is a function of the code, the templates, the config, its tier, the asset names, its own
+context and whatever else its templates read. Three kinds of reads are found as the page renders
+(a "verifying trace": the reads are stored with the page and checked against the next build):
+
+- the Site's fields (`site.posts` in a sidebar, `site.pages` in the nav);
+- a post's body (`post.html`, `.text`, `.toc`, `.words`, `.links`): a list showing titles and
+  summaries does not change when a body does;
+- a term's posts (`term.posts`): a tag page shows its own ten posts, not the tag's hundreds.
+
+Everything else in a context counts at once: a post by its front matter, summary, reading time and
+cut (and its public twin's summary, which `head_meta` shows), a page by its source. Templates see
+mirror copies of the Site's records whose lazy fields note each read; all else is the record as is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import jinja2
+from jinja2.defaults import DEFAULT_NAMESPACE
+
+from .cache import key_of
+from .site import PageView, PostView, Site, Term
+from .templates import PageSpec
+
+# The template globals that page keys account for; a build with any other global renders every page.
+KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta"})
+# Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
+POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
+                    "authors", "description", "summary", "html", "text", "toc", "words", "reading_minutes", "image",
+                    "links")
+PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "text", "image", "updated", "links")
+BODY_FIELDS = ("html", "text", "toc", "words", "links")
+SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Site))
+
+Read = tuple[str, ...]  # ("site", field), ("body", post URL) or ("term", kind, slug)
+_PLAIN = frozenset({int, float, bool, dt.datetime, dt.date})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(record: Any) -> tuple[str, ...]:
+    kind = type(record)
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(record))
+    return _FIELD_NAMES[kind]
+
+
+def _hash(*parts: str) -> str:
+    """A short digest of texts (each quoted, so that no two lists of texts spell the same)."""
+    return hashlib.blake2b(",".join(map(repr, parts)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class Uncacheable(Exception):
+    """A page input the keys cannot account for: such a page is always rendered."""
+
+
+def pages_cacheable(env: jinja2.Environment, globals_: dict[str, Any]) -> bool:
+    """Whether page keys account for every name a template can reach besides its context."""
+    return (set(globals_) <= KNOWN_GLOBALS and set(env.globals) <= set(DEFAULT_NAMESPACE)
+            and tuple(f.name for f in dataclasses.fields(PostView)) == POST_VIEW_FIELDS
+            and tuple(f.name for f in dataclasses.fields(PageView)) == PAGE_VIEW_FIELDS)
+
+
+# Records that note their lazy reads
+
+def _lazy(base: type, name: str, read: Any) -> property:
+    """A property standing in for a slot of `base`: it notes read(self) and returns the slot's value."""
+    slot = base.__dict__[name]
+
+    def get(self: Any) -> Any:
+        self._reads.add(read(self))
+        return slot.__get__(self, type(self))
+
+    return property(get)
+
+
+class _View(PostView):
+    __slots__ = ("_reads",)
+
+
+class _Term(Term):
+    __slots__ = ("_reads",)
+
+
+class _Site(Site):
+    __slots__ = ("_reads",)
+
+
+for _name in BODY_FIELDS:
+    setattr(_View, _name, _lazy(PostView, _name, lambda view: ("body", PostView.__dict__["url"].__get__(view))))
+_Term.posts = _lazy(Term, "posts", lambda term: ("term", Term.__dict__["kind"].__get__(term),  # type: ignore[assignment,misc]
+                                                 Term.__dict__["slug"].__get__(term)))
+for _name in SITE_FIELDS:
+    setattr(_Site, _name, _lazy(Site, _name, lambda _site, n=_name: ("site", n)))
+
+
+def _copy(cls: type, base: type, record: Any, reads: set[Read], **changes: Any) -> Any:
+    twin = object.__new__(cls)
+    for name in _fields(record):
+        base.__dict__[name].__set__(twin, changes[name] if name in changes else getattr(record, name))
+    object.__setattr__(twin, "_reads", reads)
+    return twin
+
+
+class Mirror:
+    """A Site whose posts, terms and own fields note what each page reads of them."""
+
+    def __init__(self, site: Site) -> None:
+        self.reads: set[Read] = set()
+        self._views: dict[int, PostView] = {}
+        posts = tuple(self._view(v) for v in site.posts)
+        tags, series, authors = ([self._term(t) for t in terms] for terms in (site.tags, site.series, site.authors))
+        years = tuple(dataclasses.replace(y, months=tuple(
+            dataclasses.replace(m, posts=tuple(self._view(v) for v in m.posts)) for m in y.months)) for y in site.years)
+        self.site: Site = _copy(_Site, Site, site, self.reads, posts=posts, tags=tuple(tags), series=tuple(series),
+                                authors=tuple(authors), years=years)
+
+    def start_page(self) -> None:
+        self.reads.clear()
+
+    def _view(self, view: PostView) -> PostView:
+        if id(view) not in self._views:
+            self._views[id(view)] = _copy(_View, PostView, view, self.reads)
+        return self._views[id(view)]
+
+    def _term(self, term: Term) -> Term:
+        return _copy(_Term, Term, term, self.reads, posts=tuple(self._view(v) for v in term.posts))
+
+
+# Keys
+
+class PageKeys:
+    """Keys for the pages of one tier's Site (see the module's docstring for what counts)."""
+
+    def __init__(self, build_key: str, site: Site, public: Site, sources: dict[str, tuple[str, str]]) -> None:
+        self.build_key = build_key
+        self.site = site
+        self.sources = sources  # {post or page URL: (digest of its front matter, key of its body)}
+        self.twin_summary = {view.url: view.summary for view in public.posts}
+        self.terms = {(t.kind, t.slug): t for t in (*site.tags, *site.series, *site.authors)}
+        self._memo: dict[int, tuple[Any, str]] = {}  # holds each record, so that its id is not reused
+        self._reads: dict[Read, str] = {}
+
+    def context_key(self, spec: PageSpec) -> str | None:
+        """A digest of the page's own inputs; None when they hold something keys cannot account for."""
+        try:
+            return key_of(self.build_key, spec.path, spec.template, self._digest(spec.context))
+        except Uncacheable:
+            return None
+
+    def full_key(self, context: str, reads: Iterable[Read]) -> str:
+        """The context key together with the current digest of each thing the page read."""
+        return key_of(context, *(f"{'/'.join(read)}={self.read_digest(read)}" for read in reads))
+
+    def read_digest(self, read: Read) -> str:
+        if read not in self._reads:
+            self._reads[read] = self._read_digest(read)
+        return self._reads[read]
+
+    def _read_digest(self, read: Read) -> str:
+        try:
+            if read[0] == "site" and read[1] in SITE_FIELDS:
+                return self._digest(getattr(self.site, read[1]))
+            if read[0] == "body" and read[1] in self.sources:
+                return self.sources[read[1]][1]
+            if read[0] == "term" and read[1:] in self.terms:
+                return self._digest(self.terms[read[1:]].posts)  # type: ignore[index]
+        except Uncacheable:
+            pass
+        return "unknown"  # never the digest a page was stored with: the page renders again
+
+    def _digest(self, value: Any) -> str:
+        """An unambiguous text for a value: records as the digest of their fields, the rest spelt out."""
+        kind = type(value)
+        if kind is str or value is None or kind in _PLAIN:
+            return repr(value)
+        if kind is tuple or kind is list:
+            return "(" + ",".join([self._digest(item) for item in value]) + ")"
+        if kind is dict:
+            return "{" + ",".join([f"{k!r}:{self._digest(v)}" for k, v in sorted(value.items())]) + "}"
+        if hasattr(kind, "__dataclass_fields__"):
+            return self._record(value)
+        raise Uncacheable(kind.__name__)
+
+    def _record(self, value: Any) -> str:
+        memo = self._memo.get(id(value))
+        if memo is not None:
+            return memo[1]
+        if isinstance(value, PostView):
+            digest = self._card(value)
+        elif isinstance(value, PageView):
+            digest = _hash("page", *self._source(value.url))
+        elif isinstance(value, Term):  # its posts count only when read
+            digest = _hash("term", value.kind, value.name, value.slug, value.url, value.bio)
+        elif isinstance(value, Site):
+            raise Uncacheable("Site")
+        else:  # Pager, Year, Month, Link, ...: field by field
+            digest = _hash(type(value).__name__, *(self._digest(getattr(value, name)) for name in _fields(value)))
+        self._memo[id(value)] = (value, digest)
+        return digest
+
+    def _card(self, view: PostView) -> str:
+        """What a post's view shows besides its body: front matter, summary, reading time, the cut."""
+        meta, _ = self._source(view.url)
+        return _hash("post", meta, view.summary, str(view.reading_minutes), str(view.cut),
+                     self.twin_summary.get(view.url, ""))
+
+    def _source(self, url: str) -> tuple[str, str]:
+        if url not in self.sources:
+            raise Uncacheable(url)
+        return self.sources[url]
