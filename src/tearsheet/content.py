@@ -82,7 +82,11 @@ def read_config(site_dir: str) -> SiteConfig:
     except UnicodeDecodeError:
         raise SiteError.one(CONFIG_NAME, None, "site.toml is not UTF-8 text",
                             "re-save it as UTF-8 in your editor") from None
-    return load_config(CONFIG_NAME, text)
+    try:
+        return load_config(CONFIG_NAME, text)
+    except RecursionError:  # tomllib recurses into nested arrays and tables
+        raise SiteError.one(CONFIG_NAME, None, "site.toml nests arrays or tables too deeply to read",
+                            "site.toml needs at most a few levels: [paywall], [authors.key], [[menu]]") from None
 
 
 def read_static(folders: list[str]) -> dict[str, bytes]:
@@ -150,6 +154,11 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
                 rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
                 problems.append(Problem(rel, None, "symbolic link points outside the site",
                                         "copy the file into content/ instead of linking to it"))
+                continue
+            if not os.path.exists(path):  # a link whose target was moved or deleted
+                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                problems.append(Problem(rel, None, "symbolic link points to nothing",
+                                        "delete the link, or point it at a file that exists"))
                 continue
             found.append(path)
         for name in list(dirs):
@@ -247,6 +256,9 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
         problem = getattr(exc, "problem", None) or str(exc)
         raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}",
                             'write one `key: value` per line; quote values containing ": " or "#"') from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a date YAML reads but the calendar lacks
+        raise SiteError.one(path, _unreadable_value_line(loader, node), f"front matter has an impossible value: {exc}",
+                            f'{DATE_HINT}; quote other values: key: "..."') from None
     finally:
         loader.dispose()
     if values is None:
@@ -256,6 +268,16 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
                             "for example:\n    title: The small-cap rotation\n    date: 2026-10-14")
     nodes = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
     return nodes, values
+
+
+def _unreadable_value_line(loader: Any, node: Any) -> int:
+    """The line of the first front-matter value that fails to construct (2026-02-30, say)."""
+    for _key, value in getattr(node, "value", ()):
+        try:
+            loader.construct_object(value, deep=True)
+        except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
+            return value.start_mark.line + 2
+    return 1
 
 
 def _default_slug(path: str) -> str:

@@ -14,6 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+DEEP_MARGIN = 4  # levels short of markdown-it's nesting limit where _too_deep_rule takes over
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 
 
@@ -27,6 +28,7 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     )
     md.block.ruler.before("table", "more_marker", _more_marker_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before("more_marker", "too_deep", _too_deep_rule)
     md.core.ruler.push("figures", _figures_rule)
     md.add_render_rule("more_marker", lambda *args: "")
     md.add_render_rule("image", _render_image)
@@ -40,6 +42,24 @@ def parse_body(md: MarkdownIt, body: str) -> tuple[list[Token], dict[str, Any]]:
 
 def render_tokens(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str:
     return md.renderer.render(tokens, md.options, env)
+
+
+def _too_deep_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Deep inside lists and quotes, read the rest of the container as one paragraph of plain text.
+
+    markdown-it drops, without a word, everything nested deeper than its maxNesting (20 levels), and
+    parses deep nesting in time that grows with depth times lines: both end here, and no text is lost.
+    """
+    if silent or state.level < state.md.options.maxNesting - DEEP_MARGIN:
+        return False
+    lines = (state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]] for n in range(start, end))
+    opening = state.push("paragraph_open", "p", 1)
+    opening.map = [start, end]
+    inline = state.push("inline", "", 0)
+    inline.content, inline.map, inline.children = "\n".join(line for line in lines if line.strip()), [start, end], []
+    state.push("paragraph_close", "p", -1)
+    state.line = end
+    return True
 
 
 def _more_marker_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
