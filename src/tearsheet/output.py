@@ -367,8 +367,25 @@ def stage_file(root: str, path: str, data: bytes, current: str | None,
     digest = digest or digest_bytes(data)
     if digest == current:
         return digest, None
+    target = os.path.join(root, *path.split("/"))
+    if current is None:  # most likely a new file: made at once, if nothing is there after all
+        stat = _write_new(root, path, target, data)
+        if stat is not None:
+            return digest, stat
     target = _replace_with(root, path, lambda temp: _write_bytes(temp, data))
     return digest, _stat_of(os.stat(target))
+
+
+def _write_new(root: str, path: str, target: str, data: bytes) -> Stat | None:
+    """Write a file that does not exist yet (no other name can share it); None if something is there."""
+    _clear_way(root, path)
+    try:
+        with open(target, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            return _stat_of(os.fstat(handle.fileno()))
+    except (FileExistsError, IsADirectoryError):
+        return None
 
 
 def clean_output(out_dir: str, tiers: tuple[str, ...]) -> list[str]:

@@ -92,7 +92,7 @@ class BodyRenderer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
+        if self._pool is not None:  # only when something failed: terminate() can hang on a busy queue
             self._pool.terminate()
             self._pool.join()
             self._pool = None
@@ -121,6 +121,9 @@ class BodyRenderer:
                 self._finish(result.get())
                 if self.progress is not None:
                     self.progress("rendering posts", number, len(self._sent))
+            self._pool.close()  # every result is in: let the workers finish rather than kill them
+            self._pool.join()
+            self._pool = None
         elif self._pending:
             md = self._markdown()
             self._finish([(key, body_entry(render_post(md, item))) for key, item in self._pending])
@@ -236,11 +239,16 @@ def render_pages(tiers: dict[str, TierPages], specs: list[tuple[str, PageSpec]],
         return
     chunks = [range(start, min(start + PAGE_CHUNK, len(specs))) for start in range(0, len(specs), PAGE_CHUNK)]
     _page_work[:] = [(tiers, specs)]
+    pool = multiprocessing.get_context("fork").Pool(jobs)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for batch in pool.imap_unordered(_render_chunk, chunks):
-                yield from batch
+        for batch in pool.imap_unordered(_render_chunk, chunks):
+            yield from batch
+        pool.close()  # rather than terminate(), which can hang when it kills a worker holding the task queue
+    except BaseException:
+        pool.terminate()
+        raise
     finally:
+        pool.join()
         _page_work.clear()
 
 

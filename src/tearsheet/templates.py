@@ -45,8 +45,9 @@ def make_environment(site_dir: str) -> jinja2.Environment:
         jinja2.FileSystemLoader(os.path.join(site_dir, "templates")),
         jinja2.FileSystemLoader(os.path.join(THEME_DIR, "templates")),
     ])
+    # auto_reload off: a build reads each template once, rather than stat it at every include
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda value: value.isoformat() if value else ""
     return env
