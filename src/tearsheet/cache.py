@@ -188,10 +188,12 @@ class BuildCache:
             self._bodies = BodyCache(os.path.join(self.folder, "bodies"))
         return self._bodies
 
-    def pages(self, tier: str) -> PageCache:
-        if tier not in self._pages:
-            self._pages[tier] = PageCache(os.path.join(self.folder, f"pages-{tier}"))
-        return self._pages[tier]
+    def pages(self, book_dir: str, tier: str) -> PageCache:
+        """The page keys of one output folder's tier (a preview and a build each keep their own)."""
+        path = os.path.join(book_dir, f"pages-{tier}")
+        if path not in self._pages:
+            self._pages[path] = PageCache(path)
+        return self._pages[path]
 
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
@@ -227,8 +229,15 @@ class SourceCache:
         return post
 
     def save(self) -> None:
-        if self.new.keys() != self.old.keys():
-            write_checked(self.path, "sources", pickle.dumps(self.new, protocol=pickle.HIGHEST_PROTOCOL))
+        if self.new.keys() == self.old.keys():
+            return
+        kept = dict(self.new)  # and what other settings (a preview's base_url) parsed, up to as many again
+        for key, entry in self.old.items():
+            if len(kept) >= 2 * len(self.new):
+                break
+            kept.setdefault(key, entry)
+        if kept.keys() != self.old.keys():
+            write_checked(self.path, "sources", pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _decoded(data: bytes) -> str:

@@ -291,9 +291,10 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
         globals_ = page_globals(site, asset_urls, sites["public"])
         live = stage.live(tier) if stage is not None else {}
         mirror = None
-        if stage is not None and cache is not None and sources is not None and pages_cacheable(env, globals_):
+        if (stage is not None and stage.book_dir is not None and cache is not None and sources is not None
+                and pages_cacheable(env, globals_)):
             build_key = key_of(templates_digest(site_dir), repr(site.config), repr(sorted(asset_urls.items())), tier)
-            keyed[tier] = (PageKeys(build_key, site, sites["public"], sources), cache.pages(tier))
+            keyed[tier] = (PageKeys(build_key, site, sites["public"], sources), cache.pages(stage.book_dir, tier))
             mirror = Mirror(site)
             globals_ = {**globals_, "site": mirror.site}
         for spec in page_specs(mirror.site if mirror is not None else site):
