@@ -169,3 +169,15 @@ def test_normalising_treats_typography_markup_and_escapes_alike() -> None:
     ]
     assert {tuple(normal_words(form)[0]) for form in forms} == {(b"the", b"fed", b"s", b"dot", b"plot", b"a",
                                                                 b"guide", b"to", b"cuts")}
+
+
+def test_forked_workers_find_what_one_process_finds(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(site)
+    public = site / "output" / "public"
+    (public / "a.html").write_text(f"<p>{MEMBER}</p>", encoding="utf-8")
+    (public / "z.txt.gz").write_bytes(gzip.compress(MEMBER.encode()))
+    one = audit_output(str(site), str(site / "output")).problems
+    monkeypatch.setattr("tearsheet.audit.MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr("tearsheet.audit.default_jobs", lambda: 3)
+    assert audit_output(str(site), str(site / "output")).problems == one
+    assert len(one) == 2

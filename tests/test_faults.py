@@ -90,7 +90,7 @@ def test_ctrl_c_in_the_audit_leaves_the_previous_output(write_site: Callable[...
     before = read_tree(site / "output")
     (site / "content" / "posts" / "p1.md").write_text(POST.format(n=1, day=2, tier="free"))
 
-    def interrupted(*args: object) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("tearsheet.audit.check_public_tree", interrupted)

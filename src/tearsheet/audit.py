@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
-import html
 import importlib
+import multiprocessing
 import os
 import re
 import time
@@ -25,41 +25,23 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
-from urllib.parse import unquote_to_bytes
+from typing import Any, TypeVar
 
 from .config import SiteConfig
 from .errors import Problem, SiteError
+from .parallel import can_fork, default_jobs
 from .render import RenderedPost
+from .shingles import SHINGLE, Segment, normal_words, segment_shingles, shingles, text_words
 from .site import base_path, page_url, post_url
 
-SHINGLE = 8
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
+T = TypeVar("T")
+R = TypeVar("R")
 GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), which is not searched
+MIN_PARALLEL_ITEMS = 200  # fewer files or posts than this are read in this process: forking costs more
 SKIP_KNOWN_BELOW = 2000  # bytes: a shorter public body is cheaper to read again than to cut out
-
-TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
-COMMENT_MARKS = re.compile(rb"<!--|-->")
-ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]{16,})"|'([^'<>]{16,})')""")
-ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-COMMON_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&#34;", b'"'), (b"&#39;", b"'"),
-                   (b"&#x27;", b"'"), (b"&nbsp;", b" "), (b"&amp;", b"&"))  # &amp; last: one level per pass
-JSON_CHAR = re.compile(rb"\\u([0-9a-fA-F]{4})")
-JSON_SPACE = re.compile(rb"\\[nrtbf]")
-# Typographer output and other non-ASCII punctuation separate words like ASCII punctuation does;
-# invisible characters inside a word (soft hyphen, zero-width space) join it.
-SEPARATOR_CHARS = ("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2010\u2011\u2012\u2013\u2014\u2015\u2026"
-                   "\u2032\u2033\u2039\u203a\u2022\u2212\u00a0\u2002\u2003\u2009\u200a\u202f\u00ab\u00bb"
-                   "\u00b7\u00a7\u00b6")
-JOINER_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-# ASCII letters to lower case, other ASCII to a space; bytes of UTF-8 sequences (letters) kept.
-FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 else 32
-             for b in range(256))
-
-Segment = list[bytes]  # normalised words; a shingle never spans two segments
-
 
 @dataclass(frozen=True, slots=True)
 class AuditInput:
@@ -101,14 +83,14 @@ def _file_for(url: str, root: str) -> str:
 
 
 def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
-               timings: dict[str, float] | None = None) -> Callable[[str], None]:
+               timings: dict[str, float] | None = None, jobs: int = 1) -> Callable[[str], None]:
     """A before-swap step for the writer: audit the staged public tree; a leak stops the swap."""
     audit = audit_input(config, posts, pages)
 
     def run(staging_dir: str) -> None:
         start = time.perf_counter()
         try:
-            check_public_tree(os.path.join(staging_dir, "public"), audit)
+            check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs)
         finally:
             if timings is not None:
                 timings["audit"] = time.perf_counter() - start
@@ -139,28 +121,32 @@ def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) ->
     md = make_markdown(config.raw_html)
     posts = [render_post(md, p) for p in source.posts]
     audit = audit_input(config, posts, [render_post(md, p) for p in source.pages])
-    problems = audit_tree(public_dir, audit, os.path.relpath(public_dir))
+    problems = audit_tree(public_dir, audit, os.path.relpath(public_dir), default_jobs())
     return AuditReport(sum(1 for _ in _tree_files(public_dir)), len(audit.plus), tuple(problems))
 
 
-def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public") -> None:
+def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1) -> None:
     """Raise a SiteError naming every file of the public tree that shows member-only text."""
-    problems = audit_tree(public_dir, audit, label)
+    problems = audit_tree(public_dir, audit, label, jobs)
     if problems:
         raise SiteError(problems)
 
 
-def audit_tree(public_dir: str, audit: AuditInput, label: str = "public") -> list[Problem]:
-    """One problem per (file, post) where a file of the tree shows some of a post's member-only text."""
+def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1) -> list[Problem]:
+    """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
+
+    With jobs > 1 the files, then the posts, are shared out among forked processes.
+    """
     files = sorted(_tree_files(public_dir))
     known = {rel: body.encode() for rel, body in audit.known}
     problems: list[Problem] = []
     if not audit.plus:
         return problems  # no post has member-only text
     seen: set[int] = set()
-    for rel in files:
-        seen.update(shingles(_file_segments(public_dir, rel, known, problems, label)))
-    leaks = _leaked_shingles(audit, seen)
+    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label)):
+        seen |= found
+        problems += file_problems
+    leaks = _leaked_shingles(audit, seen, jobs)
     if leaks:
         problems += _locate(public_dir, files, known, leaks, label)
     return problems
@@ -173,11 +159,37 @@ def _tree_files(root: str) -> Iterator[str]:
             yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
 
 
-def _leaked_shingles(audit: AuditInput, seen: set[int]) -> dict[int, list[str]]:
+def _read_files(part: Sequence[str], state: tuple[str, dict[str, bytes], str]) -> tuple[set[int], list[Problem]]:
+    """The shingles some files of the tree show, and the problems reading them."""
+    public_dir, known, label = state
+    problems: list[Problem] = []
+    found: set[int] = set()
+    for rel in part:
+        found.update(shingles(_file_segments(public_dir, rel, known, problems, label)))
+    return found, problems
+
+
+def _leaked_shingles(audit: AuditInput, seen: set[int], jobs: int) -> dict[int, list[str]]:
     """Member-only shingles the tree shows: {shingle: paths of the posts it belongs to}."""
     hits: dict[int, list[str]] = defaultdict(list)
     words: dict[int, Sequence[bytes]] = {}
-    for post in audit.plus:
+    for part_hits, part_words in _spread(_posts_shown, audit.plus, jobs, seen):
+        for shingle, paths in part_hits.items():
+            hits[shingle] += paths
+        words.update(part_words)
+    if hits:
+        _drop_public(hits, words, audit.public_texts)
+    return hits
+
+
+Hits = tuple[dict[int, list[str]], dict[int, Sequence[bytes]]]  # {shingle: post paths}, {shingle: its words}
+
+
+def _posts_shown(part: Sequence[RenderedPost], seen: set[int]) -> Hits:
+    """Shingles of some posts' full editions, not in their own teasers, that the tree shows; with their words."""
+    hits: dict[int, list[str]] = defaultdict(list)
+    words: dict[int, Sequence[bytes]] = {}
+    for post in part:
         segments = normal_words(post.full.html)
         found = seen.intersection(shingles(segments))
         if not found:
@@ -188,14 +200,39 @@ def _leaked_shingles(audit: AuditInput, seen: set[int]) -> dict[int, list[str]]:
         for shingle in found:
             hits[shingle].append(meta.path)
         words.update(_shingle_words(segments, found))
-    if hits:
-        _drop_public(hits, words, audit.public_texts)
-    return hits
+    return hits, words
+
+
+_audit_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as parallel.render_pages does
+
+
+def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int, state: Any) -> Iterator[R]:
+    """task(part, state) over parts of items: in this process, or on forked workers when it pays."""
+    if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or not can_fork():
+        yield task(items, state)
+        return
+    parts = [items[i :: jobs * 4] for i in range(jobs * 4)]  # interleaved: big and small files mix
+    _audit_work[:] = [(task, state)]
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    try:
+        yield from pool.imap_unordered(_run_part, parts)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        _audit_work.clear()
+
+
+def _run_part(part: Sequence[Any]) -> Any:
+    task, state = _audit_work[0]
+    return task(part, state)
 
 
 def _shingle_words(segments: Iterable[Segment], wanted: set[int]) -> Iterator[tuple[int, Sequence[bytes]]]:
     for words in segments:
-        for start, shingle in enumerate(_segment_shingles(words)):
+        for start, shingle in enumerate(segment_shingles(words)):
             if shingle in wanted:
                 yield shingle, words[start : start + SHINGLE]
 
@@ -235,7 +272,7 @@ def _leak_runs(segments: Sequence[Segment], leaks: dict[int, list[str]]) -> dict
     """The words of each post's first run of leaking shingles in one file."""
     runs: dict[str, tuple[int, int, int]] = {}  # post -> (segment, first shingle, last shingle)
     for number, words in enumerate(segments):
-        for start, shingle in enumerate(_segment_shingles(words)):
+        for start, shingle in enumerate(segment_shingles(words)):
             for post in leaks.get(shingle, ()):
                 segment, first, last = runs.setdefault(post, (number, start, start))
                 if segment == number and last == start - 1:
@@ -252,7 +289,7 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
 def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
                    label: str) -> list[Segment]:
     """The normalised words of one file: its name, its text, its long attribute values."""
-    segments = [_words(rel.encode())]
+    segments = [text_words(rel.encode())]
     data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
     body = known.get(rel)
     if data is None:
@@ -283,11 +320,11 @@ def _edge_words(body: bytes) -> tuple[Segment, Segment]:
     while size < len(body):
         head_end, tail_start = body.find(b"<", size), body.rfind(b">", 0, len(body) - size) + 1
         if head_end > 0 and tail_start > 0:
-            head, tail = _words(body[:head_end]), _words(body[tail_start:])
+            head, tail = text_words(body[:head_end]), text_words(body[tail_start:])
             if len(head) >= SHINGLE and len(tail) >= SHINGLE:
                 return head[: SHINGLE - 1], tail[1 - SHINGLE :]
         size *= 2
-    words = _words(body)
+    words = text_words(body)
     return words[: SHINGLE - 1], words[1 - SHINGLE :]
 
 
@@ -327,82 +364,3 @@ def _brotli():  # type: ignore[no-untyped-def]
         with contextlib.suppress(ImportError):
             return importlib.import_module(name)
     return None
-
-
-def normal_words(text: str | bytes) -> list[Segment]:
-    """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute."""
-    data = text.encode("utf-8", "replace") if isinstance(text, str) else text
-    if b"\\" in data:
-        data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
-    if b"<!--" in data:
-        data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
-    segments = [_words(data)]
-    if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
-        for value in (a or b for a, b in ATTR_VALUE.findall(data)):
-            if b"%" in value:
-                value = unquote_to_bytes(value)
-            elif b" " not in value and b"+" not in value:
-                continue  # a class name or a URL: no run of words (a slug is public anyway)
-            if len(value.translate(FOLD).split()) >= SHINGLE:
-                segments.append(_words(value))
-    return segments
-
-
-def _words(data: bytes) -> Segment:
-    for _ in range(3):  # a feed escapes its HTML once more: strip, unescape, and strip again
-        data = TAG.sub(b" ", data)
-        if b"&" not in data:
-            break
-        data = _unescape(data)
-        if b"<" not in data:
-            break
-    if not data.isascii():
-        data = _unpunctuate(data)
-    return data.translate(FOLD).split()
-
-
-def _mark_patterns() -> tuple[tuple[bytes, re.Pattern[bytes], bytes], ...]:
-    """(bytes every match starts with, pattern, replacement) per group of marks alike but for the last byte."""
-    groups: dict[tuple[bytes, bytes], list[bytes]] = defaultdict(list)
-    for chars, replacement in ((SEPARATOR_CHARS, b" "), (JOINER_CHARS, b"")):
-        for char in chars:
-            code = char.encode()
-            groups[(code[:-1], replacement)].append(re.escape(code[-1:]))
-    return tuple((prefix, re.compile(re.escape(prefix) + b"[" + b"".join(lasts) + b"]"), replacement)
-                 for (prefix, replacement), lasts in sorted(groups.items()))
-
-
-MARK_PATTERNS = _mark_patterns()
-
-
-def _unpunctuate(data: bytes) -> bytes:
-    """Non-ASCII punctuation to spaces; patterns that start with fixed bytes search fast."""
-    for prefix, pattern, replacement in MARK_PATTERNS:
-        if prefix in data:
-            data = pattern.sub(replacement, data)
-    return data
-
-
-def _unescape(data: bytes) -> bytes:
-    """Decode one level of entities: the common ones by plain replacement (fast), the rest by regex."""
-    for entity, char in COMMON_ENTITIES:
-        if entity in data:
-            data = data.replace(entity, char)
-    return ENTITY.sub(_entity, data) if b"&" in data else data
-
-
-def _entity(match: re.Match[bytes]) -> bytes:
-    return html.unescape(match[0].decode("ascii")).encode("utf-8", "replace")
-
-
-def _json_char(match: re.Match[bytes]) -> bytes:
-    return chr(int(match[1], 16)).encode("utf-8", "replace")
-
-
-def shingles(segments: Iterable[Segment]) -> Iterator[int]:
-    """The hash of every run of SHINGLE consecutive words within one segment."""
-    return chain.from_iterable(map(_segment_shingles, segments))
-
-
-def _segment_shingles(words: Sequence[bytes]) -> Iterator[int]:
-    return map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False))

@@ -103,8 +103,11 @@ def build_site(options: BuildOptions) -> BuildResult:
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
                 tier: len(tree) for tier, tree in plan.trees.items()}
             if not plan.unchanged:
+                if options.progress is not None:
+                    options.progress("writing", 0, 1)  # the steps before the swap (search, audit) take a while
                 search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
-                audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps)  # after search: it reads the index
+                audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
+                                   jobs=options.jobs or default_jobs())
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs)
     finally:
         if cache is not None:
