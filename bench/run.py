@@ -21,6 +21,7 @@ numbers mean the same on a busy laptop and a quiet server. It prints a table and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -51,6 +52,11 @@ class Run:
     seconds: float
     peak_mb: float | None = None
     ratios: dict[str, float] = field(default_factory=dict)
+    error: str = ""  # the command's last words when it failed (the other figures still count)
+
+
+class Failed(Exception):
+    """A timed command exited with an error."""
 
 
 # Running and measuring
@@ -65,7 +71,8 @@ def measure(command: list[str], cwd: str | None = None, env: dict[str, str] | No
     seconds = time.perf_counter() - started
     sampler.stop()
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{errors.decode(errors='replace')}")
+        lines = [line for line in errors.decode(errors="replace").splitlines() if line.strip()]
+        raise Failed(f"{os.path.basename(command[0])} exit {process.returncode}: {' | '.join(lines[:2])[:300]}")
     return seconds, sampler.peak_mb
 
 
@@ -149,12 +156,20 @@ def tearsheet_runs(site: str, posts: int, repeat: int) -> list[Run]:
         _change_template(site, next(edits))
         return measure(build)
 
-    runs = [Run(posts, "tearsheet", "cold", *best(repeat, cold))]
-    runs.append(Run(posts, "tearsheet", "warm", *best(repeat, warm)))
-    measure(build)  # after the first warm build the spare tree exists: edits then stage into it
-    runs.append(Run(posts, "tearsheet", "one-edit", *best(repeat, one_edit)))
-    runs.append(Run(posts, "tearsheet", "template-change", *best(repeat, template_change)))
+    runs = [timed(posts, "tearsheet", "cold", repeat, cold)]
+    runs.append(timed(posts, "tearsheet", "warm", repeat, warm))
+    with contextlib.suppress(Failed):
+        measure(build)  # after the first warm build the spare tree exists: edits then stage into it
+    runs.append(timed(posts, "tearsheet", "one-edit", repeat, one_edit))
+    runs.append(timed(posts, "tearsheet", "template-change", repeat, template_change))
     return runs
+
+
+def timed(posts: int, tool: str, scenario: str, repeat: int, step) -> Run:  # type: ignore[no-untyped-def]
+    try:
+        return Run(posts, tool, scenario, *best(repeat, step))
+    except Failed as failure:
+        return Run(posts, tool, scenario, float("nan"), None, error=str(failure))
 
 
 def _first_post(site: str) -> str:
@@ -182,9 +197,9 @@ def floor_run(site: str, posts: int, jobs: int, repeat: int) -> Run:
         return measure([sys.executable, os.path.join(HERE, "floor.py"), os.path.join(site, "content"), out,
                         "--jobs", str(jobs)])
 
-    seconds, peak = best(repeat, step)
+    run = timed(posts, f"floor-{jobs}", "cold", repeat, step)
     shutil.rmtree(out, ignore_errors=True)
-    return Run(posts, f"floor-{jobs}", "cold", seconds, peak)
+    return run
 
 
 def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
@@ -198,7 +213,7 @@ def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
         return measure([hugo, "--source", site, "--quiet", "--cacheDir", os.path.join(site, ".hugo-cache"),
                         "--ignoreCache"])
 
-    return Run(posts, "hugo", "cold", *best(repeat, step))
+    return timed(posts, "hugo", "cold", repeat, step)
 
 
 def pelican_run(work: str, posts: int, pelican: str, repeat: int) -> Run:
@@ -210,7 +225,7 @@ def pelican_run(work: str, posts: int, pelican: str, repeat: int) -> Run:
         shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
         return measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
 
-    return Run(posts, "pelican", "cold", *best(repeat, step))
+    return timed(posts, "pelican", "cold", repeat, step)
 
 
 # The whole benchmark
@@ -228,9 +243,10 @@ def bench_size(work: str, posts: int, args: argparse.Namespace) -> list[Run]:
     if args.pelican:
         runs.append(pelican_run(work, posts, args.pelican, args.repeat))
     mine = tearsheet_runs(site, posts, args.repeat)
-    baselines = {run.tool: run.seconds for run in runs}
+    baselines = {run.tool: run.seconds for run in runs if not run.error}
     for run in mine:
-        run.ratios.update({f"vs {tool}": round(run.seconds / seconds, 3) for tool, seconds in baselines.items()})
+        if not run.error:
+            run.ratios.update({f"vs {tool}": round(run.seconds / seconds, 3) for tool, seconds in baselines.items()})
     return runs + mine
 
 
@@ -238,7 +254,8 @@ def scaling(runs: list[Run]) -> dict[str, float]:
     """Each tearsheet scenario's time at each size over its time at the next smaller size."""
     found: dict[str, float] = {}
     for scenario in ("cold", "warm", "one-edit", "template-change"):
-        times = sorted((r.posts, r.seconds) for r in runs if r.tool == "tearsheet" and r.scenario == scenario)
+        times = sorted((r.posts, r.seconds) for r in runs
+                       if r.tool == "tearsheet" and r.scenario == scenario and not r.error)
         for (small, small_s), (large, large_s) in itertools.pairwise(times):
             found[f"{scenario} {large}/{small}"] = round(large_s / small_s, 2)
     return found
@@ -265,6 +282,9 @@ def table(runs: list[Run]) -> str:
         f" {'vs ' + t:>11}" for t in tools)
     lines = [header, "-" * len(header)]
     for run in runs:
+        if run.error:
+            lines.append(f"{run.posts:>6}  {run.tool:<10} {run.scenario:<16}   failed: {run.error}")
+            continue
         peak = f"{run.peak_mb:8.0f}" if run.peak_mb else f"{'':>8}"
         ratios = "".join(f" {run.ratios[f'vs {t}']:10.2f}x" if f"vs {t}" in run.ratios else f" {'':>11}"
                          for t in tools)
@@ -299,7 +319,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     result = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
               "steps": steps_present(args.no_search), "sizes": args.sizes, "repeat": args.repeat,
-              "runs": [asdict(run) for run in runs], "scaling": scaling(runs)}
+              "runs": [{**asdict(run), "seconds": None if run.error else run.seconds} for run in runs],
+              "scaling": scaling(runs)}
     with open(args.json, "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2)
     print(table(runs))
