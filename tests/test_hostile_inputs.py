@@ -141,8 +141,6 @@ def test_a_site_toml_nested_too_deep_is_a_clear_error(write_site: Callable[..., 
     assert "site.toml: site.toml nests arrays or tables too deeply to read" in error_of(site)
 
 
-@pytest.mark.xfail(strict=True, reason="config.py (not this suite's to change) lets it through; format() "
-                   "then raises ValueError while building: reported to the lead")
 def test_a_permalink_with_a_stray_brace_is_a_clear_error(write_site: Callable[..., Path]) -> None:
     from .conftest import MINIMAL_TOML
 

@@ -242,6 +242,10 @@ def _permalink_problems(pattern: str, path: str, line: int | None) -> list[Probl
     if unknown:
         return [Problem(path, line, f'permalink has unknown field {{{unknown[0]}}}',
                         f"fields: {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)}")]
+    try:
+        pattern.format(**{name: "x" for name in PERMALINK_FIELDS})
+    except (ValueError, IndexError, KeyError):
+        return [Problem(path, line, f'permalink has an unmatched "{{" or "}}": "{pattern}"', hint)]
     if ".." in pattern.split("/") or "\\" in pattern:
         return [Problem(path, line, "permalink must not contain '..' or backslashes", hint)]
     return []
