@@ -22,6 +22,7 @@ import os
 import re
 import time
 import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         return problems  # no post has member-only text
     seen: set[int] = set()
     for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label)):
-        seen |= found
+        seen.update(found if isinstance(found, set) else array("q", found))
         problems += file_problems
     leaks = _leaked_shingles(audit, seen, jobs)
     if leaks:
@@ -164,8 +165,9 @@ def _read_files(part: Sequence[str], state: tuple[str, dict[str, bytes], str]) -
     public_dir, known, label = state
     problems: list[Problem] = []
     found: set[int] = set()
+    values_seen: set[bytes] = set()
     for rel in part:
-        found.update(shingles(_file_segments(public_dir, rel, known, problems, label)))
+        found.update(shingles(_file_segments(public_dir, rel, known, problems, label, values_seen)))
     return found, problems
 
 
@@ -197,6 +199,8 @@ def _posts_shown(part: Sequence[RenderedPost], seen: set[int]) -> Hits:
         meta = post.meta
         for text in (post.public.html, meta.title, meta.description, *meta.tags, meta.series):
             found.difference_update(shingles(normal_words(text)))
+        if not found:
+            continue
         for shingle in found:
             hits[shingle].append(meta.path)
         words.update(_shingle_words(segments, found))
@@ -227,7 +231,10 @@ def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int
 
 def _run_part(part: Sequence[Any]) -> Any:
     task, state = _audit_work[0]
-    return task(part, state)
+    result = task(part, state)
+    if isinstance(result[0], set):  # a big set of shingles travels back far quicker as an array's bytes
+        return (array("q", result[0]).tobytes(), *result[1:])
+    return result
 
 
 def _shingle_words(segments: Iterable[Segment], wanted: set[int]) -> Iterator[tuple[int, Sequence[bytes]]]:
@@ -287,7 +294,7 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
 
 
 def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
-                   label: str) -> list[Segment]:
+                   label: str, values_seen: set[bytes] | None = None) -> list[Segment]:
     """The normalised words of one file: its name, its text, its long attribute values."""
     segments = [text_words(rel.encode())]
     data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
@@ -295,11 +302,11 @@ def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems:
     if data is None:
         return segments
     if body is None or body not in data:
-        return segments + normal_words(data)
-    return segments + _without_known(data, body)
+        return segments + normal_words(data, values_seen)
+    return segments + _without_known(data, body, values_seen)
 
 
-def _without_known(data: bytes, body: bytes) -> list[Segment]:
+def _without_known(data: bytes, body: bytes, values_seen: set[bytes] | None) -> list[Segment]:
     """Segments of a file with a known public body cut out: its windows are all public already.
 
     The body's first and last 7 words stay, so a run that crosses its edges is still searched.
@@ -308,7 +315,7 @@ def _without_known(data: bytes, body: bytes) -> list[Segment]:
     parts = data.split(body)
     segments: list[Segment] = []
     for i, part in enumerate(parts):
-        main, *attributes = normal_words(part)
+        main, *attributes = normal_words(part, values_seen)
         segments.append((tail if i else []) + main + (head if i < len(parts) - 1 else []))
         segments += attributes
     return segments

@@ -38,8 +38,11 @@ FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 o
 Segment = list[bytes]  # normalised words; a shingle never spans two segments
 
 
-def normal_words(text: str | bytes) -> list[Segment]:
-    """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute."""
+def normal_words(text: str | bytes, values_seen: set[bytes] | None = None) -> list[Segment]:
+    """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute.
+
+    Attribute values already in `values_seen` are left out (their shingles are known); new ones are added.
+    """
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if b"\\" in data:
         data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
@@ -52,6 +55,10 @@ def normal_words(text: str | bytes) -> list[Segment]:
                 value = unquote_to_bytes(value)
             elif b" " not in value and b"+" not in value:
                 continue  # a class name or a URL: no run of words (a slug is public anyway)
+            if values_seen is not None:
+                if value in values_seen:
+                    continue  # the same description in meta, og: and twitter: tags, say
+                values_seen.add(value)
             if len(value.translate(FOLD).split()) >= SHINGLE:
                 segments.append(text_words(value))
     return segments
