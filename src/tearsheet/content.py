@@ -272,11 +272,21 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
 
 def _unreadable_value_line(loader: Any, node: Any) -> int:
     """The line of the first front-matter value that fails to construct (2026-02-30, say)."""
-    for _key, value in getattr(node, "value", ()):
-        try:
-            loader.construct_object(value, deep=True)
-        except (ValueError, OverflowError, RecursionError, yaml.YAMLError):
-            return value.start_mark.line + 2
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.MappingNode):
+            stack[:0] = [value for _key, value in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+        elif isinstance(current, yaml.ScalarNode):
+            fresh = YamlLoader("")  # the failed loader remembers half-built objects
+            try:
+                fresh.construct_object(current, deep=True)
+            except (ValueError, OverflowError, yaml.YAMLError):
+                return current.start_mark.line + 2
+            finally:
+                fresh.dispose()
     return 1
 
 
