@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import tearsheet.templates
 from tearsheet.audit import SHINGLE, audit_output, normal_words
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
@@ -181,3 +182,17 @@ def test_forked_workers_find_what_one_process_finds(site: Path, monkeypatch: pyt
     monkeypatch.setattr("tearsheet.audit.default_jobs", lambda: 3)
     assert audit_output(str(site), str(site / "output")).problems == one
     assert len(one) == 2
+
+
+def test_a_leak_reaches_the_search_index_and_is_named_there(site: Path) -> None:
+    from tearsheet.search import find_pagefind
+
+    if find_pagefind() is None:
+        pytest.skip("no pagefind binary: the search index is not built")
+    (site / "templates").mkdir()
+    theme_post = Path(tearsheet.templates.THEME_DIR) / "templates" / "post.html"
+    (site / "templates" / "post.html").write_text(  # a post page that prints a member sentence after the body
+        theme_post.read_text().replace("{{ post.html | safe }}", f"{{{{ post.html | safe }}}}<p>{MEMBER}</p>"),
+        encoding="utf-8")
+    report = leak_error(site)
+    assert "public/pagefind/fragment/" in report and ".pf_fragment: leaks member-only text of" in report
