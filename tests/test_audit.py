@@ -196,3 +196,52 @@ def test_a_leak_reaches_the_search_index_and_is_named_there(site: Path) -> None:
         encoding="utf-8")
     report = leak_error(site)
     assert "public/pagefind/fragment/" in report and ".pf_fragment: leaks member-only text of" in report
+
+
+def test_words_a_template_puts_side_by_side_are_not_taken_for_a_leak(write_site: Callable[..., Path]) -> None:
+    # Found on the 10,000-post corpus: a feed item shows a description, then the body; the end of the one
+    # and the start of the other happened to read like eight words of another post's member-only text.
+    free = """\
+    ---
+    title: "Funding notes"
+    date: 2026-09-01T07:00:00Z
+    description: "Repo and bills set the tone for funding"
+    ---
+
+    Asset flows into bills kept repo rates pinned near the floor all week.
+    """
+    plus = """\
+    ---
+    title: "The plumbing"
+    date: 2026-10-01T07:00:00Z
+    tier: plus
+    teaser: 5
+    ---
+
+    Public words open this note today.
+
+    Cheap dollars still mean tight funding asset flows into bills kept repo rates pinned as before.
+    """
+    site = write_site({"content/posts/free.md": free, "content/posts/plus.md": plus})
+    build(site)  # no leak reported
+    feed = (site / "output" / "public" / "feeds" / "rss.xml").read_text()
+    assert "set the tone for funding</description>" in feed and "Asset flows into bills" in feed
+
+
+def test_member_text_with_its_markup_stripped_is_still_a_leak(site: Path) -> None:
+    (site / "templates" / "partials").mkdir(parents=True)
+    (site / "templates" / "partials" / "footer_extra.html").write_text(
+        "{% for p in site.posts %}{{ p.html | striptags }}{% endfor %}\n", encoding="utf-8")
+    build(site)  # the public build holds teasers only: nothing to leak
+    assert audit_output(str(site), str(site / "output")).problems == ()
+    members_page = (site / "output" / "members" / "index.html").read_text()
+    public = site / "output" / "public"
+    (public / "copied.html").write_text(members_page, encoding="utf-8")  # a deploy step copying the wrong tree
+    (public / "stripped.txt").write_text(" ".join(normal_words_text(members_page)), encoding="utf-8")
+    problems = audit_output(str(site), str(site / "output")).problems
+    assert {p.path for p in problems} >= {f"{os.path.relpath(public)}/copied.html",
+                                          f"{os.path.relpath(public)}/stripped.txt"}
+
+
+def normal_words_text(html: str) -> list[str]:
+    return [b" ".join(words).decode() for words in normal_words(html)]

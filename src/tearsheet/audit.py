@@ -39,7 +39,7 @@ from .config import SiteConfig
 from .errors import Problem, SiteError
 from .parallel import can_fork, default_jobs
 from .render import RenderedPost
-from .shingles import SHINGLE, Segment, normal_words, segment_shingles, shingles, text_words
+from .shingles import INLINE_TAG, SHINGLE, TAG, Segment, normal_words, segment_shingles, shingles, text_words
 from .site import base_path, page_url, post_url
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
@@ -303,7 +303,7 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
 def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
                    label: str, values_seen: set[bytes] | None = None) -> list[Segment]:
     """The normalised words of one file: its name, its text, its long attribute values."""
-    segments = [text_words(rel.encode())]
+    segments = text_words(rel.encode())
     data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
     body = known.get(rel)
     if data is None:
@@ -314,32 +314,30 @@ def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems:
 
 
 def _without_known(data: bytes, body: bytes, values_seen: set[bytes] | None) -> list[Segment]:
-    """Segments of a file with a known public body cut out: its windows are all public already.
+    """Segments of a file with a known public body cut out: its shingles are all public already.
 
-    The body's first and last 7 words stay, so a run that crosses its edges is still searched.
+    What the body has before its first block tag and after its last stays, so a run of words that
+    crosses its edges is still searched.
     """
-    head, tail = _edge_words(body)
+    head, tail = _edges(body)
     parts = data.split(body)
+    last = len(parts) - 1
     segments: list[Segment] = []
     for i, part in enumerate(parts):
-        main, *attributes = normal_words(part, values_seen)
-        segments.append((tail if i else []) + main + (head if i < len(parts) - 1 else []))
-        segments += attributes
+        segments += normal_words((tail if i else b"") + part + (head if i < last else b""), values_seen)
     return segments
 
 
-def _edge_words(body: bytes) -> tuple[Segment, Segment]:
-    """The first and last SHINGLE - 1 words of a body, normalising only its ends."""
-    size = 512
-    while size < len(body):
-        head_end, tail_start = body.find(b"<", size), body.rfind(b">", 0, len(body) - size) + 1
-        if head_end > 0 and tail_start > 0:
-            head, tail = text_words(body[:head_end]), text_words(body[tail_start:])
-            if len(head) >= SHINGLE and len(tail) >= SHINGLE:
-                return head[: SHINGLE - 1], tail[1 - SHINGLE :]
-        size *= 2
-    words = text_words(body)
-    return words[: SHINGLE - 1], words[1 - SHINGLE :]
+def _edges(body: bytes) -> tuple[bytes, bytes]:
+    """The body's bytes before its first block tag and after its last: the words that join what is around it."""
+    head_end = next((tag.start() for tag in TAG.finditer(body) if not INLINE_TAG.fullmatch(tag[0])), len(body))
+    end = len(body)
+    while (start := body.rfind(b"<", 0, end)) >= 0:
+        tag = TAG.match(body, start)
+        if tag and not INLINE_TAG.fullmatch(tag[0]):
+            return body[:head_end], body[tag.end():]
+        end = start
+    return body[:head_end], body
 
 
 def _file_bytes(path: str, where: str, problems: list[Problem]) -> bytes | None:

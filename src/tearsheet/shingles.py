@@ -4,6 +4,11 @@ HTML pages, feeds (HTML escaped once more), JSON search indexes and plain text a
 same words: tags stripped (comments and long attribute values kept), entities and JSON escapes decoded,
 ASCII case folded, split into runs of letters and digits, so curly and straight quotes, dashes and
 ellipses separate words alike. Works on bytes: a few C-speed passes rather than a loop over characters.
+
+A shingle never spans a block boundary (a paragraph, heading, list item, table, feed element): text
+that only templates put side by side, a description and the body after it say, is no one's text, and
+on a large site such junctions match member-only text by chance. Inline markup (emphasis, links, table
+cells within one table) joins words as the reader sees them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from urllib.parse import unquote_to_bytes
 SHINGLE = 8
 
 TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
+# Tags that keep the words around them in one run; every other tag ends a run (see the module doc).
+INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
+                        rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)(?=[\s/>])[^<>]*>",
+                        re.IGNORECASE)
+BREAK = b"\x1e"  # stands for a block tag until the words are split
 COMMENT_MARKS = re.compile(rb"<!--|-->")
 ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]{16,})"|'([^'<>]{16,})')""")
 ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
@@ -32,7 +42,8 @@ SEPARATOR_CHARS = ("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2010\u2011\u2012
                    "\u00b7\u00a7\u00b6")
 JOINER_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 # ASCII letters to lower case, other ASCII to a space; bytes of UTF-8 sequences (letters) kept.
-FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 else 32
+# BREAK is kept, to split blocks on after folding.
+FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 or b == BREAK[0] else 32
              for b in range(256))
 
 Segment = list[bytes]  # normalised words; a shingle never spans two segments
@@ -48,7 +59,7 @@ def normal_words(text: str | bytes, values_seen: set[bytes] | None = None) -> li
         data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
     if b"<!--" in data:
         data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
-    segments = [text_words(data)]
+    segments = text_words(data)
     if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
         for value in (a or b for a, b in ATTR_VALUE.findall(data)):
             if b"%" in value:
@@ -60,13 +71,15 @@ def normal_words(text: str | bytes, values_seen: set[bytes] | None = None) -> li
                     continue  # the same description in meta, og: and twitter: tags, say
                 values_seen.add(value)
             if len(value.translate(FOLD).split()) >= SHINGLE:
-                segments.append(text_words(value))
+                segments += text_words(value)
     return segments
 
 
-def text_words(data: bytes) -> Segment:
+def text_words(data: bytes) -> list[Segment]:
+    """The words of a text or markup, one segment per block; empty blocks left out."""
     for _ in range(3):  # a feed escapes its HTML once more: strip, unescape, and strip again
-        data = TAG.sub(b" ", data)
+        if b"<" in data:
+            data = TAG.sub(BREAK, INLINE_TAG.sub(b" ", data))
         if b"&" not in data:
             break
         data = _unescape(data)
@@ -74,7 +87,11 @@ def text_words(data: bytes) -> Segment:
             break
     if not data.isascii():
         data = _unpunctuate(data)
-    return data.translate(FOLD).split()
+    folded = data.translate(FOLD)
+    if BREAK not in folded:
+        words = folded.split()
+        return [words] if words else []
+    return [words for block in folded.split(BREAK) if (words := block.split())]
 
 
 def _mark_patterns() -> tuple[tuple[bytes, re.Pattern[bytes], bytes], ...]:
