@@ -12,10 +12,12 @@ the site's own words in site.toml.
 
 Cost, and where it could go next: every word of the public tree and of every plus post's full edition
 is hashed once into 8-word shingles (about 0.3 us a word in CPython), so the audit grows with both. A
-post's own page skips the post's public body, repeated attribute values are searched once, and files
-then posts are shared among forked workers. Not done yet: a persistent per-file cache (needs a hash
-stable across processes; Python's hash() is salted), and cutting known public text out of other forms
-than the post page (Pagefind fragments, list pages), which hold most of what is still read.
+post's own page skips the post's public body; a block (a paragraph, a list item, a feed item) or an
+attribute value that a worker has already searched is not searched again, since a shingle never spans
+two blocks: the chrome of every page and the summaries and feed items repeated on many lists are read
+once. Files then posts are shared among forked workers. Not done yet: a persistent cache, so that a
+build that changed a few files audits only those (it needs shingle hashes stable across processes:
+Python's hash() of bytes is salted).
 """
 
 from __future__ import annotations
@@ -151,7 +153,8 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if not audit.plus:
         return problems  # no post has member-only text
     seen: set[int] = set()
-    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label)):
+    # one part a worker: what a part has read once it need not read again
+    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label), parts_per_job=1):
         seen.update(found if isinstance(found, set) else array("q", found))
         problems += file_problems
     leaks = _leaked_shingles(audit, seen, jobs)
@@ -172,9 +175,9 @@ def _read_files(part: Sequence[str], state: tuple[str, dict[str, bytes], str]) -
     public_dir, known, label = state
     problems: list[Problem] = []
     found: set[int] = set()
-    values_seen: set[bytes] = set()
+    seen: set[int] = set()  # blocks and attribute values searched
     for rel in part:
-        found.update(shingles(_file_segments(public_dir, rel, known, problems, label, values_seen)))
+        found.update(shingles(_file_segments(public_dir, rel, known, problems, label, seen)))
     return found, problems
 
 
@@ -217,12 +220,14 @@ def _posts_shown(part: Sequence[RenderedPost], seen: set[int]) -> Hits:
 _audit_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as parallel.render_pages does
 
 
-def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int, state: Any) -> Iterator[R]:
+def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int, state: Any,
+            parts_per_job: int = 4) -> Iterator[R]:
     """task(part, state) over parts of items: in this process, or on forked workers when it pays."""
     if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or not can_fork():
         yield task(items, state)
         return
-    parts = [items[i :: jobs * 4] for i in range(jobs * 4)]  # interleaved: big and small files mix
+    count = jobs * parts_per_job
+    parts = [items[i::count] for i in range(count)]  # interleaved: big and small files mix
     _audit_work[:] = [(task, state)]
     pool = multiprocessing.get_context("fork").Pool(jobs)
     try:
@@ -301,7 +306,7 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
 
 
 def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
-                   label: str, values_seen: set[bytes] | None = None) -> list[Segment]:
+                   label: str, seen: set[int] | None = None) -> list[Segment]:
     """The normalised words of one file: its name, its text, its long attribute values."""
     segments = text_words(rel.encode())
     data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
@@ -309,11 +314,11 @@ def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems:
     if data is None:
         return segments
     if body is None or body not in data:
-        return segments + normal_words(data, values_seen)
-    return segments + _without_known(data, body, values_seen)
+        return segments + normal_words(data, seen)
+    return segments + _without_known(data, body, seen)
 
 
-def _without_known(data: bytes, body: bytes, values_seen: set[bytes] | None) -> list[Segment]:
+def _without_known(data: bytes, body: bytes, seen: set[int] | None) -> list[Segment]:
     """Segments of a file with a known public body cut out: its shingles are all public already.
 
     What the body has before its first block tag and after its last stays, so a run of words that
@@ -324,7 +329,7 @@ def _without_known(data: bytes, body: bytes, values_seen: set[bytes] | None) -> 
     last = len(parts) - 1
     segments: list[Segment] = []
     for i, part in enumerate(parts):
-        segments += normal_words((tail if i else b"") + part + (head if i < last else b""), values_seen)
+        segments += normal_words((tail if i else b"") + part + (head if i < last else b""), seen)
     return segments
 
 

@@ -27,6 +27,10 @@ TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
 INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
                         rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)(?=[\s/>])[^<>]*>",
                         re.IGNORECASE)
+# Any other tag: the boundary of a block.
+BLOCK_TAG = re.compile(rb"<(?!/?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
+                       rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)[\s/>])[a-zA-Z/!?][^<>]*>",
+                       re.IGNORECASE)
 BREAK = b"\x1e"  # stands for a block tag until the words are split
 COMMENT_MARKS = re.compile(rb"<!--|-->")
 ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]{16,})"|'([^'<>]{16,})')""")
@@ -49,27 +53,34 @@ FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 o
 Segment = list[bytes]  # normalised words; a shingle never spans two segments
 
 
-def normal_words(text: str | bytes, values_seen: set[bytes] | None = None) -> list[Segment]:
+def normal_words(text: str | bytes, seen: set[int] | None = None) -> list[Segment]:
     """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute.
 
-    Attribute values already in `values_seen` are left out (their shingles are known); new ones are added.
+    Given `seen`, the hashes of blocks and attribute values already searched, those are left out (their
+    shingles are known: a shingle never spans two blocks) and new ones are added.
     """
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if b"\\" in data:
         data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
     if b"<!--" in data:
         data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
-    segments = text_words(data)
+    if seen is None or b"<" not in data:
+        segments = text_words(data)
+    else:  # pages repeat blocks (a site's chrome, a post's summary on every list): read each once
+        blocks = BLOCK_TAG.split(data)
+        segments = text_words(BREAK.join([b for b, h in zip(blocks, map(hash, blocks), strict=True)
+                                          if h not in seen and not seen.add(h)]))  # type: ignore[func-returns-value]
     if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
         for value in (a or b for a, b in ATTR_VALUE.findall(data)):
             if b"%" in value:
                 value = unquote_to_bytes(value)
             elif b" " not in value and b"+" not in value:
                 continue  # a class name or a URL: no run of words (a slug is public anyway)
-            if values_seen is not None:
-                if value in values_seen:
+            if seen is not None:
+                key = hash(value)
+                if key in seen:
                     continue  # the same description in meta, og: and twitter: tags, say
-                values_seen.add(value)
+                seen.add(key)
             if len(value.translate(FOLD).split()) >= SHINGLE:
                 segments += text_words(value)
     return segments
