@@ -31,17 +31,32 @@ import os
 import re
 import time
 import zlib
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
+
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .parallel import can_fork, default_jobs
 from .render import RenderedPost
-from .shingles import INLINE_TAG, SHINGLE, TAG, Segment, normal_words, segment_shingles, shingles, text_words
+from .shingles import (
+    BREAK_TOKEN,
+    EMPTY,
+    INLINE_TAG,
+    SHINGLE,
+    TAG,
+    Segment,
+    normal_tokens,
+    normal_words,
+    segment_shingles,
+    segments_of,
+    shingle_array,
+    shingles,
+    text_tokens,
+)
 from .site import base_path, page_url, post_url
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
@@ -145,19 +160,21 @@ def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public",
 def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
 
-    With jobs > 1 the files, then the posts, are shared out among forked processes.
+    With jobs > 1 the posts, then the files, are shared out among forked processes.
     """
-    files = sorted(_tree_files(public_dir))
-    known = {rel: body.encode() for rel, body in audit.known}
     problems: list[Problem] = []
     if not audit.plus:
         return problems  # no post has member-only text
-    seen: set[int] = set()
-    # one part a worker: what a part has read once it need not read again
-    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label), parts_per_job=1):
-        seen.update(found if isinstance(found, set) else array("q", found))
+    files = sorted(_tree_files(public_dir))
+    known = {rel: body.encode() for rel, body in audit.known}
+    members = _member_index(audit.plus, jobs)
+    shown: list[np.ndarray] = []
+    # one part a worker: a block a part has read once it need not read again
+    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label, members.hashes),
+                                        parts_per_job=1):
+        shown.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
-    leaks = _leaked_shingles(audit, seen, jobs)
+    leaks = _leaks(audit, members, np.unique(np.concatenate(shown)))
     if leaks:
         problems += _locate(public_dir, files, known, leaks, label)
     return problems
@@ -170,51 +187,84 @@ def _tree_files(root: str) -> Iterator[str]:
             yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
 
 
-def _read_files(part: Sequence[str], state: tuple[str, dict[str, bytes], str]) -> tuple[set[int], list[Problem]]:
-    """The shingles some files of the tree show, and the problems reading them."""
-    public_dir, known, label = state
-    problems: list[Problem] = []
-    found: set[int] = set()
-    seen: set[int] = set()  # blocks and attribute values searched
-    for rel in part:
-        found.update(shingles(_file_segments(public_dir, rel, known, problems, label, seen)))
-    return found, problems
+@dataclass(frozen=True, slots=True)
+class MemberIndex:
+    """The member-only shingles of every plus post, sorted, each with the post it belongs to."""
+
+    hashes: np.ndarray  # uint64, sorted; a shingle two posts share is there twice
+    posts: np.ndarray  # int32: the index in AuditInput.plus of the post each shingle belongs to
 
 
-def _leaked_shingles(audit: AuditInput, seen: set[int], jobs: int) -> dict[int, list[str]]:
-    """Member-only shingles the tree shows: {shingle: paths of the posts it belongs to}."""
-    hits: dict[int, list[str]] = defaultdict(list)
-    words: dict[int, Sequence[bytes]] = {}
-    for part_hits, part_words in _spread(_posts_shown, audit.plus, jobs, seen):
-        for shingle, paths in part_hits.items():
-            hits[shingle] += paths
-        words.update(part_words)
-    if hits:
-        _drop_public(hits, words, audit.public_texts)
-    return hits
+def _member_index(plus: Sequence[RenderedPost], jobs: int) -> MemberIndex:
+    """Shingles of each plus post's full edition that its own teaser, title, description and tags do not show."""
+    hashes, posts = [], []
+    for part_hashes, part_posts in _spread(_member_shingles, list(enumerate(plus)), jobs, None):
+        hashes.append(np.frombuffer(part_hashes, dtype=np.uint64))
+        posts.append(np.frombuffer(part_posts, dtype=np.int32))
+    all_hashes, all_posts = np.concatenate(hashes), np.concatenate(posts)
+    order = np.argsort(all_hashes, kind="stable")
+    return MemberIndex(all_hashes[order], all_posts[order])
 
 
-Hits = tuple[dict[int, list[str]], dict[int, Sequence[bytes]]]  # {shingle: post paths}, {shingle: its words}
-
-
-def _posts_shown(part: Sequence[RenderedPost], seen: set[int]) -> Hits:
-    """Shingles of some posts' full editions, not in their own teasers, that the tree shows; with their words."""
-    hits: dict[int, list[str]] = defaultdict(list)
-    words: dict[int, Sequence[bytes]] = {}
-    for post in part:
-        segments = normal_words(post.full.html)
-        found = seen.intersection(shingles(segments))
-        if not found:
-            continue
+def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> tuple[bytes, bytes]:
+    hashes, posts = [], []
+    for number, post in part:
         meta = post.meta
-        for text in (post.public.html, meta.title, meta.description, *meta.tags, meta.series):
-            found.difference_update(shingles(normal_words(text)))
-        if not found:
-            continue
-        for shingle in found:
-            hits[shingle].append(meta.path)
-        words.update(_shingle_words(segments, found))
-    return hits, words
+        own = [shingle_array(normal_tokens(text)) for text in (post.public.html, meta.title, meta.description,
+                                                                 *meta.tags, meta.series) if text]
+        full = shingle_array(normal_tokens(post.full.html))
+        member = full[np.isin(full, np.concatenate([EMPTY, *own]), invert=True)]
+        hashes.append(member)
+        posts.append(np.full(len(member), number, dtype=np.int32))
+    return np.concatenate([EMPTY, *hashes]).tobytes(), np.concatenate([np.zeros(0, np.int32), *posts]).tobytes()
+
+
+READ_BATCH = 256  # files whose shingles are looked up in the member index together
+
+
+ReadState = tuple[str, dict[str, bytes], str, np.ndarray]  # public folder, known bodies, label, member shingles
+
+
+def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, list[Problem]]:
+    """The member shingles some files of the tree show (as uint64 bytes), and the problems reading them."""
+    public_dir, known, label, members = state
+    problems: list[Problem] = []
+    found: list[np.ndarray] = [EMPTY]
+    seen: set[int] = set()  # blocks and attribute values searched
+    for start in range(0, len(part), READ_BATCH):
+        batch = [shingle_array(_file_tokens(public_dir, rel, known, problems, label, seen))
+                 for rel in part[start : start + READ_BATCH]]
+        found.append(_members_among(np.unique(np.concatenate([EMPTY, *batch])), members))
+    return np.unique(np.concatenate(found)).tobytes(), problems
+
+
+def _members_among(shingles: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """The shingles that are in the sorted member array (faster when the shingles are sorted too)."""
+    if not len(members) or not len(shingles):
+        return EMPTY
+    at = np.searchsorted(members, shingles)
+    at[at == len(members)] = 0
+    return shingles[members[at] == shingles]
+
+
+def _leaks(audit: AuditInput, members: MemberIndex, shown: np.ndarray) -> dict[int, list[str]]:
+    """Member-only shingles the tree shows and the public may not read elsewhere: {shingle: post paths}."""
+    if not len(shown):
+        return {}
+    first = np.searchsorted(members.hashes, shown, side="left")
+    last = np.searchsorted(members.hashes, shown, side="right")
+    hits: dict[int, list[str]] = {}
+    by_post: dict[int, set[int]] = defaultdict(set)
+    for shingle, start, end in zip(shown.tolist(), first.tolist(), last.tolist(), strict=True):
+        numbers = sorted(set(members.posts[start:end].tolist()))
+        hits[shingle] = [audit.plus[n].meta.path for n in numbers]
+        for n in numbers:
+            by_post[n].add(shingle)
+    words: dict[int, Sequence[bytes]] = {}
+    for number, wanted in by_post.items():
+        words.update(_shingle_words(normal_words(audit.plus[number].full.html), wanted))
+    _drop_public(hits, words, audit.public_texts)
+    return hits
 
 
 _audit_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as parallel.render_pages does
@@ -243,10 +293,7 @@ def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int
 
 def _run_part(part: Sequence[Any]) -> Any:
     task, state = _audit_work[0]
-    result = task(part, state)
-    if isinstance(result[0], set):  # a big set of shingles travels back far quicker as an array's bytes
-        return (array("q", result[0]).tobytes(), *result[1:])
-    return result
+    return task(part, state)
 
 
 def _shingle_words(segments: Iterable[Segment], wanted: set[int]) -> Iterator[tuple[int, Sequence[bytes]]]:
@@ -275,7 +322,7 @@ def _locate(public_dir: str, files: Sequence[str], known: dict[str, bytes], leak
     problems: list[Problem] = []
     leaking_files = 0
     for rel in files:
-        runs = _leak_runs(_file_segments(public_dir, rel, known, [], label), leaks)
+        runs = _leak_runs(segments_of(_file_tokens(public_dir, rel, known, [], label)), leaks)
         if not runs:
             continue
         leaking_files += 1
@@ -305,36 +352,29 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
                    "a template, feed, search index or file under content/ shows text only members may read")
 
 
-def _file_segments(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
-                   label: str, seen: set[int] | None = None) -> list[Segment]:
-    """The normalised words of one file: its name, its text, its long attribute values."""
-    segments = text_words(rel.encode())
+def _file_tokens(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
+                 label: str, seen: set[int] | None = None) -> list[bytes]:
+    """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
+    tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
     data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
-    body = known.get(rel)
     if data is None:
-        return segments
+        return tokens
+    body = known.get(rel)
     if body is None or body not in data:
-        return segments + normal_words(data, seen)
-    return segments + _without_known(data, body, seen)
-
-
-def _without_known(data: bytes, body: bytes, seen: set[int] | None) -> list[Segment]:
-    """Segments of a file with a known public body cut out: its shingles are all public already.
-
-    What the body has before its first block tag and after its last stays, so a run of words that
-    crosses its edges is still searched.
-    """
-    head, tail = _edges(body)
+        return tokens + normal_tokens(data, seen)
+    head, tail = _edges(body)  # cut the known public body out: its shingles are all public already
     parts = data.split(body)
-    last = len(parts) - 1
-    segments: list[Segment] = []
     for i, part in enumerate(parts):
-        segments += normal_words((tail if i else b"") + part + (head if i < last else b""), seen)
-    return segments
+        tokens += normal_tokens((tail if i else b"") + part + (head if i < len(parts) - 1 else b""), seen)
+        tokens.append(BREAK_TOKEN)
+    return tokens
 
 
 def _edges(body: bytes) -> tuple[bytes, bytes]:
-    """The body's bytes before its first block tag and after its last: the words that join what is around it."""
+    """The body's bytes before its first block tag and after its last: the words that join what is around it.
+
+    They stay when the body is cut out of a page, so a run of words that crosses its edges is still searched.
+    """
     head_end = next((tag.start() for tag in TAG.finditer(body) if not INLINE_TAG.fullmatch(tag[0])), len(body))
     end = len(body)
     while (start := body.rfind(b"<", 0, end)) >= 0:

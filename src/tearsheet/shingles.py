@@ -9,6 +9,9 @@ A shingle never spans a block boundary (a paragraph, heading, list item, table, 
 that only templates put side by side, a description and the body after it say, is no one's text, and
 on a large site such junctions match member-only text by chance. Inline markup (emphasis, links, table
 cells within one table) joins words as the reader sees them.
+
+Words are hashed once each (Python's hash of bytes: salted per process, shared by forked workers), and
+a shingle's hash is a polynomial over its 8 word hashes, computed for a whole text at once with numpy.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ import html
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain
 from urllib.parse import unquote_to_bytes
+
+import numpy as np
 
 SHINGLE = 8
 
@@ -31,9 +35,13 @@ INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|f
 BLOCK_TAG = re.compile(rb"<(?!/?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
                        rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)[\s/>])[a-zA-Z/!?][^<>]*>",
                        re.IGNORECASE)
-BREAK = b"\x1e"  # stands for a block tag until the words are split
+BREAK_TOKEN = b"\x1e"  # stands for a block boundary among the words
+BREAK = b" \x1e "
 COMMENT_MARKS = re.compile(rb"<!--|-->")
-ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]{16,})"|'([^'<>]{16,})')""")
+# An attribute value that can hold a run of words: one with a space, a + or a %-escape in it (not a class
+# name or a URL: a slug is public anyway).
+ATTR_VALUE = re.compile(rb"""=\s*(?:"([^"<>]*[ +%][^"<>]*)"|'([^'<>]*[ +%][^'<>]*)')""")
+MIN_VALUE = 16  # bytes: a shorter attribute value holds no run of 8 words
 ENTITY = re.compile(rb"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 COMMON_ENTITIES = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&quot;", b'"'), (b"&#34;", b'"'), (b"&#39;", b"'"),
                    (b"&#x27;", b"'"), (b"&nbsp;", b" "), (b"&amp;", b"&"))  # &amp; last: one level per pass
@@ -46,18 +54,19 @@ SEPARATOR_CHARS = ("\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u2010\u2011\u2012
                    "\u00b7\u00a7\u00b6")
 JOINER_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 # ASCII letters to lower case, other ASCII to a space; bytes of UTF-8 sequences (letters) kept.
-# BREAK is kept, to split blocks on after folding.
-FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 or b == BREAK[0] else 32
-             for b in range(256))
+# BREAK_TOKEN is kept: it marks where a block ends.
+FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b >= 128 or b == BREAK_TOKEN[0]
+             else 32 for b in range(256))
 
 Segment = list[bytes]  # normalised words; a shingle never spans two segments
 
 
-def normal_words(text: str | bytes, seen: set[int] | None = None) -> list[Segment]:
-    """Normalised words of a text, an HTML page, a feed or a JSON index: the text, then each long attribute.
+def normal_tokens(text: str | bytes, seen: set[int] | None = None) -> list[bytes]:
+    """Normalised words of a text, an HTML page, a feed or a JSON index, BREAK_TOKEN between blocks.
 
-    Given `seen`, the hashes of blocks and attribute values already searched, those are left out (their
-    shingles are known: a shingle never spans two blocks) and new ones are added.
+    The text's blocks come first, then each long attribute value as a block of its own. Given `seen`,
+    the hashes of blocks and attribute values already searched, those are left out (their shingles are
+    known: a shingle never spans two blocks) and new ones are added.
     """
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if b"\\" in data:
@@ -65,29 +74,30 @@ def normal_words(text: str | bytes, seen: set[int] | None = None) -> list[Segmen
     if b"<!--" in data:
         data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
     if seen is None or b"<" not in data:
-        segments = text_words(data)
+        tokens = text_tokens(data)
     else:  # pages repeat blocks (a site's chrome, a post's summary on every list): read each once
         blocks = BLOCK_TAG.split(data)
-        segments = text_words(BREAK.join([b for b, h in zip(blocks, map(hash, blocks), strict=True)
-                                          if h not in seen and not seen.add(h)]))  # type: ignore[func-returns-value]
+        tokens = text_tokens(BREAK.join([b for b, h in zip(blocks, map(hash, blocks), strict=True)
+                                         if h not in seen and not seen.add(h)]))  # type: ignore[func-returns-value]
     if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
         for value in (a or b for a, b in ATTR_VALUE.findall(data)):
+            if len(value) < MIN_VALUE:
+                continue
             if b"%" in value:
                 value = unquote_to_bytes(value)
-            elif b" " not in value and b"+" not in value:
-                continue  # a class name or a URL: no run of words (a slug is public anyway)
             if seen is not None:
                 key = hash(value)
                 if key in seen:
                     continue  # the same description in meta, og: and twitter: tags, say
                 seen.add(key)
             if len(value.translate(FOLD).split()) >= SHINGLE:
-                segments += text_words(value)
-    return segments
+                tokens.append(BREAK_TOKEN)
+                tokens += text_tokens(value)
+    return tokens
 
 
-def text_words(data: bytes) -> list[Segment]:
-    """The words of a text or markup, one segment per block; empty blocks left out."""
+def text_tokens(data: bytes) -> list[bytes]:
+    """The words of a text or markup, BREAK_TOKEN where a block ends."""
     for _ in range(3):  # a feed escapes its HTML once more: strip, unescape, and strip again
         if b"<" in data:
             data = TAG.sub(BREAK, INLINE_TAG.sub(b" ", data))
@@ -98,11 +108,27 @@ def text_words(data: bytes) -> list[Segment]:
             break
     if not data.isascii():
         data = _unpunctuate(data)
-    folded = data.translate(FOLD)
-    if BREAK not in folded:
-        words = folded.split()
-        return [words] if words else []
-    return [words for block in folded.split(BREAK) if (words := block.split())]
+    return data.translate(FOLD).split()
+
+
+def segments_of(tokens: Sequence[bytes]) -> list[Segment]:
+    """Tokens as their blocks' word lists, empty blocks left out."""
+    segments: list[Segment] = []
+    start = 0
+    for end in [i for i, token in enumerate(tokens) if token == BREAK_TOKEN] + [len(tokens)]:
+        if end > start:
+            segments.append(list(tokens[start:end]))
+        start = end + 1
+    return segments
+
+
+def normal_words(text: str | bytes, seen: set[int] | None = None) -> list[Segment]:
+    """Normalised words of a text, one list per block (see normal_tokens)."""
+    return segments_of(normal_tokens(text, seen))
+
+
+def text_words(data: bytes) -> list[Segment]:
+    return segments_of(text_tokens(data))
 
 
 def _mark_patterns() -> tuple[tuple[bytes, re.Pattern[bytes], bytes], ...]:
@@ -143,10 +169,36 @@ def _json_char(match: re.Match[bytes]) -> bytes:
     return chr(int(match[1], 16)).encode("utf-8", "replace")
 
 
+# Odd 64-bit multipliers, one per position in a shingle (digits of pi, made odd).
+MULTIPLIERS = np.array([0x243F6A8885A308D3, 0x13198A2E03707345, 0xA4093822299F31D1, 0x082EFA98EC4E6C89,
+                        0x452821E638D01377, 0xBE5466CF34E90C6D, 0xC0AC29B7C97C50DD, 0x3F84D5B5B5470917],
+                       dtype=np.uint64)[:SHINGLE]
+BREAK_HASH = np.array([hash(BREAK_TOKEN)], dtype=np.int64).view(np.uint64)[0]
+EMPTY = np.zeros(0, dtype=np.uint64)
+
+
+def shingle_array(tokens: Sequence[bytes]) -> np.ndarray:
+    """The hash of every run of SHINGLE consecutive words without a BREAK_TOKEN, in order, as uint64."""
+    count = len(tokens) - SHINGLE + 1
+    if count <= 0:
+        return EMPTY
+    words = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+    hashes = words[:count] * MULTIPLIERS[0]
+    for position in range(1, SHINGLE):
+        hashes += words[position : position + count] * MULTIPLIERS[position]
+    breaks = words == BREAK_HASH
+    if breaks.any():
+        before = np.concatenate(([0], np.cumsum(breaks)))
+        hashes = hashes[before[SHINGLE:] == before[:count]]
+    return hashes
+
+
 def shingles(segments: Iterable[Segment]) -> Iterator[int]:
     """The hash of every run of SHINGLE consecutive words within one segment."""
-    return chain.from_iterable(map(segment_shingles, segments))
+    for words in segments:
+        yield from segment_shingles(words)
 
 
-def segment_shingles(words: Sequence[bytes]) -> Iterator[int]:
-    return map(hash, zip(*(words[i:] for i in range(SHINGLE)), strict=False))
+def segment_shingles(words: Sequence[bytes]) -> list[int]:
+    """The hash of each run of SHINGLE words of one segment, by its first word's position."""
+    return shingle_array(words).tolist()
