@@ -141,6 +141,16 @@ def test_json_feed_follows_the_1_1_spec(built: Path) -> None:
             assert all(set(a) <= {"name", "url", "avatar"} for a in item["authors"])
 
 
+
+def test_json_feed_items_carry_the_posts_social_image(built: Path) -> None:
+    """A feed reader shows the same picture as a link preview: the post's `image`, absolute, in both tiers."""
+    for tier in ("public", "members"):
+        items = {i["title"]: i for i in json.loads((built / tier / "feeds" / "feed.json").read_text())["items"]}
+        assert items["Plus post without a description"]["image"] == "https://canary.example.com/images/public-chart.svg"
+        assert "image" not in items["A free note"]  # no `image` in its front matter: none invented
+    assert (built / "public" / "images" / "public-chart.svg").exists()
+
+
 POSTS = {
     "content/posts/2026/free.md": """\
         ---

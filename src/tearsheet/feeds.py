@@ -43,6 +43,7 @@ class FeedItem:
     tags: tuple[str, ...]
     summary: str
     content_html: str  # "" when the feed shows only title and link
+    image: str = ""  # the post's social-card `image`, absolute; public in both tiers, like og:image
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class _Items:
             id=url, url=url, title=post.title, published=post.date, updated=post.updated or post.date,
             authors=tuple((a.name, absolute_url(site, a.url)) for a in post.authors),
             tags=tuple(t.name for t in post.tags), summary=summary, content_html=content,
+            image=urljoin(url, post.image) if post.image else "",
         )
 
 
@@ -262,6 +264,8 @@ def _json_item(item: FeedItem) -> dict[str, object]:
     data["content_html"] = item.content_html or f'<p><a href="{_esc(item.url)}">{_esc(item.title)}</a></p>'
     if item.summary:
         data["summary"] = item.summary
+    if item.image:
+        data["image"] = item.image
     data["date_published"] = item.published.isoformat()
     data["date_modified"] = item.updated.isoformat()
     if item.authors:
