@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 from collections.abc import Callable
@@ -178,3 +179,11 @@ def test_build_reports_the_posts_a_rule_moved(write_site: Callable[..., Path],
     assert out.index("opening.md") < out.index("closing.md")  # most recent change first
     result = build(site, now=at("2026-10-02T00:00:00+00:00"))
     assert result.tier_changes == ()
+
+
+def test_a_rule_past_the_end_of_the_calendar_never_applies() -> None:
+    text = "---\ntitle: T\ndate: 8999-12-01\ntier: plus\nfree_after: 36500\n---\n\nWords.\n"
+    meta = dataclasses.replace(parse_source("content/posts/t.md", text.encode(), "post", CONFIG).meta,
+                               free_after=999_999_999)  # was an OverflowError traceback
+    later = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+    assert effective_meta(meta, later) == (meta, None)

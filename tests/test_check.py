@@ -75,8 +75,8 @@ def test_site_toml_links_and_social_images_are_checked(write_site: Callable[...,
     site = write_site({"content/posts/2026/a.md": A.format(extra="image: /images/card.png\n", body="Words."),
                        "content/pages/subscribe.md": "---\ntitle: Subscribe\n---\n\nJoin.\n"}, toml=toml)
     assert problems(site) == [
-        'site.toml: [[menu]] "Abuot" url /abuot/: nothing on the site is at that address',
-        "content/posts/2026/a.md: image /images/card.png: no such file on the site",
+        'site.toml:19: [[menu]] "Abuot" url /abuot/: nothing on the site is at that address',
+        "content/posts/2026/a.md:4: image /images/card.png: no such file on the site",
     ]
 
 
@@ -135,3 +135,39 @@ def test_text_format_lists_problems_on_stderr(write_site: Callable[..., Path],
     err = capsys.readouterr().err
     assert err.startswith("2 problems:\n1. content/posts/2026/a.md:6: link to /nope/")
     assert err.rstrip().endswith("tearsheet check: 2 problems")
+
+
+def test_a_post_linked_by_its_file_gets_its_address(write_site: Callable[..., Path], capsys) -> None:
+    site = write_site({
+        "content/posts/2026/a.md": A.format(extra="", body="See [b](b.md#the-trade) and ![curve](images/c.svg)."),
+        "content/posts/2026/b.md": "---\ntitle: B\ndate: 2026-10-02\n---\n\n## The trade\n",
+        "content/images/c.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        "content/pages/about.md": "---\ntitle: About\n---\n\n![c](/images/c.svg)\n",
+    })
+    assert main(["check", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert ("1. content/posts/2026/a.md:6: link to b.md#the-trade: nothing on the site is at that address\n"
+            "    link to the post's address, not its file: /2026/10/b/#the-trade\n") in err
+    assert ("2. content/posts/2026/a.md:6: link to images/c.svg: nothing on the site is at that address\n"
+            '    a path without a leading "/" is relative to the page it is on: write /images/c.svg\n') in err
+
+
+def test_a_relative_path_is_found_on_its_own_line(write_site: Callable[..., Path]) -> None:
+    site = write_site({
+        "content/posts/2026/a.md": A.format(extra="", body="![ok](/images/c.svg)\n\nLater: ![bad](images/c.svg)"),
+        "content/images/c.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    })
+    assert problems(site) == ["content/posts/2026/a.md:8: link to images/c.svg: nothing on the site is at that address"]
+
+
+def test_check_reports_one_problem_like_build(tmp_path: Path, capsys) -> None:
+    assert main(["check", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path}: no site.toml here")
+
+
+def test_a_link_with_backslashes_says_to_use_slashes(write_site: Callable[..., Path], capsys) -> None:
+    site = write_site({"content/posts/2026/a.md": A.format(extra="", body="See [c](..\\images\\c.svg).")})
+    assert main(["check", str(site)]) == 1
+    assert capsys.readouterr().err.startswith(
+        "error: content/posts/2026/a.md:6: link to ..%5Cimages%5Cc.svg: nothing on the site is at that address\n"
+        "    links use forward slashes: ../images/c.svg\n")

@@ -80,3 +80,106 @@ def test_init_refuses_an_existing_site(tmp_path: Path, capsys) -> None:
 def test_no_command_prints_help(capsys) -> None:
     assert main([]) == 2
     assert "usage: tearsheet" in capsys.readouterr().out
+
+
+def test_build_outside_a_site_makes_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["build"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path}: no site.toml here: this is not a tearsheet site\n")
+    assert main(["build", "nosuchdir"]) == 1
+    assert capsys.readouterr().err.startswith("error: nosuchdir: no such folder\n")
+    assert list(tmp_path.iterdir()) == []  # no output/, no .tearsheet-cache/, no nosuchdir/
+
+
+def test_build_given_site_toml_asks_for_its_folder(write_site, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(write_site({}))
+    assert main(["build", "site.toml"]) == 1
+    assert capsys.readouterr().err.startswith("error: site.toml: is a file, not a site folder\n"
+                                              "    pass its folder instead: .\n")
+
+
+def test_out_must_be_a_folder_outside_what_the_build_reads(write_site, monkeypatch, capsys) -> None:
+    site = write_site({"content/members/welcome.pdf": "a file of the writer's"})
+    monkeypatch.chdir(site)
+    (site / "notes.txt").write_text("x")
+    assert main(["build", "--out", "notes.txt"]) == 1
+    assert capsys.readouterr().err.startswith("error: notes.txt: --out is a file, not a folder\n")
+    assert main(["build", "--out", "content"]) == 1
+    assert capsys.readouterr().err.startswith("error: content: --out is inside the site's content/ folder\n")
+    assert main(["clean", "--out", "content"]) == 1
+    assert (site / "content/members/welcome.pdf").exists()
+    assert not (site / "output").exists()
+
+
+def test_base_url_flag_must_be_a_url(write_site, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(write_site({}))
+    assert main(["build", "--base-url", "https://ex ample.com"]) == 1
+    assert capsys.readouterr().err.startswith('error: --base-url: "https://ex ample.com" is not an absolute '
+                                              "http(s) URL\n")
+
+
+def test_build_counts_in_words(write_site, capsys) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-05\n---\n\nWords.\n",
+                       "content/pages/about.md": "---\ntitle: About\n---\n\nUs.\n"})
+    assert main(["build", str(site)]) == 0
+    assert capsys.readouterr().out.startswith("Built 1 post (0 plus) and 1 page: ")
+
+
+def test_init_never_overwrites_a_file(tmp_path: Path, capsys) -> None:
+    (tmp_path / "content" / "pages").mkdir(parents=True)
+    (tmp_path / "content" / "pages" / "about.md").write_text("my own about page")
+    (tmp_path / "README.md").write_text("my repository")
+    assert main(["init", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"error: {tmp_path}/content/pages/about.md: already exists\n"
+                                       "    move it away, or choose an empty folder for the new site\n")
+    assert (tmp_path / "content/pages/about.md").read_text() == "my own about page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "content"]
+
+
+def test_init_in_a_fresh_repository_keeps_its_files(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my repository")
+    (tmp_path / ".gitignore").write_text("__pycache__/\noutput/")
+    assert main(["init", str(tmp_path)]) == 0
+    assert (tmp_path / "README.md").read_text() == "my repository"
+    assert (tmp_path / ".gitignore").read_text() == "__pycache__/\noutput/\n.tearsheet-cache/\n.tearsheet-preview/\n"
+
+
+def test_init_into_a_file_says_so(tmp_path: Path, capsys) -> None:
+    (tmp_path / "letter").write_text("x")
+    assert main(["init", str(tmp_path / "letter")]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path}/letter: is a file, not a folder\n")
+    assert main(["init", str(tmp_path / "letter" / "site")]) == 1
+    err = capsys.readouterr().err
+    assert "Not a directory" in err and "previous output" not in err
+
+
+def test_init_title_with_quotes_builds(tmp_path: Path) -> None:
+    target = tmp_path / "letter"
+    assert main(["init", str(target), "--title", 'Rates: "The" Letter \\ #1']) == 0
+    assert build(target).posts == 1
+    assert "Welcome to Rates: &#34;The&#34; Letter \\ #1" in (target / "output/public/index.html").read_text()
+
+
+def test_new_with_a_title_in_another_script(write_site, monkeypatch, capsys) -> None:
+    site = write_site({})
+    monkeypatch.chdir(site)
+    assert main(["new", "日本銀行の政策"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"content/posts/\d{4}/post-\d\d-\d\d-\d{4}\.md", printed)
+    assert 'title: "日本銀行の政策"' in (site / printed).read_text(encoding="utf-8")
+    assert main(["build", "--quiet", "--drafts"]) == 0
+
+
+def test_new_with_only_punctuation(write_site, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(write_site({}))
+    assert main(["new", "!!!"]) == 1
+    assert capsys.readouterr().err == ('error: tearsheet new: the title "!!!" has no letters or digits\n'
+                                       '    give the post a title with words in it: tearsheet new "The small-cap '
+                                       'rotation"\n')
+
+
+def test_init_with_an_empty_folder_name(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", ""]) == 1
+    assert capsys.readouterr().err.startswith("error: tearsheet init: no folder given\n")
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,33 @@ BAD_INPUTS = [
     ("empty.md", b"", "content/posts/empty.md: file is empty"),
     ("typo.md", b"---\ntitle: x\ndate: 2026-01-01\nteasr: 5\n---\n", 'content/posts/typo.md:4: unknown front-matter key "teasr"'),
     ("author.md", b"---\ntitle: x\ndate: 2026-01-01\nauthors: [bob]\n---\n", 'content/posts/author.md:4: unknown author "bob"'),
+    # YAML lets the last of two keys win: a post that says plus and then free would publish in full
+    ("twice.md", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\ntier: free\n---\n",
+     "content/posts/twice.md:5: `tier` is given twice (first on line 4)"),
+    ("hash.md", b"---\ntitle: Rates #1 in 2026\ndate: 2026-01-01\n---\n",
+     'content/posts/hash.md:2: `title` stops before "#1 in 2026": YAML reads " #" as the start of a comment'),
+    ("nbsp.md", "---\ntitle:\u00a0x\ndate: 2026-01-01\n---\n".encode(),
+     "content/posts/nbsp.md:2: an unusual space (U+00A0) follows the colon"),
+    ("emdash.md", "\u2014\ntitle: x\ndate: 2026-01-01\n\u2014\n".encode(),
+     'content/posts/emdash.md:1: the file starts with "\u2014", not three hyphens (---)'),
+    ("emclose.md", "---\ntitle: x\ndate: 2026-01-01\n\u2014\n".encode(),
+     'content/posts/emclose.md:4: front matter ends with "\u2014", not three hyphens (---)'),
+    ("blank.md", b"\n---\ntitle: x\ndate: 2026-01-01\n---\n",
+     "content/posts/blank.md:1: front matter must start on line 1, not line 2"),
+    ("hugo.md", b"+++\ntitle = 'x'\n+++\n", "content/posts/hugo.md:1: front matter between +++ lines (TOML) is not read here"),
+    ("utf16.md", "---\ntitle: x\ndate: 2026-01-01\n---\n".encode("utf-16"),
+     "content/posts/utf16.md: not UTF-8 text: the file is saved as UTF-16"),
+    # any other Markdown extension was copied as a file: a plus post's whole text in public/
+    ("rotation.markdown", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\n---\n\nMembers only.\n",
+     "content/posts/rotation.markdown: Markdown file ending in .markdown rather than .md"),
+    ("rotation.MD", b"---\ntitle: x\ndate: 2026-01-01\n---\n", "content/posts/rotation.MD: Markdown file ending in .MD"),
+    # these two were tracebacks (OverflowError) when the site's time zone or an access rule was applied
+    ("far.md", b"---\ntitle: x\ndate: 9999-12-31T23:00:00-05:00\n---\n", "content/posts/far.md:3: `date` is in the year 9999: a typo?"),
+    ("forever.md", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\nfree_after: 1000000000\n---\n",
+     "content/posts/forever.md:5: free_after is 1000000000 days, more than a hundred years"),
+    ("ancient.md", b"---\ntitle: x\ndate: 0226-10-07\n---\n", "content/posts/ancient.md:3: `date` is in the year 226: a typo?"),
+    ("card.md", b"---\ntitle: x\ndate: 2026-01-01\nimage: C:\\Users\\me\\chart.png\n---\n",
+     'content/posts/card.md:4: `image` is a path on your computer: "C:\\Users\\me\\chart.png"'),
 ]
 
 
@@ -73,7 +101,7 @@ def test_every_problem_is_reported_in_one_run(built_site: Path, capsys) -> None:
 
 
 def test_hint_follows_the_message(built_site: Path, capsys) -> None:
-    (built_site / "content" / "posts" / "typo.md").write_bytes(BAD_INPUTS[-2][1])
+    (built_site / "content" / "posts" / "typo.md").write_bytes(next(b[1] for b in BAD_INPUTS if b[0] == "typo.md"))
     _, err = run_build(built_site, capsys)
     assert 'unknown front-matter key "teasr"\n    did you mean "teaser"?' in err
 
@@ -123,3 +151,118 @@ def test_markdown_outside_posts_and_pages_is_refused(built_site: Path, capsys) -
     code, err = run_build(built_site, capsys)
     assert code == 1
     assert "content/notes.md: Markdown file outside content/posts/ and content/pages/" in err
+
+
+def test_a_key_twice_is_reported_with_the_other_problems_of_the_file(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "twice.md").write_bytes(
+        b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\ntier: free\nteaser: lots\n---\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert err.startswith("2 problems:\n1. content/posts/twice.md:5: `tier` is given twice (first on line 4)\n"
+                          "    keep one `tier:` line and delete the other\n"
+                          '2. content/posts/twice.md:6: teaser must be a whole number of words')
+
+
+def test_a_comment_cutting_a_title_says_how_to_quote_it(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "hash.md").write_bytes(b"---\ntitle: Rates #1 in 2026\ndate: 2026-01-01\n---\n")
+    _, err = run_build(built_site, capsys)
+    assert '\n    put it in quotes: title: "Rates #1 in 2026"\n' in err
+
+
+def test_a_comment_after_a_title_is_still_a_comment(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "note.md").write_bytes(
+        b"---\ntitle: Rates  # working title\ndate: 2026-01-01\ntier: plus  # for members\n---\n\nWords.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("tier", ["Plus", "PLUS", " plus"])
+def test_tier_in_capitals_is_plus(built_site: Path, tier: str) -> None:
+    (built_site / "content" / "posts" / "paid.md").write_text(
+        f"---\ntitle: Paid\ndate: 2026-01-06\ntier: \"{tier}\"\nteaser: 0\n---\n\nThe members-only sentence.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    public = (built_site / "output/public/2026/01/paid/index.html").read_text()
+    members = (built_site / "output/members/2026/01/paid/index.html").read_text()
+    assert "members-only sentence" in members and "members-only sentence" not in public
+
+
+def test_a_misspelt_tier_suggests_the_tier(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "t.md").write_text("---\ntitle: T\ndate: 2026-01-06\ntier: fre\n---\n")
+    _, err = run_build(built_site, capsys)
+    assert 'content/posts/t.md:4: tier must be "free" or "plus", got "fre"\n    did you mean "free"?' in err
+
+
+def test_tags_written_as_words_with_commas_are_several_tags(built_site: Path) -> None:
+    (built_site / "content" / "posts" / "t.md").write_text(
+        "---\ntitle: T\ndate: 2026-01-06\ntags: equities, Rates, rates\nauthors: ann\n---\n\nWords.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    tags = sorted(p.name for p in (built_site / "output/public/tags").iterdir() if p.is_dir())
+    assert tags == ["equities", "rates"]
+    page = (built_site / "output/public/2026/01/t/index.html").read_text()
+    assert page.count('href="/tags/rates/"') == 1  # "Rates" and "rates" are one tag
+
+
+def test_a_quoted_tag_keeps_its_comma(built_site: Path) -> None:
+    (built_site / "content" / "posts" / "t.md").write_text(
+        '---\ntitle: T\ndate: 2026-01-06\ntags: "rates, fed"\n---\n\nWords.\n')
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert (built_site / "output/public/tags/rates-fed").is_dir()
+
+
+def test_site_toml_and_content_problems_in_one_run(built_site: Path, capsys) -> None:
+    before = read_tree(built_site / "output")
+    toml = (built_site / "site.toml").read_text().replace('timezone = "UTC"', 'timezone = "New York"')
+    (built_site / "site.toml").write_text("titel = 'x'\n" + toml)
+    (built_site / "content" / "posts" / "tier.md").write_text("---\ntitle: x\ndate: 2026-01-01\ntier: premium\n---\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert err.startswith('3 problems:\n1. site.toml:1: unknown key "titel"\n    did you mean "title"?\n'
+                          '2. site.toml:4: unknown time zone "New York"\n    did you mean "America/New_York"?\n'
+                          '3. content/posts/tier.md:4: tier must be "free" or "plus", got "premium"')
+    assert read_tree(built_site / "output") == before
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('title = "x"\n\n[paywal]\nheadline = "Read on"\n', 'site.toml:3: unknown table [paywal]\n    did you mean "paywall"?'),
+    ('posts_per_page = "6"\n', 'site.toml:1: `posts_per_page` must be a whole number, got "6"\n'
+                               "    remove the quotes: posts_per_page = 6"),
+    ('raw_html = "false"\n', 'site.toml:1: `raw_html` must be true or false, got "false"\n'
+                             "    remove the quotes: raw_html = false"),
+    ("title = 2026\n", 'site.toml:1: `title` must be text in quotes, got 2026\n    put it in double quotes: title = "2026"'),
+    ("title = The Basis Point\n", 'site.toml:1: site.toml is not valid TOML: Invalid value\n'
+                                  '    put text in double quotes: title = "The Basis Point"'),
+    ("title = \u201cThe Basis Point\u201d\n", "site.toml:1: site.toml is not valid TOML: Invalid value\n"
+                                            '    replace the curly quotes \u201c \u201d with straight ones: title = "..."'),
+    ('timezone = "london"\n', 'site.toml:1: unknown time zone "london"\n    did you mean "Europe/London"?'),
+    ('base_url = "letter.example.com"\n', 'site.toml:1: base_url must be an absolute http(s) URL, got '
+                                          '"letter.example.com"\n    start it with https://: '
+                                          'base_url = "https://letter.example.com"'),
+    ('[[menu]]\ntitle = "About"\nurl = "/about/"\n\n[[menu]]\ntitle = "Archive"\nlink = "/archive/"\n',
+     'site.toml:5: [[menu]] unknown key "link"'),
+    ("free_after = 99999999999\n", "site.toml:1: free_after is 99999999999 days, more than a hundred years"),
+    ('[[menu]]\ntitle = "About"\n', "site.toml:1: each [[menu]] entry needs a title and a url\n"
+                                    '    [[menu]]\n    title = "About"\n    url = "/about/"'),
+])
+def test_site_toml_mistakes_say_what_to_write(built_site: Path, capsys, toml: str, expected: str) -> None:
+    (built_site / "site.toml").write_text(toml, encoding="utf-8")
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert f"error: {expected}\n" in err
+
+
+@pytest.mark.parametrize("name", ["site.toml.txt", "Site.toml"])
+def test_a_misnamed_site_toml_is_named(built_site: Path, capsys, name: str) -> None:
+    (built_site / "site.toml").rename(built_site / name)
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert f"error: {built_site / name}: the settings file must be named exactly site.toml\n" \
+           f"    rename {name} to site.toml\n" in err
+
+
+def test_content_saved_as_a_file_does_not_empty_the_site(built_site: Path, capsys) -> None:
+    before = read_tree(built_site / "output")
+    shutil.rmtree(built_site / "content")
+    (built_site / "content").write_text("oops")
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert err.startswith("error: content: is a file, not a folder\n")
+    assert read_tree(built_site / "output") == before

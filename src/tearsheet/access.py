@@ -32,10 +32,15 @@ def rule_switch(meta: PostMeta) -> tuple[str, str, int, dt.datetime] | None:
     if meta.date is None:
         return None
     if meta.tier == "plus" and meta.free_after is not None:
-        return "free_after", "free", meta.free_after, meta.date + dt.timedelta(days=meta.free_after)
-    if meta.tier == "free" and meta.plus_after is not None:
-        return "plus_after", "plus", meta.plus_after, meta.date + dt.timedelta(days=meta.plus_after)
-    return None
+        rule, tier, days = "free_after", "free", meta.free_after
+    elif meta.tier == "free" and meta.plus_after is not None:
+        rule, tier, days = "plus_after", "plus", meta.plus_after
+    else:
+        return None
+    try:
+        return rule, tier, days, meta.date + dt.timedelta(days=days)
+    except OverflowError:  # past the calendar's end: the moment never comes, so the post keeps its tier
+        return None
 
 
 def effective_meta(meta: PostMeta, now: dt.datetime) -> tuple[PostMeta, TierChange | None]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import BuildOptions, SitePlan, plan_site
-from .content import SourcePost
+from .content import SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
 from .search import PAGEFIND_DIR
@@ -60,7 +61,7 @@ def check_site(options: BuildOptions) -> CheckReport:
     pages = {tier: read_pages(plan.trees[tier]) for tier in TIERS}
     broken = {tier: list(broken_links(plan, tier, pages[tier])) for tier in TIERS}
     problems = _attribute(plan, broken, options.site_dir)
-    problems += _missing_images(plan)
+    problems += _missing_images(plan, options.site_dir)
     links = sum(len(p.urls) for tier_pages in pages.values() for p in tier_pages.values())
     return CheckReport(tuple(_unique(problems)), plan.warnings, sum(len(p) for p in pages.values()), links)
 
@@ -190,11 +191,12 @@ def _problem(plan: SitePlan, item: Broken, source: SourcePost | None, template: 
     where = " in the public edition" if public_only else ""
     if source is not None and item.href in _body_links(plan, source):
         return Problem(source.meta.path, _line_of(source, item.href), f"link to {item.href}{where}: {what}",
-                       _hint(item, public_only))
-    hint = _hint(item, False)
+                       _address_hint(plan, item) or _hint(item, public_only))
+    hint = _address_hint(plan, item) or _hint(item, False)
     config_key = _config_key(plan, item.href)
     if config_key:
-        return Problem("site.toml", None, f"{config_key} {item.href}: {what}", hint)
+        return Problem("site.toml", line_containing(site_dir, "site.toml", f'"{item.href}"'),
+                       f"{config_key} {item.href}: {what}", hint)
     return Problem(_template_path(template, site_dir), None,
                    f"link to {item.href} on {_url_of(item.page, base_path(plan.config))}{where}: {what}", hint)
 
@@ -208,6 +210,29 @@ def _hint(item: Broken, public_only: bool) -> str:
             "drafts and posts dated in the future are not on the site yet")
 
 
+def _address_hint(plan: SitePlan, item: Broken) -> str:
+    """What the writer meant, when it can be told: a post linked by its file, or a path missing its "/"."""
+    if item.reason != "page":
+        return ""
+    target = urlsplit(item.href)
+    fragment = f"#{target.fragment}" if target.fragment else ""
+    if "\\" in unquote(item.href):
+        return "links use forward slashes: " + unquote(item.href).replace("\\", "/")
+    if target.path.lower().endswith(".md"):
+        name = posixpath.basename(unquote(target.path))
+        for post in (*plan.posts, *plan.pages):
+            if posixpath.basename(post.meta.path) == name:
+                url = post_url(plan.config, post.meta) if post.meta.kind == "post" else page_url(plan.config, post.meta)
+                return f"link to the post's address, not its file: {url}{fragment}"
+        return "link to a post's address (its permalink), not its .md file"
+    if target.scheme or target.netloc or target.path.startswith(("/", ".")) or not target.path:
+        return ""
+    absolute = _normal_path("/" + target.path)
+    if _file_for(plan.trees["members"], absolute, base_path(plan.config)) is not None:
+        return f'a path without a leading "/" is relative to the page it is on: write {absolute}{fragment}'
+    return ""
+
+
 def _body_links(plan: SitePlan, source: SourcePost) -> set[str]:
     rendered = [p for p in (*plan.posts, *plan.pages) if p.meta.path == source.meta.path]
     return {link for p in rendered for link in (*p.full.links, *p.public.links)}
@@ -215,8 +240,15 @@ def _body_links(plan: SitePlan, source: SourcePost) -> set[str]:
 
 def _line_of(source: SourcePost, href: str) -> int | None:
     """The first body line holding the link as written (or decoded), counted in the whole file."""
+    lines = source.body.split("\n")
     for needle in (href, unquote(href)):
-        for number, line in enumerate(source.body.split("\n")):
+        # whole: images/x.png is not the line holding /images/x.png
+        whole = re.compile(rf"(?<![\w/.-]){re.escape(needle)}(?![\w/-])")
+        for number, line in enumerate(lines):
+            if whole.search(line):
+                return source.body_line + number
+    for needle in (href, unquote(href)):
+        for number, line in enumerate(lines):
             if needle in line:
                 return source.body_line + number
     return None
@@ -239,7 +271,7 @@ def _template_path(template: str, site_dir: str) -> str:
     return f"(built-in theme) {template}" if template else "templates"
 
 
-def _missing_images(plan: SitePlan) -> list[Problem]:
+def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
     """A post's or page's `image:` (its social card) must be a file of the site or a full URL."""
     problems = []
     site = urlsplit(plan.config.base_url)
@@ -253,7 +285,8 @@ def _missing_images(plan: SitePlan) -> list[Problem]:
         if target.netloc != site.netloc:
             continue
         if _file_for(plan.trees["members"], _normal_path(target.path), root) is None:
-            problems.append(Problem(meta.path, None, f"image {meta.image}: no such file on the site",
+            problems.append(Problem(meta.path, front_matter_line(site_dir, meta.path, "image"),
+                                    f"image {meta.image}: no such file on the site",
                                     "put the file under content/ (content/images/x.png is /images/x.png)"))
     return problems
 

@@ -35,8 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error:{where}: {exc.strerror or exc}", file=sys.stderr)
-        print("    check the disk has space and the folder is writable; the previous output is as it was.",
-              file=sys.stderr)
+        kept = "; the previous output is as it was" if args.command in ("build", "clean") else ""
+        print(f"    check the disk has space and the folder is writable{kept}.", file=sys.stderr)
         return 1
 
 
@@ -166,7 +166,37 @@ def _jobs(value: str) -> int:
     return int(value)
 
 
+def _check_site_and_out(site_dir: str, out: str | None) -> None:
+    """Refuse before anything is made: a folder that is not a site, or an output folder the build reads."""
+    from .content import read_config
+
+    read_config(site_dir)
+    _check_out(site_dir, out)
+
+
+def _check_out(site_dir: str, out: str | None) -> None:
+    """--out must be a folder, and not one the build reads (a build there would read its own output)."""
+    if out is None:
+        return
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise SiteError.one(out, None, "--out is a file, not a folder",
+                            "pass a folder for public/ and members/, or drop --out to use SITE_DIR/output")
+    real_out = os.path.realpath(out)
+    for name in ("content", "templates", "static"):
+        source = os.path.realpath(os.path.join(site_dir, name))
+        if real_out == source or real_out.startswith(source + os.sep):
+            raise SiteError.one(out, None, f"--out is inside the site's {name}/ folder",
+                                f"the build reads {name}/, so its output cannot go there: "
+                                "choose a folder outside it, such as SITE_DIR/output")
+
+
 def _build(args: argparse.Namespace) -> int:
+    from .config import is_site_url
+
+    _check_site_and_out(args.site_dir, args.out)
+    if args.base_url and not is_site_url(args.base_url):
+        raise SiteError.one("--base-url", None, f'"{args.base_url}" is not an absolute http(s) URL',
+                            "for example: --base-url https://preview.example.com")
     progress = _Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet and not os.environ.get("CI"))
     try:
         result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
@@ -176,12 +206,16 @@ def _build(args: argparse.Namespace) -> int:
         progress.close()
     if not args.quiet:
         files = ", ".join(f"{tier} {count} files" for tier, count in result.files.items())
-        print(f"Built {result.posts} posts ({result.plus_posts} plus) and {result.pages} pages: {files} "
-              f"in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
+        print(f"Built {_count(result.posts, 'post')} ({result.plus_posts} plus) and {_count(result.pages, 'page')}: "
+              f"{files} in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
         _print_tier_changes(result.tier_changes)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -190,7 +224,9 @@ def _clean(args: argparse.Namespace) -> int:
     from .output import clean_output
     from .site import TIERS
 
-    read_config(args.site_dir)  # only a site's folder is cleaned
+    if not os.path.isfile(os.path.join(args.site_dir, "site.toml")):  # only a site's folder is cleaned
+        read_config(args.site_dir, content_problems=False)
+    _check_out(args.site_dir, args.out)
     out_dir = args.out or os.path.join(args.site_dir, "output")
     removed = clean_cache(args.site_dir) + clean_output(out_dir, TIERS)
     if removed:
@@ -226,7 +262,8 @@ def _check(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if report.problems:
-            print(SiteError(report.problems).report(), file=sys.stderr)
+            text = SiteError(report.problems).report()
+            print(f"error: {text}" if len(report.problems) == 1 else text, file=sys.stderr)
     if report.problems:
         count = len(report.problems)
         print(f"tearsheet check: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)

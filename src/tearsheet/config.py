@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, SiteError, did_you_mean
 
 CONFIG_NAME = "site.toml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug")
+MAX_RULE_DAYS = 36500  # free_after / plus_after: a hundred years
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +99,39 @@ TOP_LEVEL_KEYS = frozenset(f.name for f in fields(SiteConfig))
 
 def load_config(path: str, text: str) -> SiteConfig:
     """Parse site.toml text; `path` is only for messages."""
+    config, problems = parse_config(path, text)
+    if problems:
+        raise SiteError(problems)
+    return config
+
+
+def parse_config(path: str, text: str) -> tuple[SiteConfig, list[Problem]]:
+    """Parse site.toml text into a usable config (a bad value falls back to its default) and its problems.
+
+    Invalid TOML raises: there is nothing to fall back on.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = _line_from_toml_error(str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise SiteError.one(path, line, f"site.toml is not valid TOML: {message}",
-                            "check quotes, brackets and `key = value` pairs on that line") from None
+        raise SiteError.one(path, line, f"site.toml is not valid TOML: {message}", _toml_hint(text, line)) from None
     problems: list[Problem] = []
-    config = _build(data, text, path, problems)
-    if problems:
-        raise SiteError(problems)
-    return config
+    return _build(data, text, path, problems), problems
+
+
+def _toml_hint(text: str, line: int | None) -> str:
+    """What to change on the line TOML could not read: curly quotes and unquoted text are the usual causes."""
+    lines = text.splitlines()
+    written = lines[line - 1].strip() if line and line <= len(lines) else ""
+    key = re.match(r"([A-Za-z0-9_.-]+)\s*=", written)
+    if any(mark in written for mark in "\u201c\u201d\u2018\u2019"):
+        example = f'{key.group(1)} = "..."' if key else '"..."'
+        return f"replace the curly quotes \u201c \u201d with straight ones: {example}"
+    found = re.fullmatch(r"([A-Za-z0-9_-]+)\s*=\s*([^\"'\[{0-9+\-].*)", written)
+    if found and found.group(2) not in ("true", "false"):
+        return f'put text in double quotes: {found.group(1)} = "{found.group(2)}"'
+    return "check quotes, brackets and `key = value` pairs on that line"
 
 
 def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) -> SiteConfig:
@@ -128,18 +153,28 @@ def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) 
         if "name" not in values:
             values["name"] = key
         authors.append(Author(key=key, **values))
-    menu = []
-    for item in data.get("menu", []) if isinstance(data.get("menu", []), list) else []:
-        if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str):
-            menu.append(MenuItem(item["title"], item["url"]))
-        else:
-            problems.append(Problem(path, _line_of(text, "", "menu") or _line_of(text, "menu", "title"),
-                                    "each [[menu]] entry needs a title and a url",
-                                    '[[menu]]\ntitle = "About"\nurl = "/about/"'))
+    menu = _menu(data.get("menu", []), text, path, problems)
     config = SiteConfig(**top, paywall=paywall, feeds=feeds, search=search, authors=tuple(authors),
                         menu=tuple(menu))
-    _check_values(config, text, path, problems)
-    return config
+    return dataclasses.replace(config, **_check_values(config, text, path, problems))
+
+
+def _menu(items: Any, text: str, path: str, problems: list[Problem]) -> list[MenuItem]:
+    """The [[menu]] entries; each bad one is reported at its own [[menu]] line."""
+    headers = [n for n, line in enumerate(text.splitlines(), 1) if re.fullmatch(r"\[\[\s*menu\s*\]\]", line.strip())]
+    menu = []
+    for number, item in enumerate(items if isinstance(items, list) else [items]):
+        line = headers[number] if number < len(headers) else _line_of(text, "", "menu")
+        unknown = [key for key in item if key not in ("title", "url")] if isinstance(item, dict) else []
+        for key in unknown:
+            hint = did_you_mean(key, ("title", "url")) or "a [[menu]] entry takes title and url"
+            problems.append(Problem(path, line, f'[[menu]] unknown key "{key}"', hint))
+        if isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str):
+            menu.append(MenuItem(item["title"], item["url"]))
+        elif not unknown:
+            problems.append(Problem(path, line, "each [[menu]] entry needs a title and a url",
+                                    '[[menu]]\ntitle = "About"\nurl = "/about/"'))
+    return menu
 
 
 def _table(data: dict[str, Any], name: str, text: str, path: str, problems: list[Problem]) -> dict[str, Any]:
@@ -161,18 +196,52 @@ def _check_table(table: dict[str, Any], record: type, section: str, text: str, p
         where = f"[{section}] " if section else ""
         line = _line_of(text, section, key)
         if key not in known:
-            hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
-            if section and key in TOP_LEVEL_KEYS:
-                hint = f"`{key}` belongs at the top of site.toml, above the first [table] header"
-            problems.append(Problem(path, line, f'{where}unknown key "{key}"', hint))
+            problems.append(_unknown_key(key, value, section, sorted(known), sorted(skip) if not section else [],
+                                         path, line))
             continue
         expected = _python_type(known[key].type)
         if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
             problems.append(Problem(path, line, f"{where}`{key}` must be {_type_word(expected)}, "
-                                    f"got {value!r}", f"for example: {key} = {_example(expected)}"))
+                                    f"got {_toml_value(value)}", _type_hint(key, value, expected)))
             continue
         kept[key] = value
     return kept
+
+
+def _unknown_key(key: str, value: Any, section: str, known: list[str], tables: list[str], path: str,
+                 line: int | None) -> Problem:
+    where = f"[{section}] " if section else ""
+    what = f"unknown table [{key}]" if isinstance(value, dict) and not section else f'{where}unknown key "{key}"'
+    hint = did_you_mean(key, known + tables) or f"known keys: {', '.join(known)}"
+    if tables and not did_you_mean(key, known + tables):
+        hint += f"; tables: {', '.join(f'[{t}]' for t in tables)}"
+    if section and key in TOP_LEVEL_KEYS:
+        hint = f"`{key}` belongs at the top of site.toml, above the first [table] header"
+    return Problem(path, line, what, hint)
+
+
+def _toml_value(value: Any) -> str:
+    """A value as site.toml spells it: "text", 10, true."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _type_hint(key: str, value: Any, expected: type) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if expected is int and re.fullmatch(r"-?\d+", text):
+        return f"remove the quotes: {key} = {text}"
+    if expected is bool and text.lower() in ("true", "false"):
+        return f"remove the quotes: {key} = {text.lower()}"
+    if expected is str and not isinstance(value, (dict, list)):
+        return f'put it in double quotes: {key} = "{_toml_value(value)}"'
+    return f"for example: {key} = {_example(expected)}"
 
 
 def _python_type(annotation: Any) -> type:
@@ -187,30 +256,19 @@ def _example(expected: type) -> str:
     return {str: '"..."', int: "10", bool: "true"}.get(expected, "{ ... }")
 
 
-def _check_values(config: SiteConfig, text: str, path: str, problems: list[Problem]) -> None:
+def _check_values(config: SiteConfig, text: str, path: str, problems: list[Problem]) -> dict[str, Any]:
+    """Report values of the right type but wrong; return defaults for those the content is read with."""
     def bad(section: str, key: str, message: str, hint: str) -> None:
         problems.append(Problem(path, _line_of(text, section, key), message, hint))
 
-    try:
-        ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        bad("", "timezone", f'unknown time zone "{config.timezone}"',
-            'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
-    if config.default_tier not in ("free", "plus"):
-        bad("", "default_tier", f'default_tier must be "free" or "plus", got "{config.default_tier}"',
-            'set default_tier = "free" or "plus"')
-    if config.teaser_words < 0:
-        bad("", "teaser_words", f"teaser_words must be 0 or more, got {config.teaser_words}",
-            "it is how many words of a plus post the public sees")
-    for key in ("free_after", "plus_after"):
-        if getattr(config, key) < 0:
-            bad("", key, f"{key} must be a whole number of days, 0 or more, got {getattr(config, key)}",
-                f"0 (the default) turns the rule off; for example: {key} = 30")
+    fixes = _check_content_settings(config, bad)
     if config.posts_per_page < 1:
         bad("", "posts_per_page", f"posts_per_page must be 1 or more, got {config.posts_per_page}",
             "for example: posts_per_page = 10")
-    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", config.base_url):
+    if not is_site_url(config.base_url):
+        bare = re.fullmatch(r"(?://)?([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?)", config.base_url.strip())
         bad("", "base_url", f'base_url must be an absolute http(s) URL, got "{config.base_url}"',
+            f'start it with https://: base_url = "https://{bare.group(1)}"' if bare else
             'for example: base_url = "https://example.com"')
     problems.extend(_permalink_problems(config.permalink, path, _line_of(text, "", "permalink")))
     if config.schema_type not in ("NewsArticle", "BlogPosting", "Article"):
@@ -230,6 +288,55 @@ def _check_values(config: SiteConfig, text: str, path: str, problems: list[Probl
     if config.feeds.members_token and not re.fullmatch(r"[A-Za-z0-9_-]{8,}", config.feeds.members_token):
         bad("feeds", "members_token", "[feeds] members_token must be 8 or more letters, digits, - or _",
             "use a long random string, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(16))'`")
+    return fixes
+
+
+def _check_content_settings(config: SiteConfig, bad: Callable[[str, str, str, str], None]) -> dict[str, Any]:
+    """The settings posts are read with; each bad one is reported and replaced by its default."""
+    fixes: dict[str, Any] = {}
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = _zone_like(config.timezone)
+        bad("", "timezone", f'unknown time zone "{config.timezone}"',
+            f'did you mean "{close}"?' if close else
+            'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
+        fixes["timezone"] = "UTC"
+    if config.default_tier not in ("free", "plus"):
+        bad("", "default_tier", f'default_tier must be "free" or "plus", got "{config.default_tier}"',
+            'set default_tier = "free" or "plus"')
+        fixes["default_tier"] = "free"
+    if config.teaser_words < 0:
+        bad("", "teaser_words", f"teaser_words must be 0 or more, got {config.teaser_words}",
+            "it is how many words of a plus post the public sees")
+        fixes["teaser_words"] = 150
+    for key in ("free_after", "plus_after"):
+        if getattr(config, key) < 0:
+            bad("", key, f"{key} must be a whole number of days, 0 or more, got {getattr(config, key)}",
+                f"0 (the default) turns the rule off; for example: {key} = 30")
+            fixes[key] = 0
+        elif getattr(config, key) > MAX_RULE_DAYS:
+            bad("", key, f"{key} is {getattr(config, key)} days, more than a hundred years",
+                f"0 (the default) turns the rule off; for example: {key} = 30")
+            fixes[key] = 0
+    return fixes
+
+
+def _zone_like(name: str) -> str:
+    """The IANA zone a mistyped one most likely means: "New York" -> "America/New_York"."""
+    wanted = re.sub(r"[\s_-]+", "_", name.strip()).casefold()
+    zones = sorted(available_timezones())
+    by_city = {zone.rsplit("/", 1)[-1].casefold(): zone for zone in zones if "/" in zone}
+    exact = next((zone for zone in zones if zone.casefold() == wanted), "") or by_city.get(wanted, "")
+    if exact:
+        return exact
+    close = difflib.get_close_matches(wanted, list(by_city), n=1, cutoff=0.8)
+    return by_city[close[0]] if close else ""
+
+
+def is_site_url(url: str) -> bool:
+    """An absolute http(s) URL a site can be served from: base_url, or --base-url."""
+    return re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", url) is not None
 
 
 def _permalink_problems(pattern: str, path: str, line: int | None) -> list[Problem]:
@@ -265,6 +372,8 @@ def _line_of(text: str, section: str, key: str) -> int | None:
         if header:
             current = header.group(1)
             if section and (current == f"{section}.{key}" or (current == section and key == "")):
+                return number
+            if not section and (current == key or current.startswith(f"{key}.")):  # a table: its header
                 return number
             continue
         if current == section and re.match(rf'["\']?{re.escape(key)}["\']?\s*=', stripped):

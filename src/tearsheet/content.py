@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .config import CONFIG_NAME, SiteConfig, load_config
+from .config import CONFIG_NAME, SiteConfig, parse_config
 from .errors import Problem, SiteError, did_you_mean
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -19,6 +19,9 @@ SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 POST_KEYS = ("title", "date", "tier", "teaser", "slug", "tags", "series", "authors",
              "description", "draft", "updated", "image", "free_after", "plus_after")
 PAGE_KEYS = ("title", "slug", "description", "draft", "updated", "image")
+MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtext", ".mdtxt")
+MIN_YEAR, MAX_YEAR = 1900, 9000
+MAX_DAYS = 36500  # access rules: a hundred years is "never" in all but name
 DATE_HINT = "write it as 2026-10-14 or 2026-10-14T07:30:00-04:00"
 
 
@@ -68,25 +71,61 @@ class SourceContent:
     assets: tuple[Asset, ...]
 
 
-def read_config(site_dir: str) -> SiteConfig:
-    """Read site.toml from the site folder."""
+def read_config(site_dir: str, content_problems: bool = True) -> SiteConfig:
+    """Read site.toml from the site folder.
+
+    When it has problems, the posts are read too (with defaults for the bad settings), so one run
+    reports the problems of both; `content_problems=False` reports site.toml's alone.
+    """
     path = os.path.join(site_dir, CONFIG_NAME)
     if not os.path.isfile(path):
-        raise SiteError.one(site_dir, None, "no site.toml here: this is not a tearsheet site",
-                            "run the command in your site's folder, pass its path, or create one with "
-                            "`tearsheet init DIR`")
+        raise SiteError([_no_site_problem(site_dir)])
     with open(path, "rb") as handle:
         data = handle.read()
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
-        raise SiteError.one(CONFIG_NAME, None, "site.toml is not UTF-8 text",
+        raise SiteError.one(CONFIG_NAME, None, f"site.toml is not UTF-8 text{_encoding_guess(data)}",
                             "re-save it as UTF-8 in your editor") from None
     try:
-        return load_config(CONFIG_NAME, text)
+        config, problems = parse_config(CONFIG_NAME, text)
     except RecursionError:  # tomllib recurses into nested arrays and tables
         raise SiteError.one(CONFIG_NAME, None, "site.toml nests arrays or tables too deeply to read",
                             "site.toml needs at most a few levels: [paywall], [authors.key], [[menu]]") from None
+    if problems and content_problems:
+        problems += _content_problems(site_dir, config, problems)
+    if problems:
+        raise SiteError(problems)
+    return config
+
+
+def _no_site_problem(site_dir: str) -> Problem:
+    """Say why there is no site here: a file passed for the folder, or site.toml misnamed."""
+    where = os.path.abspath(site_dir) if site_dir in ("", ".") else site_dir
+    if os.path.isfile(site_dir):
+        folder = os.path.dirname(site_dir) or "."
+        return Problem(site_dir, None, "is a file, not a site folder",
+                       f"pass its folder instead: {folder}" if os.path.basename(site_dir) == CONFIG_NAME
+                       else "pass the folder holding site.toml")
+    if not os.path.isdir(site_dir):
+        return Problem(where, None, "no such folder", "pass the folder holding site.toml, or run the command in it")
+    near = [n for n in sorted(os.listdir(site_dir)) if n != CONFIG_NAME and n.lower().startswith(CONFIG_NAME)]
+    if near:
+        return Problem(os.path.join(site_dir, near[0]) if site_dir not in ("", ".") else near[0], None,
+                       f"the settings file must be named exactly {CONFIG_NAME}", f"rename {near[0]} to {CONFIG_NAME}")
+    return Problem(where, None, "no site.toml here: this is not a tearsheet site",
+                   "run the command in your site's folder (the one holding site.toml), or create a site "
+                   "with `tearsheet init DIR`")
+
+
+def _content_problems(site_dir: str, config: SiteConfig, config_problems: list[Problem]) -> list[Problem]:
+    """The content's problems under a config with defaults for its bad settings."""
+    try:
+        read_content(site_dir, config)
+    except SiteError as exc:
+        authors_broken = any("authors" in p.message for p in config_problems)
+        return [p for p in exc.problems if not (authors_broken and p.message.startswith("unknown author"))]
+    return []
 
 
 def read_static(folders: list[str]) -> dict[str, bytes]:
@@ -118,7 +157,12 @@ def read_content(site_dir: str, config: SiteConfig,
         rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
         inside = os.path.relpath(path, content_dir).replace(os.sep, "/")
         if not path.endswith(".md"):
-            assets.append(Asset(path, "/" + inside))
+            if _is_markdown(path):  # published as a file, a plus post's full text would be public
+                stem = os.path.splitext(os.path.basename(path))[0]
+                problems.append(Problem(rel, None, f"Markdown file ending in {os.path.splitext(path)[1]} "
+                                        "rather than .md", f"rename it to {stem}.md"))
+            else:
+                assets.append(Asset(path, "/" + inside))
             continue
         kind = "post" if inside.startswith("posts/") else "page" if inside.startswith("pages/") else ""
         if not kind:
@@ -138,8 +182,15 @@ def read_content(site_dir: str, config: SiteConfig,
     return SourceContent(tuple(posts), tuple(pages), tuple(assets))
 
 
+def _is_markdown(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() in MARKDOWN_EXTENSIONS
+
+
 def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]:
     """Every file under content/, sorted; symlinks that leave the site are refused."""
+    if os.path.exists(content_dir) and not os.path.isdir(content_dir):  # else the site would build empty
+        problems.append(Problem("content", None, "is a file, not a folder",
+                                "content/ is the folder of your posts and pages: rename or remove the file"))
     if not os.path.isdir(content_dir):
         return []
     site_root = os.path.realpath(site_dir)
@@ -179,9 +230,8 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
     """Check one file's bytes and return its record; `path` is for messages and the default slug."""
     text = _decode(path, data)
     meta_text, body, body_line = split_front_matter(path, text)
-    nodes, values = _load_yaml(path, meta_text)
-    problems: list[Problem] = []
-    fields = _FieldReader(path, nodes, values, problems)
+    nodes, values, problems = _load_yaml(path, meta_text)
+    fields = _FieldReader(path, nodes, values, problems, meta_text.split("\n"))
     allowed = POST_KEYS if kind == "post" else PAGE_KEYS
     for key in values:
         if key not in allowed:
@@ -205,7 +255,7 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
         authors=fields.authors(config),
         description=fields.text("description"),
         draft=fields.flag("draft"),
-        image=fields.text("image"),
+        image=fields.image(),
         free_after=fields.days_after("free_after", "plus", tier, config.free_after) if is_post else None,
         plus_after=fields.days_after("plus_after", "free", tier, config.plus_after) if is_post else None,
     )
@@ -214,7 +264,18 @@ def parse_source(path: str, data: bytes, kind: str, config: SiteConfig) -> Sourc
     return SourcePost(meta, body, body_line)
 
 
+def _encoding_guess(data: bytes) -> str:
+    """", saved as UTF-16" when the bytes say so (Windows Notepad's "Unicode"), else ""."""
+    head = data[:40]
+    # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL, the rest are not
+    ascii_16 = len(head) >= 4 and any(not any(head[i::2]) and all(head[1 - i::2]) for i in (0, 1))
+    return ", saved as UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") or ascii_16 else ""
+
+
 def _decode(path: str, data: bytes) -> str:
+    if _encoding_guess(data):
+        raise SiteError.one(path, None, "not UTF-8 text: the file is saved as UTF-16",
+                            'save it again with the encoding "UTF-8" (in Notepad: Save As, Encoding: UTF-8)')
     if b"\x00" in data:
         raise SiteError.one(path, None, "not a text file (it contains NUL bytes)",
                             "save it as plain UTF-8 Markdown, or give it another extension if it is an asset")
@@ -235,17 +296,45 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
     """Return (front matter, body, line of the body's first line)."""
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        raise SiteError.one(path, 1, "no front matter: the file must start with a line of three dashes (---)",
-                            "start the file with ---, then title: and date: lines, then --- again")
+        raise _no_front_matter(path, lines)
     for number, line in enumerate(lines[1:], 2):
         if line.rstrip() in ("---", "..."):
             return "\n".join(lines[1 : number - 1]), "\n".join(lines[number:]), number + 1
+        if _typed_dash(line):
+            raise SiteError.one(path, number, f'front matter ends with "{line.strip()}", not three hyphens (---)',
+                                "your editor turned --- into a dash: type three plain hyphens on this line")
     raise SiteError.one(path, 1, "front matter is not closed",
                         "add a line of three dashes (---) after the last front-matter line")
 
 
-def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Parse YAML, keeping each key's node (for its line and raw text) beside its value."""
+def _typed_dash(line: str) -> bool:
+    """A fence an editor's autocorrect turned into an en or em dash: "—", "–-", "—-"."""
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) <= {"-", "\u2013", "\u2014"} and not set(stripped) <= {"-"}
+
+
+def _no_front_matter(path: str, lines: list[str]) -> SiteError:
+    first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    opening = lines[first].strip()
+    if opening == "---":
+        return SiteError.one(path, 1, f"front matter must start on line 1, not line {first + 1}",
+                             "delete the blank lines above the first ---")
+    if opening == "+++":
+        return SiteError.one(path, first + 1, "front matter between +++ lines (TOML) is not read here",
+                             "use YAML between --- lines: `title: ...`, `date: ...`, one per line")
+    if _typed_dash(opening):
+        return SiteError.one(path, first + 1, f'the file starts with "{opening}", not three hyphens (---)',
+                             "your editor turned --- into a dash: type three plain hyphens on this line")
+    return SiteError.one(path, 1, "no front matter: the file must start with a line of three dashes (---)",
+                         "start the file with ---, then title: and date: lines, then --- again")
+
+
+def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """Parse YAML, keeping each key's node (for its line and raw text) beside its value.
+
+    Returns the problems found so far: keys given twice, which YAML itself lets the last one win.
+    """
+    _check_spaces(path, meta_text)
     loader = YamlLoader(meta_text)
     try:
         node = loader.get_single_node()
@@ -254,8 +343,9 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}",
-                            'write one `key: value` per line; quote values containing ": " or "#"') from None
+        hint = ("indent with spaces, not tabs (or remove the indentation)" if "tab" in problem else
+                'write one `key: value` per line; quote values containing ": " or "#"')
+        raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}", hint) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a date YAML reads but the calendar lacks
         raise SiteError.one(path, _unreadable_value_line(loader, node), f"front matter has an impossible value: {exc}",
                             f'{DATE_HINT}; quote other values: key: "..."') from None
@@ -266,8 +356,26 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
     if not isinstance(values, dict):
         raise SiteError.one(path, 2, "front matter must be `key: value` lines",
                             "for example:\n    title: The small-cap rotation\n    date: 2026-10-14")
-    nodes = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
-    return nodes, values
+    nodes: dict[str, Any] = {}
+    problems = []
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if key.value in nodes:
+            first = nodes[key.value].start_mark.line + 2
+            problems.append(Problem(path, key.start_mark.line + 2, f"`{key.value}` is given twice (first on line "
+                                    f"{first})", f"keep one `{key.value}:` line and delete the other"))
+        nodes[key.value] = value
+    return nodes, values, problems
+
+
+def _check_spaces(path: str, meta_text: str) -> None:
+    """A non-breaking or other unusual space after `key:` (pasted from a web page) is not a space to YAML."""
+    for number, line in enumerate(meta_text.split("\n"), 2):
+        odd = re.match(r"\s*[^\s:#]+:([\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff])", line)
+        if odd:
+            raise SiteError.one(path, number, f"an unusual space (U+{ord(odd.group(1)):04X}) follows the colon",
+                                "delete the space after the colon and type an ordinary one")
 
 
 def _unreadable_value_line(loader: Any, node: Any) -> int:
@@ -298,8 +406,9 @@ def _default_slug(path: str) -> str:
 class _FieldReader:
     """Read typed fields from front matter, recording a located problem for each bad one."""
 
-    def __init__(self, path: str, nodes: dict[str, Any], values: dict[str, Any], problems: list[Problem]):
-        self.path, self.nodes, self.values, self.problems = path, nodes, values, problems
+    def __init__(self, path: str, nodes: dict[str, Any], values: dict[str, Any], problems: list[Problem],
+                 lines: list[str]):
+        self.path, self.nodes, self.values, self.problems, self.lines = path, nodes, values, problems, lines
 
     def line(self, key: str) -> int:
         node = self.nodes.get(key)
@@ -328,7 +437,28 @@ class _FieldReader:
             return ""
         if required and not raw.strip():
             self.bad(key, f"`{key}` is empty", f'write it on one line: {key}: "..."')
+        self._check_cut_by_comment(key)
         return raw.strip()
+
+    def _check_cut_by_comment(self, key: str) -> None:
+        """`title: Rates #1 in 2026` is "Rates" to YAML: a `#` after a space starts a comment."""
+        node = self.nodes[key]
+        if node.style or node.end_mark.line >= len(self.lines):
+            return
+        after = self.lines[node.end_mark.line][node.end_mark.column:]
+        if re.match(r"\s+#\S", after):
+            cut = f"{node.value} {after.strip()}".replace("\\", "\\\\").replace('"', '\\"')
+            self.bad(key, f'`{key}` stops before "{after.strip()}": YAML reads " #" as the start of a comment',
+                     f'put it in quotes: {key}: "{cut}"')
+
+    def image(self) -> str:
+        """A site path or a web address: a path on the writer's own disk is on no web server."""
+        image = self.text("image")
+        if re.match(r"([A-Za-z]:[\\/]|\\\\|file:|~/)", image) or "\\" in image:
+            self.bad("image", f'`image` is a path on your computer: "{image}"',
+                     "copy the file under content/ and give its site path: content/images/card.png is "
+                     "/images/card.png")
+        return image
 
     def slug(self, default: str) -> str:
         slug = self.text("slug") or default
@@ -352,22 +482,29 @@ class _FieldReader:
                 self.bad(key, f'`{key}` is not a date: "{value}"', DATE_HINT)
                 return None
         if isinstance(value, dt.datetime):
-            return value if value.tzinfo else value.replace(tzinfo=config.zone)
-        if isinstance(value, dt.date):
-            return dt.datetime(value.year, value.month, value.day, tzinfo=config.zone)
-        self.bad(key, f"`{key}` is not a date: {value!r}", DATE_HINT)
-        return None
+            moment = value if value.tzinfo else value.replace(tzinfo=config.zone)
+        elif isinstance(value, dt.date):
+            moment = dt.datetime(value.year, value.month, value.day, tzinfo=config.zone)
+        else:
+            self.bad(key, f"`{key}` is not a date: {value!r}", DATE_HINT)
+            return None
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:  # a typo (0226 for 2026); the far ends overflow on conversion
+            self.bad(key, f"`{key}` is in the year {moment.year}: a typo?",
+                     f"a date between {MIN_YEAR} and {MAX_YEAR}: {DATE_HINT}")
+            return None
+        return moment
 
     def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
         if key not in self.values:
             return default
         value = self.values[key]
-        if value not in options:
-            wanted = " or ".join(f'"{o}"' for o in options)
-            self.bad(key, f'{key} must be {wanted}, got "{self._raw_text(key) or value}"',
-                     f"set `{key}: {options[-1]}` for members-only text after a teaser")
-            return default
-        return value
+        if isinstance(value, str) and value.strip().lower() in options:  # `tier: Plus` means plus
+            return value.strip().lower()
+        wanted = " or ".join(f'"{o}"' for o in options)
+        close = did_you_mean(str(value).lower(), options)
+        self.bad(key, f'{key} must be {wanted}, got "{self._raw_text(key) or value}"',
+                 close or f"set `{key}: {options[-1]}` for members-only text after a teaser")
+        return default
 
     def count(self, key: str, default: int) -> int:
         if key not in self.values:
@@ -390,6 +527,10 @@ class _FieldReader:
             self.bad(key, f'{key} must be a whole number of days (1 or more) or "never", '
                      f'got "{self._raw_text(key) or value}"', f"for example `{key}: 30`")
             return None
+        if value > MAX_DAYS:
+            self.bad(key, f"{key} is {value} days, more than a hundred years",
+                     f"write `{key}: never` for a post that should never change sides")
+            return None
         if tier != applies_to:
             self.bad(key, f"{key} applies to {applies_to} posts, and this post is {tier}",
                      f"set `tier: {applies_to}` for a post that changes sides later, or remove `{key}`")
@@ -408,15 +549,19 @@ class _FieldReader:
         node = self.nodes.get(key)
         if node is None or self.values.get(key) is None:
             return ()
-        if isinstance(node, yaml.ScalarNode):
-            items = [node.value]
+        if isinstance(node, yaml.ScalarNode):  # `tags: rates, fed` (unquoted) means two tags
+            items = node.value.split(",") if not node.style else [node.value]
         elif isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
             items = [n.value for n in node.value]
         else:
             self.bad(key, f"`{key}` must be a list of words", f"for example: {key}: [rates, fed]")
             return ()
-        cleaned = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
-        return cleaned
+        # one tag however it is capitalised or spaced: "Rates" and "rates" are the same page
+        cleaned: dict[str, str] = {}
+        for item in (item.strip() for item in items):
+            if item:
+                cleaned.setdefault(re.sub(r"[^\w]+", "-", item.lower()).strip("-") or item, item)
+        return tuple(cleaned.values())
 
     def authors(self, config: SiteConfig) -> tuple[str, ...]:
         keys = self.text_list("authors")
@@ -427,3 +572,27 @@ class _FieldReader:
                     f"authors: {', '.join(known)}" if known else f'add [authors.{key}] with name = "..." to site.toml')
                 self.bad("authors", f'unknown author "{key}"', hint)
         return tuple(k for k in keys if k in known)
+
+
+def front_matter_line(site_dir: str, path: str, key: str) -> int | None:
+    """The line of `key:` in the front matter of a source file (path relative to the site)."""
+    try:
+        with open(os.path.join(site_dir, path), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().removeprefix("\ufeff").split("\n")
+    except OSError:
+        return None
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            return None
+        if re.match(rf"{re.escape(key)}\s*:", line):
+            return number
+    return None
+
+
+def line_containing(site_dir: str, path: str, needle: str) -> int | None:
+    """The first line of a source file (path relative to the site) that holds `needle`."""
+    try:
+        with open(os.path.join(site_dir, path), encoding="utf-8", errors="replace") as handle:
+            return next((number for number, line in enumerate(handle, 1) if needle in line), None)
+    except OSError:
+        return None

@@ -19,7 +19,8 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         text = f"{where}: {self.message}"
-        return f"{text}\n    {self.hint}" if self.hint else text
+        hint = self.hint.replace("\n", "\n    ")  # a hint of several lines stays indented under its message
+        return f"{text}\n    {hint}" if hint else text
 
 
 class SiteError(Exception):

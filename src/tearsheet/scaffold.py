@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import unicodedata
 
 from .config import load_config
 from .content import read_config
-from .errors import SiteError
+from .errors import Problem, SiteError
 
 SCAFFOLD_DIR = os.path.join(os.path.dirname(__file__), "scaffold")
 
@@ -20,8 +21,7 @@ def slug_for_title(title: str) -> str:
 
 
 def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int | None) -> str:
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    lines = ["---", f'title: "{quoted}"', f"date: {date.isoformat()}"]
+    lines = ["---", f"title: {json.dumps(' '.join(title.split()), ensure_ascii=False)}", f"date: {date.isoformat()}"]
     if tier:
         lines.append(f"tier: {tier}")
     if teaser is not None:
@@ -33,12 +33,13 @@ def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int |
 
 def write_new_post(site_dir: str, title: str, tier: str | None, teaser: int | None) -> str:
     """Write content/posts/YYYY/slug.md dated now in the site's time zone; return its path."""
-    config = read_config(site_dir)
-    slug = slug_for_title(title)
-    if not slug:
-        raise SiteError.one("title", None, f'"{title}" has no letters or digits to make a file name from',
-                            "give the post a title with words in it")
+    config = read_config(site_dir, content_problems=False)
+    if not any(character.isalnum() for character in title):
+        raise SiteError.one("tearsheet new", None, f'the title "{title}" has no letters or digits',
+                            'give the post a title with words in it: tearsheet new "The small-cap rotation"')
     now = dt.datetime.now(config.zone).replace(second=0, microsecond=0)
+    # a title in another script (日本銀行) has no ASCII letters for a file name: name it by the time
+    slug = slug_for_title(title) or f"post-{now:%m-%d-%H%M}"
     path = os.path.join(site_dir, "content", "posts", f"{now.year:04d}", f"{slug}.md")
     if os.path.exists(path):
         raise SiteError.one(os.path.relpath(path), None, "a post with this file name already exists",
@@ -51,21 +52,52 @@ def write_new_post(site_dir: str, title: str, tier: str | None, teaser: int | No
 
 def init_site(target: str, title: str = "") -> None:
     """Copy the starter site into `target`, dating its first post today."""
+    if not target.strip():
+        raise SiteError.one("tearsheet init", None, "no folder given", "tearsheet init my-letter")
     if os.path.exists(os.path.join(target, "site.toml")):
         raise SiteError.one(os.path.join(target, "site.toml"), None, "a site already exists here",
                             "choose an empty folder for the new site")
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise SiteError.one(target, None, "is a file, not a folder", "choose a new or empty folder for the site")
     with open(os.path.join(SCAFFOLD_DIR, "site.toml"), encoding="utf-8") as handle:
         zone = load_config("site.toml", handle.read()).zone
     # Now, in the new site's own time zone, so the first post is never "in the future" there.
     today = dt.datetime.now(zone).replace(second=0, microsecond=0).isoformat()
+    files = _starter_files(today)
+    taken = [relative for relative in files
+             if relative != ".gitignore" and os.path.lexists(os.path.join(target, relative))]
+    if taken:  # never overwrite a file of the writer's: write nothing at all
+        raise SiteError([Problem(os.path.join(target, relative), None, "already exists",
+                                 "move it away, or choose an empty folder for the new site") for relative in taken])
+    # A quoted TOML and YAML string alike: JSON's escapes (\" \\ \n \uXXXX) mean the same in both.
+    quoted_title = json.dumps(title or "My Markets Letter", ensure_ascii=False)[1:-1]
+    for relative, source in files.items():
+        destination = os.path.join(target, relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        with open(source, encoding="utf-8") as handle:
+            text = handle.read().replace("{{TODAY}}", today).replace("{{TITLE}}", quoted_title)
+        if relative == ".gitignore" and os.path.isfile(destination):  # a fresh repository's own: add ours to it
+            text = _missing_lines(destination, text)
+        with open(destination, "a" if relative == ".gitignore" else "x", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _missing_lines(path: str, text: str) -> str:
+    """The lines of `text` the file at `path` lacks, to append to it."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        existing = handle.read()
+    lines = [line for line in text.splitlines() if line.strip() and line not in existing.splitlines()]
+    if not lines:
+        return ""
+    return ("" if existing.endswith("\n") or not existing else "\n") + "\n".join(lines) + "\n"
+
+
+def _starter_files(today: str) -> dict[str, str]:
+    """{path in the new site: path of its template in the scaffold}."""
+    files = {}
     for root, _dirs, names in os.walk(SCAFFOLD_DIR):
         for name in sorted(names):
             source = os.path.join(root, name)
             relative = os.path.relpath(source, SCAFFOLD_DIR).replace("YEAR", today[:4])
-            relative = relative.replace("dot-", ".", 1) if relative.startswith("dot-") else relative
-            destination = os.path.join(target, relative)
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read().replace("{{TODAY}}", today).replace("{{TITLE}}", title or "My Markets Letter")
-            with open(destination, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            files[relative.replace("dot-", ".", 1) if relative.startswith("dot-") else relative] = source
+    return files
