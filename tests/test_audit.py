@@ -245,3 +245,78 @@ def test_member_text_with_its_markup_stripped_is_still_a_leak(site: Path) -> Non
 
 def normal_words_text(html: str) -> list[str]:
     return [b" ".join(words).decode() for words in normal_words(html)]
+
+
+# The audit's memory: a warm build reads only the files that changed, and misses nothing for it
+
+def files_searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    searched: list[str] = []
+    real = tearsheet.audit._file_tokens
+
+    def counting(rel: str, *args: object, **kwargs: object) -> list[bytes]:
+        searched.append(rel)
+        return real(rel, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tearsheet.audit._file_tokens", counting)
+    return searched
+
+
+def test_a_warm_build_searches_only_the_files_that_changed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(site)
+    searched = files_searched(monkeypatch)
+    path = site / "content" / "posts" / "free.md"
+    path.write_text(path.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
+    build(site)
+    assert "2026/09/free/index.html" in searched
+    assert 0 < len(searched) < len(read_tree(site / "output" / "public")) / 2
+
+
+def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Path) -> None:
+    build(site)
+    (site / "content" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
+    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error(site)
+
+
+def test_member_text_added_to_a_post_that_an_unchanged_file_already_shows_is_caught(site: Path) -> None:
+    sentence = "Treasury buybacks will quietly absorb the off-the-run supply the dealers cannot warehouse."
+    (site / "content" / "notes.txt").write_text(f"Desk notes: {sentence}\n", encoding="utf-8")
+    build(site)  # the sentence is in a public file, but no post has it yet: no leak
+    post = site / MEMBER_PATH
+    post.write_text(post.read_text() + f"\n{sentence}\n")  # now it is member-only text, and notes.txt is unchanged
+    report = leak_error(site)
+    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "treasury buybacks will quietly' in report
+
+
+def test_a_free_post_going_behind_the_wall_is_not_taken_for_a_leak_of_its_old_public_page(site: Path) -> None:
+    build(site)
+    free = site / "content" / "posts" / "free.md"
+    free.write_text(free.read_text().replace("tier: free", "tier: plus\nteaser: 3"))
+    build(site)  # the old page showed the whole post; what the memory remembers of it is checked afresh
+    page = (site / "output" / "public" / "2026" / "09" / "free" / "index.html").read_text()
+    assert "Free words that" in page and "about payrolls and claims" not in page
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
+def test_a_damaged_memory_is_ignored_and_a_leak_still_caught(site: Path, damage: str) -> None:
+    build(site)
+    folder = next((site / ".tearsheet-cache").glob("output-*/audit"))
+    for path in folder.iterdir():
+        data = path.read_bytes()
+        if damage == "truncate":
+            path.write_bytes(data[: len(data) // 2])
+        elif damage == "garble":
+            path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+        else:
+            path.unlink()
+    (site / "content" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
+    assert "public/notes.txt: leaks member-only text of" in leak_error(site)
+
+
+def test_text_no_longer_quoted_publicly_leaks_from_an_unchanged_file(site: Path) -> None:
+    quote = MEMBER.split(",")[0]
+    (site / "content" / "notes.txt").write_text(f"Desk notes: {quote}\n", encoding="utf-8")
+    free = site / "content" / "posts" / "free.md"
+    free.write_text(free.read_text() + f"\nAs our members read: {quote}.\n")
+    build(site)  # a free post quotes the sentence: the public may read it
+    free.write_text(free.read_text().replace(f"\nAs our members read: {quote}.\n", ""))
+    assert "public/notes.txt: leaks member-only text of" in leak_error(site)  # notes.txt is unchanged

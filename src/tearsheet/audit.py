@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
+import hashlib
 import importlib
 import multiprocessing
 import os
@@ -38,6 +39,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .cache import AuditMemory
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .parallel import can_fork, default_jobs
@@ -108,14 +110,15 @@ def _file_for(url: str, root: str) -> str:
 
 
 def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
-               timings: dict[str, float] | None = None, jobs: int = 1) -> Callable[[str], None]:
+               timings: dict[str, float] | None = None, jobs: int = 1,
+               memory: AuditMemory | None = None) -> Callable[[str], None]:
     """A before-swap step for the writer: audit the staged public tree; a leak stops the swap."""
     audit = audit_input(config, posts, pages)
 
     def run(staging_dir: str) -> None:
         start = time.perf_counter()
         try:
-            check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs)
+            check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs, memory=memory)
         finally:
             if timings is not None:
                 timings["audit"] = time.perf_counter() - start
@@ -150,33 +153,51 @@ def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) ->
     return AuditReport(sum(1 for _ in _tree_files(public_dir)), len(audit.plus), tuple(problems))
 
 
-def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1) -> None:
+def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1,
+                      memory: AuditMemory | None = None) -> None:
     """Raise a SiteError naming every file of the public tree that shows member-only text."""
-    problems = audit_tree(public_dir, audit, label, jobs)
+    problems = audit_tree(public_dir, audit, label, jobs, memory)
     if problems:
         raise SiteError(problems)
 
 
-def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1) -> list[Problem]:
+def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1,
+               memory: AuditMemory | None = None) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
 
-    With jobs > 1 the posts, then the files, are shared out among forked processes.
+    With jobs > 1 the posts, then the files, are shared out among forked processes. Given the memory
+    of the last passing audit, files it read are not read again and posts it knew are not shingled
+    again; a hit that involves what it remembers is checked again from scratch.
     """
     problems: list[Problem] = []
     if not audit.plus:
         return problems  # no post has member-only text
     files = sorted(_tree_files(public_dir))
+    if memory is not None and len(memory.files) > 2 * len(files) + 100:
+        memory.forget()  # much of what it remembers is gone from the tree: read it all again
+    remembered = frozenset(memory.files) if memory is not None else frozenset()
     known = {rel: body.encode() for rel, body in audit.known}
-    members = _member_index(audit.plus, jobs)
-    shown: list[np.ndarray] = []
+    members = _member_index(audit.plus, jobs, memory)
+    keys: set[bytes] = set()
+    fresh: list[np.ndarray] = [EMPTY]
     # one part a worker: a block a part has read once it need not read again
-    for found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label, members.hashes),
-                                        parts_per_job=1):
-        shown.append(np.frombuffer(found, dtype=np.uint64))
+    for part_keys, found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label, remembered),
+                                                   parts_per_job=1):
+        keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
+        fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
-    leaks = _leaks(audit, members, np.unique(np.concatenate(shown)))
+    shown = np.unique(np.concatenate(fresh))
+    hits, owners = _hits(members, shown, memory if remembered else None)
+    leaks = _leaks(audit, hits, owners)
+    if leaks and remembered:
+        assert memory is not None
+        memory.forget()
+        return audit_tree(public_dir, audit, label, jobs, memory)  # what it remembers may be stale: read it all
     if leaks:
         problems += _locate(public_dir, files, known, leaks, label)
+    if memory is not None and not problems:
+        segments = [*memory.shown, shown] if len(shown) else memory.shown
+        memory.save(memory.files | keys, segments, members.keys, members.hashes, members.owners, hits, owners)
     return problems
 
 
@@ -191,19 +212,46 @@ def _tree_files(root: str) -> Iterator[str]:
 class MemberIndex:
     """The member-only shingles of every plus post, sorted, each with the post it belongs to."""
 
+    keys: list[bytes]  # each plus post's key (see _post_key), in the order of AuditInput.plus
     hashes: np.ndarray  # uint64, sorted; a shingle two posts share is there twice
-    posts: np.ndarray  # int32: the index in AuditInput.plus of the post each shingle belongs to
+    owners: np.ndarray  # int32: the number in AuditInput.plus of the post each shingle belongs to
+    added: np.ndarray  # int32: the numbers of the posts the memory did not know
 
 
-def _member_index(plus: Sequence[RenderedPost], jobs: int) -> MemberIndex:
+def _member_index(plus: Sequence[RenderedPost], jobs: int, memory: AuditMemory | None) -> MemberIndex:
     """Shingles of each plus post's full edition that its own teaser, title, description and tags do not show."""
-    hashes, posts = [], []
-    for part_hashes, part_posts in _spread(_member_shingles, list(enumerate(plus)), jobs, None):
-        hashes.append(np.frombuffer(part_hashes, dtype=np.uint64))
-        posts.append(np.frombuffer(part_posts, dtype=np.int32))
-    all_hashes, all_posts = np.concatenate(hashes), np.concatenate(posts)
-    order = np.argsort(all_hashes, kind="stable")
-    return MemberIndex(all_hashes[order], all_posts[order])
+    keys = [_post_key(post) for post in plus]
+    hashes, owners = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+    number_of = {key: number for number, key in enumerate(keys)}
+    if memory is not None and memory.posts:
+        renumber = np.array([number_of.get(key, -1) for key in memory.posts], dtype=np.int32)
+        owners = renumber[memory.owners]
+        kept = owners >= 0
+        hashes, owners = memory.members[kept], owners[kept]
+        known = set(memory.posts)
+        added = [number for number, key in enumerate(keys) if key not in known]
+    else:
+        added = list(range(len(plus)))
+    new_hashes, new_owners = [EMPTY], [np.zeros(0, np.int32)]
+    for part_hashes, part_owners in _spread(_member_shingles, [(n, plus[n]) for n in added], jobs, None):
+        new_hashes.append(np.frombuffer(part_hashes, dtype=np.uint64))
+        new_owners.append(np.frombuffer(part_owners, dtype=np.int32))
+    more_hashes, more_owners = np.concatenate(new_hashes), np.concatenate(new_owners)
+    order = np.argsort(more_hashes, kind="stable")
+    at = np.searchsorted(hashes, more_hashes[order])
+    return MemberIndex(keys, np.insert(hashes, at, more_hashes[order]), np.insert(owners, at, more_owners[order]),
+                       np.array(added, dtype=np.int32))
+
+
+def _post_key(post: RenderedPost) -> bytes:
+    """What a post's member-only shingles depend on."""
+    meta = post.meta
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (meta.path, post.full.html, post.public.html, meta.title, meta.description, meta.series,
+                 *meta.tags):
+        data = (part or "").encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.digest()
 
 
 def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> tuple[bytes, bytes]:
@@ -219,52 +267,86 @@ def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> 
     return np.concatenate([EMPTY, *hashes]).tobytes(), np.concatenate([np.zeros(0, np.int32), *posts]).tobytes()
 
 
-READ_BATCH = 256  # files whose shingles are looked up in the member index together
+FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
+READ_BATCH = 256  # files whose shingles are sorted and merged together
+
+ReadState = tuple[str, dict[str, bytes], str, frozenset[bytes]]  # public folder, known bodies, label, files known
 
 
-ReadState = tuple[str, dict[str, bytes], str, np.ndarray]  # public folder, known bodies, label, member shingles
-
-
-def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, list[Problem]]:
-    """The member shingles some files of the tree show (as uint64 bytes), and the problems reading them."""
-    public_dir, known, label, members = state
+def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, list[Problem]]:
+    """The keys of some files of the tree, and the shingles (sorted uint64) of those not already known."""
+    public_dir, known, label, remembered = state
     problems: list[Problem] = []
+    keys: list[bytes] = []
     found: list[np.ndarray] = [EMPTY]
     seen: set[int] = set()  # blocks and attribute values searched
     for start in range(0, len(part), READ_BATCH):
-        batch = [shingle_array(_file_tokens(public_dir, rel, known, problems, label, seen))
-                 for rel in part[start : start + READ_BATCH]]
-        found.append(_members_among(np.unique(np.concatenate([EMPTY, *batch])), members))
-    return np.unique(np.concatenate(found)).tobytes(), problems
+        batch = [EMPTY]
+        for rel in part[start : start + READ_BATCH]:
+            raw = _raw_bytes(public_dir, rel)
+            key = hashlib.blake2b(rel.encode() + b"\x00" + raw, digest_size=FILE_KEY).digest()
+            keys.append(key)
+            if key not in remembered:
+                batch.append(shingle_array(_file_tokens(rel, raw, known, problems, label, seen)))
+        found.append(np.unique(np.concatenate(batch)))
+    return b"".join(keys), np.unique(np.concatenate(found)).tobytes(), problems
 
 
-def _members_among(shingles: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """The shingles that are in the sorted member array (faster when the shingles are sorted too)."""
-    if not len(members) or not len(shingles):
-        return EMPTY
-    at = np.searchsorted(members, shingles)
-    at[at == len(members)] = 0
-    return shingles[members[at] == shingles]
+def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:
+    """(shingle, post number) of every member shingle the tree shows: sorted by shingle, each pair once.
+
+    `shown` holds the shingles of the files read. With a memory, the files not read are those it read
+    before: their shingles are in its `shown` (or were, with those of files since changed), and its hits
+    stand for the posts it knew; the posts it did not know are looked up in its `shown`.
+    """
+    hits = [_among(members, shown)]
+    if memory is not None:
+        renumber = {key: number for number, key in enumerate(members.keys)}
+        old = np.array([renumber.get(key, -1) for key in memory.posts], dtype=np.int32)
+        old_owners = old[memory.hit_owners] if len(memory.posts) else np.zeros(0, np.int32)
+        kept = old_owners >= 0
+        hits.append((memory.hits[kept], old_owners[kept]))
+        added = np.isin(members.owners, members.added)
+        new_hashes, new_owners = members.hashes[added], members.owners[added]
+        for segment in memory.shown:
+            at = np.minimum(np.searchsorted(segment, new_hashes), max(len(segment) - 1, 0))
+            found = segment[at] == new_hashes if len(segment) else np.zeros(len(new_hashes), bool)
+            hits.append((new_hashes[found], new_owners[found]))
+    all_hashes = np.concatenate([h for h, _ in hits])
+    all_owners = np.concatenate([o for _, o in hits])
+    order = np.lexsort((all_owners, all_hashes))
+    all_hashes, all_owners = all_hashes[order], all_owners[order]
+    first = np.ones(len(order), bool)
+    first[1:] = (all_hashes[1:] != all_hashes[:-1]) | (all_owners[1:] != all_owners[:-1])
+    return all_hashes[first], all_owners[first]
 
 
-def _leaks(audit: AuditInput, members: MemberIndex, shown: np.ndarray) -> dict[int, list[str]]:
-    """Member-only shingles the tree shows and the public may not read elsewhere: {shingle: post paths}."""
-    if not len(shown):
-        return {}
+def _among(members: MemberIndex, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(shingle, post number) of the member shingles in `shown` (sorted)."""
     first = np.searchsorted(members.hashes, shown, side="left")
     last = np.searchsorted(members.hashes, shown, side="right")
-    hits: dict[int, list[str]] = {}
+    counts = last - first
+    if not counts.any():
+        return EMPTY, np.zeros(0, np.int32)
+    starts = np.repeat(first, counts)
+    steps = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    at = starts + steps
+    return members.hashes[at], members.owners[at]
+
+
+def _leaks(audit: AuditInput, hits: np.ndarray, owners: np.ndarray) -> dict[int, list[str]]:
+    """The member-only shingles shown that the public may not read elsewhere: {shingle: post paths}."""
+    leaks: dict[int, list[str]] = defaultdict(list)
     by_post: dict[int, set[int]] = defaultdict(set)
-    for shingle, start, end in zip(shown.tolist(), first.tolist(), last.tolist(), strict=True):
-        numbers = sorted(set(members.posts[start:end].tolist()))
-        hits[shingle] = [audit.plus[n].meta.path for n in numbers]
-        for n in numbers:
-            by_post[n].add(shingle)
+    for shingle, number in zip(hits.tolist(), owners.tolist(), strict=True):
+        leaks[shingle].append(audit.plus[number].meta.path)
+        by_post[number].add(shingle)
     words: dict[int, Sequence[bytes]] = {}
     for number, wanted in by_post.items():
         words.update(_shingle_words(normal_words(audit.plus[number].full.html), wanted))
-    _drop_public(hits, words, audit.public_texts)
-    return hits
+    if leaks:
+        _drop_public(leaks, words, audit.public_texts)
+    return dict(leaks)
 
 
 _audit_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as parallel.render_pages does
@@ -322,7 +404,7 @@ def _locate(public_dir: str, files: Sequence[str], known: dict[str, bytes], leak
     problems: list[Problem] = []
     leaking_files = 0
     for rel in files:
-        runs = _leak_runs(segments_of(_file_tokens(public_dir, rel, known, [], label)), leaks)
+        runs = _leak_runs(segments_of(_file_tokens(rel, _raw_bytes(public_dir, rel), known, [], label)), leaks)
         if not runs:
             continue
         leaking_files += 1
@@ -352,11 +434,11 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
                    "a template, feed, search index or file under content/ shows text only members may read")
 
 
-def _file_tokens(public_dir: str, rel: str, known: dict[str, bytes], problems: list[Problem],
+def _file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],
                  label: str, seen: set[int] | None = None) -> list[bytes]:
     """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
     tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
-    data = _file_bytes(os.path.join(public_dir, *rel.split("/")), f"{label}/{rel}", problems)
+    data = _searchable(rel, raw, f"{label}/{rel}", problems)
     if data is None:
         return tokens
     body = known.get(rel)
@@ -385,14 +467,17 @@ def _edges(body: bytes) -> tuple[bytes, bytes]:
     return body[:head_end], body
 
 
-def _file_bytes(path: str, where: str, problems: list[Problem]) -> bytes | None:
-    """The bytes of one file, decompressed; None for a binary file such as an image."""
-    with open(path, "rb") as handle:
-        head = handle.read(HEAD_BYTES)
-        if b"\x00" in head and not head.startswith(GZIP_MAGIC) and not path.endswith(".br"):
-            return None
-        data = head + handle.read()
-    data = _inflate(path, data, where, problems)
+def _raw_bytes(public_dir: str, rel: str) -> bytes:
+    with open(os.path.join(public_dir, *rel.split("/")), "rb") as handle:
+        return handle.read()
+
+
+def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> bytes | None:
+    """The text of one file, decompressed; None for a binary file such as an image."""
+    head = data[:HEAD_BYTES]
+    if b"\x00" in head and not head.startswith(GZIP_MAGIC) and not rel.endswith(".br"):
+        return None
+    data = _inflate(rel, data, where, problems)
     return None if b"\x00" in data[:HEAD_BYTES] else data
 
 

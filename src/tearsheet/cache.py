@@ -15,6 +15,7 @@ anew: the cache can make a build faster, never different.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import marshal
@@ -195,6 +196,10 @@ class BuildCache:
             self._pages[path] = PageCache(path)
         return self._pages[path]
 
+    def audit(self, book_dir: str) -> AuditMemory:
+        """The paywall audit's memory of one output folder's public tree."""
+        return AuditMemory(os.path.join(book_dir, "audit"))
+
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
         return os.path.join(self.folder, "output-" + key_of(os.path.abspath(out_dir))[:12])
@@ -350,3 +355,84 @@ class PageCache:
     def save(self) -> None:
         if self.new != self.old:
             write_checked(self.path, "pages", marshal.dumps(self.new))
+
+
+# The paywall audit's memory of one output folder
+
+MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
+
+
+class AuditMemory:
+    """What the last passing audit of an output folder's public tree learnt, so the next reads only what changed.
+
+    - `files`: keys (name and bytes) of every file audited since the memory was last started afresh;
+    - `shown`: sorted arrays (uint64) holding every shingle of those files, and maybe some of files
+      since changed: a superset, so a hit in it is checked again from scratch, never trusted;
+    - `posts`, `members`, `owners`: each plus post's key, and the member-only shingles of all of them,
+      sorted, with the number (in `posts`) of the post each belongs to;
+    - `hits`, `hit_owners`: the member shingles `shown` held, with their posts' numbers.
+    """
+
+    def __init__(self, folder: str) -> None:
+        import numpy as np
+
+        self.folder = folder
+        index = _loads(read_checked(os.path.join(folder, "index"), "audit-index"), marshal.loads)
+        self.files: set[bytes] = set(index.get("files", ()))
+        self.posts: list[bytes] = list(index.get("posts", ()))
+        self.shown: list[Any] = []
+        self.members = self.hits = np.zeros(0, np.uint64)
+        self.owners = self.hit_owners = np.zeros(0, np.int32)
+        arrays = [self._array(name, dtype) for name, dtype in
+                  (*((name, np.uint64) for name in index.get("segments", ())),
+                   *((index.get(name), dtype) for name, dtype in (("members", np.uint64), ("owners", np.int32),
+                                                                   ("hits", np.uint64), ("hit_owners", np.int32))))]
+        if not index or any(array is None for array in arrays):
+            self.forget()
+            return
+        *self.shown, self.members, self.owners, self.hits, self.hit_owners = arrays
+        self._names = set(index.get("segments", ())) | {index[name] for name in ("members", "owners", "hits",
+                                                                                 "hit_owners")}
+
+    def forget(self) -> None:
+        """Start afresh: nothing is known to have been audited."""
+        import numpy as np
+
+        self.files, self.posts, self.shown = set(), [], []
+        self.members = self.hits = np.zeros(0, np.uint64)
+        self.owners = self.hit_owners = np.zeros(0, np.int32)
+        self._names: set[str] = set()
+
+    def save(self, files: set[bytes], shown: list[Any], posts: list[bytes], members: Any, owners: Any,
+             hits: Any, hit_owners: Any) -> None:
+        """Keep what a passing audit learnt; arrays already on disk are not written again."""
+        import numpy as np
+
+        if len(shown) > MAX_SEGMENTS:
+            shown = [np.unique(np.concatenate(shown))]
+        names = {}
+        for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)), ("members", members),
+                             ("owners", owners), ("hits", hits), ("hit_owners", hit_owners)):
+            data = np.ascontiguousarray(array).tobytes()
+            name = f"{label.split('-')[0]}-{key_of(data)[:16]}"
+            if name not in self._names:
+                write_checked(os.path.join(self.folder, name), "audit-array", data)
+            names[label] = name
+        segments = [names[f"shown-{i}"] for i in range(len(shown))]
+        index = {"files": sorted(files), "posts": posts, "segments": segments,
+                 **{name: names[name] for name in ("members", "owners", "hits", "hit_owners")}}
+        write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
+        for name in os.listdir(self.folder):
+            if name != "index" and name not in names.values():
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(self.folder, name))
+
+    def _array(self, name: str | None, dtype: Any) -> Any:
+        import numpy as np
+
+        if not isinstance(name, str):
+            return None
+        data = read_checked(os.path.join(self.folder, name), "audit-array")
+        if data is None or len(data) % np.dtype(dtype).itemsize:
+            return None
+        return np.frombuffer(data, dtype=dtype)

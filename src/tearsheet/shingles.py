@@ -10,12 +10,14 @@ that only templates put side by side, a description and the body after it say, i
 on a large site such junctions match member-only text by chance. Inline markup (emphasis, links, table
 cells within one table) joins words as the reader sees them.
 
-Words are hashed once each (Python's hash of bytes: salted per process, shared by forked workers), and
-a shingle's hash is a polynomial over its 8 word hashes, computed for a whole text at once with numpy.
+Each distinct word is hashed once (BLAKE2b, so hashes are the same in every process and can be kept
+between builds), and a shingle's hash is a polynomial over its 8 word hashes, computed for a whole text
+at once with numpy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections import defaultdict
@@ -169,11 +171,20 @@ def _json_char(match: re.Match[bytes]) -> bytes:
     return chr(int(match[1], 16)).encode("utf-8", "replace")
 
 
+class _WordHashes(dict[bytes, int]):
+    """{word: a 64-bit hash of it, the same in every process}, filled as words are first met."""
+
+    def __missing__(self, word: bytes) -> int:
+        value = self[word] = int.from_bytes(hashlib.blake2b(word, digest_size=8).digest(), "little", signed=True)
+        return value
+
+
+WORD_HASHES = _WordHashes()  # a memo: every process (and forked worker) fills its own alike
 # Odd 64-bit multipliers, one per position in a shingle (digits of pi, made odd).
 MULTIPLIERS = np.array([0x243F6A8885A308D3, 0x13198A2E03707345, 0xA4093822299F31D1, 0x082EFA98EC4E6C89,
                         0x452821E638D01377, 0xBE5466CF34E90C6D, 0xC0AC29B7C97C50DD, 0x3F84D5B5B5470917],
                        dtype=np.uint64)[:SHINGLE]
-BREAK_HASH = np.array([hash(BREAK_TOKEN)], dtype=np.int64).view(np.uint64)[0]
+BREAK_HASH = np.array([WORD_HASHES[BREAK_TOKEN]], dtype=np.int64).view(np.uint64)[0]
 EMPTY = np.zeros(0, dtype=np.uint64)
 
 
@@ -182,7 +193,7 @@ def shingle_array(tokens: Sequence[bytes]) -> np.ndarray:
     count = len(tokens) - SHINGLE + 1
     if count <= 0:
         return EMPTY
-    words = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+    words = np.fromiter(map(WORD_HASHES.__getitem__, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
     hashes = words[:count] * MULTIPLIERS[0]
     for position in range(1, SHINGLE):
         hashes += words[position : position + count] * MULTIPLIERS[position]
