@@ -126,3 +126,23 @@ def _rules(text: str) -> dict[str, dict[str, str]]:
             current = line.strip()
             rules.setdefault(current, {})
     return rules
+
+
+def test_the_workflow_installs_the_tearsheet_that_wrote_it(workflow: dict[str, Any]) -> None:
+    from tearsheet import __version__
+    from tearsheet.scaffold import install_spec
+
+    spec = workflow["env"]["TEARSHEET"]
+    assert spec == install_spec()[0]
+    assert spec == f"tearsheet=={__version__}" or re.fullmatch(r"tearsheet @ git\+\S+@[0-9a-f]{40}", spec)
+
+
+def test_init_says_when_ci_cannot_install_this_tearsheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("tearsheet.scaffold.install_spec", lambda: ("tearsheet==0.1.0", False))
+    assert main(["init", str(tmp_path / "site")]) == 0
+    assert "set TEARSHEET in .github/workflows/publish.yml" in capsys.readouterr().err
+    monkeypatch.setattr("tearsheet.scaffold.install_spec", lambda: ("tearsheet @ git+https://x/t@" + "a" * 40, True))
+    assert main(["init", str(tmp_path / "other")]) == 0
+    assert "TEARSHEET" not in capsys.readouterr().err
+    assert 'TEARSHEET: "tearsheet @ git+https://x/t@' in (tmp_path / "other/.github/workflows/publish.yml").read_text()

@@ -294,8 +294,10 @@ def _new(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_site
 
-    init_site(args.dir, args.title)
+    notes = init_site(args.dir, args.title)
     print(f"Created a new site in {args.dir}/\n  cd {args.dir} && tearsheet build")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

@@ -50,8 +50,31 @@ def write_new_post(site_dir: str, title: str, tier: str | None, teaser: int | No
     return os.path.relpath(path)
 
 
-def init_site(target: str, title: str = "") -> None:
-    """Copy the starter site into `target`, dating its first post today."""
+def install_spec() -> tuple[str, bool]:
+    """(what the publish workflow pip-installs, whether CI can install it): this tearsheet, as it was installed.
+
+    From a git repository: that URL at this commit. From an index: this version. From a folder on
+    this machine (an editable install, say): this version's name, which CI can install only once it is
+    on a package index the workflow reaches.
+    """
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("tearsheet")
+    except metadata.PackageNotFoundError:
+        return "tearsheet", False
+    try:
+        direct = json.loads(dist.read_text("direct_url.json") or "{}")
+    except ValueError:
+        direct = {}
+    vcs = direct.get("vcs_info") if isinstance(direct, dict) else None
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id"):
+        return f"tearsheet @ git+{direct['url']}@{vcs['commit_id']}", True
+    return f"tearsheet=={dist.version}", not direct
+
+
+def init_site(target: str, title: str = "") -> list[str]:
+    """Copy the starter site into `target`, dating its first post today; return notes for the writer."""
     if not target.strip():
         raise SiteError.one("tearsheet init", None, "no folder given", "tearsheet init my-letter")
     if os.path.exists(os.path.join(target, "site.toml")):
@@ -69,17 +92,24 @@ def init_site(target: str, title: str = "") -> None:
     if taken:  # never overwrite a file of the writer's: write nothing at all
         raise SiteError([Problem(os.path.join(target, relative), None, "already exists",
                                  "move it away, or choose an empty folder for the new site") for relative in taken])
+    install, installable = install_spec()
     # A quoted TOML and YAML string alike: JSON's escapes (\" \\ \n \uXXXX) mean the same in both.
     quoted_title = json.dumps(title or "My Markets Letter", ensure_ascii=False)[1:-1]
     for relative, source in files.items():
         destination = os.path.join(target, relative)
         os.makedirs(os.path.dirname(destination), exist_ok=True)
         with open(source, encoding="utf-8") as handle:
-            text = handle.read().replace("{{TODAY}}", today).replace("{{TITLE}}", quoted_title)
+            text = (handle.read().replace("{{TODAY}}", today).replace("{{TITLE}}", quoted_title)
+                    .replace("{{INSTALL}}", json.dumps(install)))
         if relative == ".gitignore" and os.path.isfile(destination):  # a fresh repository's own: add ours to it
             text = _missing_lines(destination, text)
         with open(destination, "a" if relative == ".gitignore" else "x", encoding="utf-8") as handle:
             handle.write(text)
+    if installable:
+        return []
+    return [f"the publish workflow installs {install}, but this tearsheet was installed from a folder on this "
+            "machine: set TEARSHEET in .github/workflows/publish.yml to what CI can install, such as "
+            '"tearsheet @ git+https://github.com/OWNER/tearsheet@TAG"']
 
 
 def _missing_lines(path: str, text: str) -> str:
