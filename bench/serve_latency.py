@@ -4,7 +4,9 @@
     python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser]
 
 For each run it appends a paragraph to one post's Markdown and times, from the file write:
-  rebuild   the build itself (as the server logs it),
+  detect    until the watcher reported the change and the rebuild began (rebuilt minus rebuild),
+  rebuild   the build itself, from the file event to the rebuilt pages swapped in (as the server logs it),
+  rebuilt   until the rebuilt pages are in place,
   event     until the live-reload event for the new build reaches an EventSource-like client,
   visible   until the new text is on the screen of a page open in Debian's chromium (no manual reload).
 The site is copied first (without output/ and caches), so the original is never edited.
@@ -40,8 +42,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         site = os.path.join(tmp, "site")
         shutil.copytree(args.site_dir, site, ignore=SKIP)
+        load = os.getloadavg()[0]
         rows = measure(site, args.runs, browser=not args.no_browser)
     report(rows)
+    print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     return 0
 
 
@@ -83,8 +87,12 @@ def one_edit(path: str, marker: str, events: EventLog, page, logged) -> dict[str
         page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker, polling="raf",
                                timeout=120_000)
         row["visible"] = time.perf_counter() - start
-    rebuilt = [m for t, m in logged if t > start and m.startswith("Rebuilt")]
-    row["rebuild"] = float(re.search(r"in ([\d.]+)s", rebuilt[-1]).group(1)) if rebuilt else float("nan")  # type: ignore[union-attr]
+    rebuilt = [(t, m) for t, m in logged if t > start and m.startswith("Rebuilt")]
+    if rebuilt:
+        when, message = rebuilt[0]
+        row["rebuild"] = float(re.search(r"in ([\d.]+)s", message).group(1))  # type: ignore[union-attr]
+        row["rebuilt"] = when - start
+        row["detect"] = row["rebuilt"] - row["rebuild"]
     return row
 
 
@@ -112,6 +120,7 @@ class EventLog:
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.sendall(f"GET /_tearsheet/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
         threading.Thread(target=self._read, daemon=True).start()
+        self.wait_after(0)  # the current build, which the stream announces first: not an edit's
 
     def _read(self) -> None:
         buffer = b""
@@ -149,7 +158,7 @@ def open_page(url: str):  # type: ignore[no-untyped-def]
 
 
 def report(rows: list[dict[str, float]]) -> None:
-    for key in ("rebuild", "event", "visible"):
+    for key in ("detect", "rebuild", "rebuilt", "event", "visible"):
         values = [r[key] for r in rows if key in r]
         if values:
             print(f"{key:8} median {statistics.median(values) * 1000:7.0f} ms   "

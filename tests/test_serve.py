@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -237,11 +238,30 @@ def test_symlinks_leading_out_of_the_root_are_404(running, preview_root: Path) -
 
 
 @pytest.mark.parametrize("host", ["evil.example.com", "evil.example.com:{port}", "127.0.0.1.evil.example.com",
-                                  "localhost.evil.example.com", "", "[::2]"])
+                                  "localhost.evil.example.com", "", "[::2]", "[::1", "[::1]x", "user@localhost",
+                                  "localhost@evil.example.com", "localhost/evil", "localhost:{port}:1", "local host"])
 def test_foreign_host_headers_are_refused(running, host: str) -> None:
     _, port, _ = running
     status, _, body = get(port, "/", host=host.format(port=port))
     assert status == 400 and b"<html" not in body
+
+
+def test_two_host_headers_are_refused(running) -> None:
+    _, port, _ = running
+    status, _, _ = raw_request(port, b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.example.com\r\n"
+                                     b"Connection: close\r\n\r\n")
+    assert status == 400
+
+
+def test_a_tab_that_drops_its_connection_prints_no_traceback(running, capfd) -> None:
+    _, port, _ = running
+    for _ in range(5):  # a reload cancels the requests still loading: the browser resets the connection
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.sendall(b"GET /2026/10/note/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert get(port, "/")[0] == 200
+    time.sleep(0.2)
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_host_names_allowed_for_other_bound_addresses() -> None:
@@ -249,6 +269,24 @@ def test_host_names_allowed_for_other_bound_addresses() -> None:
     assert not host_allowed("evil.example.com:8000", "0.0.0.0")
     assert host_allowed("mybox.local:8000", "mybox.local") and not host_allowed("192.168.1.5", "mybox.local")
     assert not host_allowed("192.168.1.5:8000", "127.0.0.1")
+
+
+def test_the_host_name_given_to_listen_on_is_answered(preview_root: Path) -> None:
+    name = socket.gethostname()
+    try:
+        httpd = open_http_server(name, 0)
+    except SiteError:
+        pytest.skip(f"this machine's name {name} does not resolve to an address of its own")
+    httpd.preview = PreviewServer(str(preview_root), FakeBuild())
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        address, port = httpd.server_address[:2]
+        with socket.create_connection((address, port), timeout=5) as sock:
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: {name}:{port}\r\nConnection: close\r\n\r\n".encode())
+            assert sock.recv(100).startswith(b"HTTP/1.1 200")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_a_request_without_a_host_header_is_refused(running) -> None:
@@ -269,7 +307,19 @@ def test_the_reload_channel_checks_origin(running) -> None:
     assert status == 403
     status, _, _ = get(port, "/_tearsheet/events", extra=f"Origin: http://evil.example.com:{port}\r\n")
     assert status == 403
+    for origin in ("http://localhost:1", "http://127.0.0.1", f"https://127.0.0.1:{port}", f"http://[::1:{port}",
+                   "null", f"http://127.0.0.1:{port}/x"):  # another port is another origin
+        assert get(port, "/_tearsheet/events", extra=f"Origin: {origin}\r\n")[0] == 403, origin
     assert first_event(port, origin=f"http://localhost:{port}")["error"] == ""  # same origin: served
+
+
+def test_the_shared_reload_worker_is_served_to_this_machine_only(running) -> None:
+    _, port, _ = running
+    status, headers, body = get(port, "/_tearsheet/reload-worker.js")
+    assert status == 200 and headers["content-type"] == "text/javascript; charset=utf-8"
+    assert b'new EventSource("/_tearsheet/events")' in body
+    assert b'new SharedWorker("/_tearsheet/reload-worker.js"' in get(port, "/2026/10/note/")[2]
+    assert get(port, "/_tearsheet/reload-worker.js", host="evil.example.com")[0] == 400
 
 
 def test_content_types_and_head(running) -> None:

@@ -99,3 +99,65 @@ def test_the_preview_snippet_never_reaches_the_built_files(page, served_site) ->
     built = site / ".tearsheet-preview" / "public" / FREE_POST.strip("/") / "index.html"
     assert b"tearsheet-preview" not in Path(built).read_bytes()
     assert page.locator("#tearsheet-preview").count() == 1
+
+
+def test_an_edit_keeps_the_scroll_position(page, served_site) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    site, port, _ = served_site
+    post = site / "content/posts/2026/free-note.md"
+    long = post.read_text() + "".join(f"\nParagraph {n} of a long essay, zqlong{n}.\n" for n in range(120))
+    post.write_text(long)
+    page.goto(f"http://127.0.0.1:{port}{FREE_POST}")
+    expect(page.locator("main")).to_contain_text("zqlong119", timeout=WAIT_MS)
+    page.evaluate("window.scrollTo(0, 2000)")
+    post.write_text(long + "\nzqat-the-end words.\n")
+    expect(page.locator("main")).to_contain_text("zqat-the-end", timeout=WAIT_MS)
+    page.wait_for_function("window.scrollY === 2000", timeout=WAIT_MS)
+
+
+def test_more_open_tabs_than_a_browser_gives_a_server_connections(chromium, served_site) -> None:  # type: ignore[no-untyped-def]
+    """Each tab listening on its own connection would use up the six a browser allows: the seventh never loads."""
+    from playwright.sync_api import expect
+
+    site, port, _ = served_site
+    context = chromium.new_context()
+    try:
+        tabs = []
+        for n in range(8):
+            tab = context.new_page()
+            tab.goto(f"http://127.0.0.1:{port}{'/_members' if n % 2 else ''}{FREE_POST}", timeout=5_000)
+            tabs.append(tab)
+        post = site / "content/posts/2026/free-note.md"
+        post.write_text(post.read_text().replace("zqfreetext", "zqfreetext zqevery-tab"))
+        for tab in tabs:
+            expect(tab.locator("main")).to_contain_text("zqevery-tab", timeout=WAIT_MS)
+    finally:
+        context.close()
+
+
+def test_a_browser_without_shared_workers_still_reloads(page, served_site) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    site, port, _ = served_site
+    page.add_init_script("delete window.SharedWorker")
+    page.goto(f"http://127.0.0.1:{port}{FREE_POST}")
+    assert page.evaluate("typeof SharedWorker") == "undefined"
+    post = site / "content/posts/2026/free-note.md"
+    post.write_text(post.read_text().replace("zqfreetext", "zqfreetext zqno-worker"))
+    expect(page.locator("main")).to_contain_text("zqno-worker", timeout=WAIT_MS)
+
+
+def test_deleting_the_open_post_shows_the_404_page_until_it_is_back(page, served_site) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    site, port, _ = served_site
+    page.goto(f"http://127.0.0.1:{port}{FREE_POST}")
+    post = site / "content/posts/2026/free-note.md"
+    text = post.read_text()
+    post.unlink()
+    expect(page.locator("main")).not_to_contain_text("zqfreetext", timeout=WAIT_MS)
+    assert page.request.get(page.url).status == 404
+    post.write_text(text)
+    expect(page.locator("main")).to_contain_text("zqfreetext", timeout=WAIT_MS)
+    assert page.url == f"http://127.0.0.1:{port}{FREE_POST}"

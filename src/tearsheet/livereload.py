@@ -11,6 +11,7 @@ import re
 
 MEMBERS_PREFIX = "/_members"
 EVENTS_PATH = "/_tearsheet/events"
+WORKER_PATH = "/_tearsheet/reload-worker.js"
 
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 # Root-relative URLs in attributes; not protocol-relative ones (//cdn...) nor ours.
@@ -44,20 +45,55 @@ _SCRIPT = """
     sessionStorage.removeItem(key);
     window.addEventListener("load", function () { window.scrollTo(0, Number(saved)); });
   }
-  var source = new EventSource(EVENTS);
-  source.addEventListener("status", function (event) {
-    var status = JSON.parse(event.data);
+  var stop, reloading = false;
+  function show(status) {
+    if (reloading) return;
     if (status.build !== build) {
-      source.close();
+      reloading = true;
+      stop();
       sessionStorage.setItem(key, String(window.scrollY));
       location.reload();
       return;
     }
     overlay.querySelector("pre").textContent = status.error;
     overlay.hidden = !status.error;
-  });
+  }
+  if (window.SharedWorker) {
+    // One event stream for every open tab: a browser gives a server only six connections.
+    var port = new SharedWorker(WORKER, {name: "tearsheet-preview"}).port;
+    port.onmessage = function (event) { show(JSON.parse(event.data)); };
+    port.postMessage("hello");
+    window.addEventListener("pageshow", function (event) { if (event.persisted) port.postMessage("hello"); });
+    window.addEventListener("pagehide", function () { port.postMessage("bye"); });
+    stop = function () { port.postMessage("bye"); };
+  } else {
+    var source = new EventSource(EVENTS);
+    source.addEventListener("status", function (event) { show(JSON.parse(event.data)); });
+    stop = function () { source.close(); };
+  }
 })();
 """
+
+# The shared worker behind every open tab: it holds the one event stream and passes each status on.
+WORKER_SCRIPT = """
+var ports = [], last = null, source = null;
+onconnect = function (event) {
+  var port = event.ports[0];
+  port.onmessage = function (message) {
+    ports = ports.filter(function (p) { return p !== port; });
+    if (message.data !== "hello") return;
+    ports.push(port);
+    if (last !== null) port.postMessage(last);
+    if (source === null) {
+      source = new EventSource(EVENTS);
+      source.addEventListener("status", function (status) {
+        last = status.data;
+        ports.forEach(function (p) { p.postMessage(last); });
+      });
+    }
+  };
+};
+""".replace("EVENTS", json.dumps(EVENTS_PATH)).encode()
 
 
 def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str) -> bytes:
@@ -81,7 +117,7 @@ def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str) -> s
     else:
         switch = f'<span>Public</span><a href="{html.escape(members_path)}">Members</a>'
     hidden = "" if error else " hidden"
-    script = _SCRIPT.replace("EVENTS", json.dumps(EVENTS_PATH))
+    script = _SCRIPT.replace("EVENTS", json.dumps(EVENTS_PATH)).replace("WORKER", json.dumps(WORKER_PATH))
     return (f'<div id="tearsheet-preview" data-build="{html.escape(build_id)}"><style>{_STYLE}</style>'
             f'<nav class="tsp-switch" aria-label="Preview tier">{switch}</nav>'
             f'<div class="tsp-overlay" role="alert"{hidden}><strong>tearsheet could not rebuild the site.</strong> '

@@ -7,15 +7,17 @@ import hashlib
 import ipaddress
 import mimetypes
 import os
+import re
 import socket
 import socketserver
+import sys
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-from .livereload import EVENTS_PATH, MEMBERS_PREFIX, decorate, fallback_page, status_event
+from .livereload import EVENTS_PATH, MEMBERS_PREFIX, WORKER_PATH, WORKER_SCRIPT, decorate, fallback_page, status_event
 
 if TYPE_CHECKING:
     from .serve import PreviewServer
@@ -31,6 +33,8 @@ CONTENT_TYPES = {
     ".webmanifest": "application/manifest+json",
 }
 KEEPALIVE_SECONDS = 15.0
+# RFC 9110 `uri-host [":" port]`, the forms a browser sends: no user info, no path, no spaces.
+_HOST_PORT = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>[0-9]{0,5}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     preview: PreviewServer  # set once bound, before serving
 
     def __init__(self, address: tuple[str, int]) -> None:
+        self.given_host = address[0]
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, PreviewHandler)
 
@@ -70,27 +75,43 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     def bound_host(self) -> str:
         return str(self.server_address[0])
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A tab that goes away mid-response is normal (a reload cancels its requests); anything else is a bug."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-def host_allowed(header: str | None, bound_host: str) -> bool:
-    """Refuse Host names other than this machine's (a DNS-rebinding page would send its own)."""
-    if not header:
-        return False
-    name = urlsplit(f"//{header}").hostname
+
+def host_allowed(header: str | None, bound_host: str, given_host: str = "") -> bool:
+    """Refuse Host names other than this machine's (a DNS-rebinding page would send its own).
+
+    `given_host` is the --host as typed, when it is a name: the socket knows only its address.
+    """
+    name = _host_name(header or "")
     if name is None:
         return False
-    name = name.lower().rstrip(".")
-    if name in LOCAL_HOSTS or name == bound_host.lower():
+    if name in LOCAL_HOSTS or name in (bound_host.lower(), given_host.lower()):
         return True
     # Bound to every interface, the machine's own IP addresses are fine; a name still is not.
     return bound_host in WILDCARD_HOSTS and _is_ip(name)
 
 
-def origin_allowed(header: str | None, bound_host: str) -> bool:
-    """Same-origin EventSource requests send no Origin; a cross-site one must name this server."""
+def origin_allowed(header: str | None, bound_host: str, port: int, given_host: str = "") -> bool:
+    """Same-origin EventSource requests send no Origin; a cross-site one must be this server's own origin."""
     if header is None:
         return True
-    parts = urlsplit(header)
-    return parts.scheme == "http" and host_allowed(parts.netloc, bound_host)
+    scheme, _, authority = header.partition("://")
+    match = _HOST_PORT.fullmatch(authority)
+    return (scheme == "http" and match is not None and int(match["port"] or 80) == port
+            and host_allowed(authority, bound_host, given_host))
+
+
+def _host_name(header: str) -> str | None:
+    """The host of a `host[:port]` header value, lower case, without a trailing dot; None if malformed."""
+    match = _HOST_PORT.fullmatch(header)
+    if match is None:
+        return None
+    return (match["ipv6"] or match["name"]).lower().rstrip(".")
 
 
 def _is_ip(name: str) -> bool:
@@ -168,13 +189,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """Stay quiet: the terminal is for build results and errors."""
 
     def _respond(self, send_body: bool) -> None:
-        if not host_allowed(self.headers.get("Host"), self.server.bound_host):
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or not host_allowed(hosts[0], self.server.bound_host, self.server.given_host):
             self._plain(400, "Bad Host header: this preview server answers to localhost only.\n", send_body)
             return
         url_path, _, query = self.path.partition("?")
         url_path = url_path.partition("#")[0]
         if url_path == EVENTS_PATH:
             self._events(send_body)
+            return
+        if url_path == WORKER_PATH:
+            self._send(200, CONTENT_TYPES[".js"], WORKER_SCRIPT, send_body, None)
             return
         tier, inner = split_tier(url_path)
         located = Redirect("/") if tier == "members" and not inner else self._locate(tier, inner)
@@ -286,7 +311,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _events(self, send_body: bool) -> None:
         """Server-Sent Events: the current build and error now, then whenever they change."""
-        if not origin_allowed(self.headers.get("Origin"), self.server.bound_host):
+        server = self.server
+        if not origin_allowed(self.headers.get("Origin"), server.bound_host, server.server_port, server.given_host):
             self._plain(403, "Cross-origin live-reload requests are refused.\n", send_body)
             return
         self.close_connection = True
