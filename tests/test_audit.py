@@ -320,3 +320,29 @@ def test_text_no_longer_quoted_publicly_leaks_from_an_unchanged_file(site: Path)
     build(site)  # a free post quotes the sentence: the public may read it
     free.write_text(free.read_text().replace(f"\nAs our members read: {quote}.\n", ""))
     assert "public/notes.txt: leaks member-only text of" in leak_error(site)  # notes.txt is unchanged
+
+
+def test_a_search_index_joining_the_teaser_to_its_footnote_is_not_a_leak(write_site: Callable[..., Path]) -> None:
+    # Found on the 1,000-post corpus: Pagefind's plain text runs the teaser's last words into the kept
+    # footnote, which happened to begin with the word after the cut: eight words, as in the full text.
+    plus = """\
+    ---
+    title: "The rotation"
+    date: 2026-10-01T07:00:00Z
+    tier: plus
+    teaser: 12
+    ---
+
+    Alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima[^1] rotation mike november oscar papa quebec romeo sierra tango.
+
+    [^1]: Rotation is what the desk calls it.
+    """
+    site = write_site({"content/posts/plus.md": plus})
+    build(site)
+    public = site / "output" / "public"
+    assert "mike november" not in (public / "2026" / "10" / "plus" / "index.html").read_text()
+    (public / "joined.txt").write_text("golf hotel india juliet kilo lima 1 rotation is what the desk calls it")
+    assert audit_output(str(site), str(site / "output")).problems == ()
+    (public / "leak.txt").write_text("mike november oscar papa quebec romeo sierra tango")  # eight member-only words
+    assert [p.path for p in audit_output(str(site), str(site / "output")).problems] == [
+        f"{os.path.relpath(public)}/leak.txt"]

@@ -255,16 +255,37 @@ def _post_key(post: RenderedPost) -> bytes:
 
 
 def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> tuple[bytes, bytes]:
+    """The shingles of each post's member-only part: all eight words after the cut, and not shown publicly.
+
+    A run of words that starts in the teaser is left out: a plain-text index (Pagefind's) joins the
+    teaser's last words to whatever block follows, and that may begin, by chance, with the word after
+    the cut. A leak of eight member-only words is still a run wholly after the cut.
+    """
     hashes, posts = [], []
     for number, post in part:
         meta = post.meta
-        own = [shingle_array(normal_tokens(text)) for text in (post.public.html, meta.title, meta.description,
-                                                                 *meta.tags, meta.series) if text]
-        full = shingle_array(normal_tokens(post.full.html))
-        member = full[np.isin(full, np.concatenate([EMPTY, *own]), invert=True)]
+        public = normal_tokens(post.public.html)
+        own = [shingle_array(public), *(shingle_array(normal_tokens(text)) for text in
+                                        (meta.title, meta.description, *meta.tags, meta.series) if text)]
+        full = normal_tokens(post.full.html)
+        full_shingles = shingle_array(full[_after_teaser(full, public) :])
+        member = full_shingles[np.isin(full_shingles, np.concatenate([EMPTY, *own]), invert=True)]
         hashes.append(member)
         posts.append(np.full(len(member), number, dtype=np.int32))
     return np.concatenate([EMPTY, *hashes]).tobytes(), np.concatenate([np.zeros(0, np.int32), *posts]).tobytes()
+
+
+def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
+    """Where, in the full edition's words, the first word the public edition does not show is."""
+    shown = [token for token in public if token != BREAK_TOKEN]
+    matched = 0
+    for index, token in enumerate(full):
+        if token == BREAK_TOKEN:
+            continue
+        if matched == len(shown) or token != shown[matched]:
+            return index
+        matched += 1
+    return len(full)
 
 
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
