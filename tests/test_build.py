@@ -104,6 +104,43 @@ def test_now_decides_what_is_future(write_site) -> None:
     assert (site / "output/public/2099/01/later/index.html").exists()
 
 
+def test_source_date_epoch_decides_what_is_future(write_site, monkeypatch) -> None:
+    site = write_site({"content/posts/later.md": FUTURE})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "4073587200")  # 2099-02-01T00:00:00Z
+    assert main(["build", str(site), "--quiet"]) == 0
+    assert (site / "output/public/2099/01/later/index.html").exists()
+
+
+@pytest.mark.parametrize("value", ["yesterday", "1767225600.5", "-1", "1,767,225,600", "\u0661\u0662", "2026-12-01"])
+@pytest.mark.parametrize("verb", ["build", "check"])
+def test_a_source_date_epoch_that_is_not_whole_seconds_is_a_clear_error(write_site, monkeypatch, capsys,
+                                                                         value: str, verb: str) -> None:
+    site = write_site({"content/posts/later.md": FUTURE})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", f" {value} ")
+    assert main([verb, str(site), "--now", "2026-12-01"] + (["--quiet"] if verb == "build" else [])) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(
+        f'error: SOURCE_DATE_EPOCH: "{value}" is not a whole number of seconds\n'
+        "    set it to seconds since 1970-01-01 UTC, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), "
+        "or unset it; --now takes a date: --now 2026-12-01\n"), captured.err
+    assert "Traceback" not in captured.err
+    assert not (site / "output" / "public").exists()
+
+
+def test_a_source_date_epoch_past_any_date_is_a_clear_error(write_site, monkeypatch, capsys) -> None:
+    site = write_site({"content/posts/later.md": FUTURE})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 20)
+    assert main(["build", str(site), "--quiet"]) == 1
+    assert f"error: SOURCE_DATE_EPOCH: {'9' * 20} seconds is past any date a build can have\n" in capsys.readouterr().err
+
+
+def test_an_empty_source_date_epoch_is_unset(write_site, monkeypatch) -> None:
+    site = write_site({"content/posts/later.md": FUTURE})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")
+    assert main(["build", str(site), "--quiet"]) == 0
+    assert not (site / "output/public/2099/01/later/index.html").exists()
+
+
 def test_dates_without_offset_use_the_site_timezone(write_site) -> None:
     toml = 'title = "T"\nbase_url = "https://t.example.com"\ntimezone = "Asia/Tokyo"\n'
     site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-01T08:00\n---\n"}, toml=toml)

@@ -286,3 +286,59 @@ def test_an_empty_site_has_feeds_dated_by_source_date_epoch(write_site: Callable
     build(site)
     atom = parse((site / "output" / "public" / "feeds" / "atom.xml").read_bytes())
     assert atom.feed.updated == "1970-01-01T00:00:00+00:00"
+
+
+MEMBERS_URL = "https://members.canary.example.com"
+
+
+@pytest.fixture(scope="module")
+def built_for_members_url(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiers site with `members_url`: the members build is deployed at another address."""
+    site = tmp_path_factory.mktemp("members-url") / "tiers"
+    shutil.copytree(SITES / "tiers", site)
+    toml = (site / "site.toml").read_text()
+    (site / "site.toml").write_text(toml.replace('base_url = "https://canary.example.com"\n',
+                                                 f'base_url = "https://canary.example.com"\n'
+                                                 f'members_url = "{MEMBERS_URL}/"\n'))
+    build(site)
+    return site / "output"
+
+
+def test_members_feeds_send_readers_to_members_url(built_for_members_url: Path) -> None:
+    members = built_for_members_url / "members"
+    for path in ("feeds/rss.xml", "feeds/atom.xml", f"feeds/{TOKEN}/rss.xml", f"feeds/{TOKEN}/atom.xml",
+                 "tags/rates/rss.xml", "authors/ann/atom.xml"):
+        parsed = parse((members / path).read_bytes())
+        assert parsed.entries, path
+        assert all(e.link.startswith(f"{MEMBERS_URL}/2026/") for e in parsed.entries), path
+        assert [link.href for link in parsed.feed.links if link.rel == "self"] == [f"{MEMBERS_URL}/{path}"]
+        assert parsed.feed.link == f"{MEMBERS_URL}/" + ("" if path.startswith("feeds/") else path.rsplit("/", 1)[0] + "/")
+        # an item's id stays its public permalink: a reader following both feeds sees each post once
+        assert all(e.id.startswith("https://canary.example.com/2026/") for e in parsed.entries), path
+    for folder in ("feeds", f"feeds/{TOKEN}"):
+        feed = json.loads((members / folder / "feed.json").read_text())
+        assert feed["home_page_url"] == f"{MEMBERS_URL}/"
+        assert feed["feed_url"] == f"{MEMBERS_URL}/{folder}/feed.json"
+        assert all(i["url"].startswith(f"{MEMBERS_URL}/2026/") and i["id"].startswith("https://canary.example.com/2026/")
+                   for i in feed["items"])
+        assert all(a["url"] == f"{MEMBERS_URL}/authors/ann/" for i in feed["items"] for a in i["authors"])
+    full = "".join(raw_contents((members / "feeds" / "rss.xml").read_bytes()))
+    assert f'src="{MEMBERS_URL}/images/zqcanary-chart.svg"' in full  # only the members build has it
+
+
+def test_members_url_changes_only_the_members_feeds(built: Path, built_for_members_url: Path) -> None:
+    """The public build is byte for byte the same, and so is every members page: canonical links, og:url and
+    JSON-LD still name the public twin."""
+    assert read_tree(built_for_members_url / "public") == read_tree(built / "public")
+    before, after = read_tree(built / "members"), read_tree(built_for_members_url / "members")
+    assert set(before) == set(after)
+    changed = sorted(path for path in before if before[path] != after[path])
+    assert changed and all(path.endswith((".xml", "feed.json")) and path != "sitemap.xml" for path in changed)
+    page = after["2026/10/plus-marker/index.html"].decode()
+    assert '<link rel="canonical" href="https://canary.example.com/2026/10/plus-marker/">' in page
+    assert MEMBERS_URL not in page
+
+
+def test_without_members_url_the_members_feeds_use_base_url(built: Path) -> None:
+    rss = parse((built / "members" / "feeds" / "rss.xml").read_bytes())
+    assert all(e.link.startswith("https://canary.example.com/2026/") for e in rss.entries)

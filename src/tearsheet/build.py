@@ -15,7 +15,7 @@ import jinja2
 from .access import TierChange, apply_access_rules
 from .audit import audit_step
 from .cache import BuildCache, inputs_key
-from .config import SiteConfig
+from .config import SiteConfig, source_date_epoch
 from .content import PostMeta, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file
 from .errors import Problem, SiteError
@@ -60,13 +60,14 @@ class BuildResult:
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
-    """The build's idea of now: --now, else SOURCE_DATE_EPOCH, else the clock."""
+    """The build's idea of now: --now, else SOURCE_DATE_EPOCH, else the clock.
+
+    A SOURCE_DATE_EPOCH that is not whole seconds is an error even with --now: feeds read it too.
+    """
+    epoch = source_date_epoch()
     if options.now is not None:
         return options.now
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    return epoch or dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

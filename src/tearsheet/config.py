@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .errors import Problem, SiteError, did_you_mean
@@ -66,9 +69,15 @@ class MenuItem:
 
 @dataclass(frozen=True, slots=True)
 class SiteConfig:
+    """site.toml's keys. `base_url` is where the public build is deployed (a path, https://host/blog, is
+    honoured); `members_url`, if set, where the members build is: its feeds and absolute links use it,
+    while its pages' canonical links still point at their public twins. Both are absolute http(s) URLs
+    with the same path, since the members pages link to each other under base_url's path."""
+
     title: str = "A tearsheet site"
     description: str = ""
     base_url: str = "http://localhost:8000"
+    members_url: str = ""  # where the members build is deployed; "" means base_url
     language: str = "en"
     timezone: str = "UTC"
     permalink: str = "/{year}/{month}/{slug}/"
@@ -265,11 +274,8 @@ def _check_values(config: SiteConfig, text: str, path: str, problems: list[Probl
     if config.posts_per_page < 1:
         bad("", "posts_per_page", f"posts_per_page must be 1 or more, got {config.posts_per_page}",
             "for example: posts_per_page = 10")
-    if not is_site_url(config.base_url):
-        bare = re.fullmatch(r"(?://)?([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?)", config.base_url.strip())
-        bad("", "base_url", f'base_url must be an absolute http(s) URL, got "{config.base_url}"',
-            f'start it with https://: base_url = "https://{bare.group(1)}"' if bare else
-            'for example: base_url = "https://example.com"')
+    for key in ("base_url", "members_url"):
+        _check_site_url(config, key, bad)
     problems.extend(_permalink_problems(config.permalink, path, _line_of(text, "", "permalink")))
     if config.schema_type not in ("NewsArticle", "BlogPosting", "Article"):
         bad("", "schema_type", f'schema_type must be "NewsArticle", "BlogPosting" or "Article", '
@@ -289,6 +295,25 @@ def _check_values(config: SiteConfig, text: str, path: str, problems: list[Probl
         bad("feeds", "members_token", "[feeds] members_token must be 8 or more letters, digits, - or _",
             "use a long random string, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(16))'`")
     return fixes
+
+
+def _check_site_url(config: SiteConfig, key: str, bad: Callable[[str, str, str, str], None]) -> None:
+    """base_url and members_url: absolute http(s) URLs; members_url (optional) on base_url's path."""
+    url = getattr(config, key)
+    if key == "members_url" and not url:
+        return
+    if not is_site_url(url):
+        bare = re.fullmatch(r"(?://)?([A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:/\S*)?)", url.strip())
+        bad("", key, f'{key} must be an absolute http(s) URL, got "{url}"',
+            f'start it with https://: {key} = "https://{bare.group(1)}"' if bare else
+            f'for example: {key} = "https://{"members." if key == "members_url" else ""}example.com"')
+        return
+    public_path = urlsplit(config.base_url).path.rstrip("/")
+    if key == "members_url" and is_site_url(config.base_url) and urlsplit(url).path.rstrip("/") != public_path:
+        host = urlsplit(url)
+        bad("", key, f'members_url must have the same path as base_url ("{public_path or "/"}"), got "{url}"',
+            "the members pages link to each other under base_url's path; for example: "
+            f'members_url = "{host.scheme}://{host.netloc}{public_path}"')
 
 
 def _check_content_settings(config: SiteConfig, bad: Callable[[str, str, str, str], None]) -> dict[str, Any]:
@@ -332,6 +357,22 @@ def _zone_like(name: str) -> str:
         return exact
     close = difflib.get_close_matches(wanted, list(by_city), n=1, cutoff=0.8)
     return by_city[close[0]] if close else ""
+
+
+def source_date_epoch() -> dt.datetime | None:
+    """SOURCE_DATE_EPOCH as a moment, None when unset or empty; anything but whole seconds is an error."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    hint = ("set it to seconds since 1970-01-01 UTC, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), "
+            "or unset it; --now takes a date: --now 2026-12-01")
+    if not re.fullmatch(r"[0-9]+", raw):
+        raise SiteError.one("SOURCE_DATE_EPOCH", None, f'"{raw}" is not a whole number of seconds', hint)
+    try:
+        return dt.datetime.fromtimestamp(int(raw), dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise SiteError.one("SOURCE_DATE_EPOCH", None, f"{raw} seconds is past any date a build can have",
+                            hint) from None
 
 
 def is_site_url(url: str) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,17 +16,14 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
-from .site import PostView, Site, Term, absolute_url, base_path
+from .config import source_date_epoch
+from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url
 
 RSS_FILE, ATOM_FILE, JSON_FILE = "rss.xml", "atom.xml", "feed.json"
 SITE_FEED_DIR = "feeds/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # Characters XML 1.0 forbids; lxml refuses them, so they are dropped from feed text.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# A start tag; text and code in rendered HTML hold no raw "<", so only real tags match.
-START_TAG = re.compile(r"""<[a-zA-Z](?:"[^"]*"|'[^']*'|[^'">])*>""")
-URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
-SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +31,7 @@ class FeedItem:
     """One post as a feed shows it."""
 
     id: str  # the public permalink: the same in every build and both tiers
-    url: str
+    url: str  # the post where this tier is deployed (members_url in the members build, when set)
     title: str
     published: dt.datetime
     updated: dt.datetime
@@ -62,9 +58,9 @@ class Feed:
 def feed_files(site: Site, public: Site) -> dict[str, bytes]:
     """Every feed file of one tier; `public` is the public Site, the only source of teasers."""
     files: dict[str, bytes] = {}
+    root = base_path(site.config)
     for feed in site_feeds(site, public):
-        origin = site.config.base_url.rstrip("/")
-        url_of = f"{origin}/{feed.folder}"
+        url_of = absolute_url(site, f"{root}/{feed.folder}")  # members_url in the members build, when set
         files[feed.folder + RSS_FILE] = rss_bytes(feed, site, url_of + RSS_FILE)
         files[feed.folder + ATOM_FILE] = atom_bytes(feed, site, url_of + ATOM_FILE)
         if feed.with_json:
@@ -107,8 +103,7 @@ def _feed(folder: str, title: str, description: str, home: str, posts: tuple[Pos
 
 def _empty_feed_date() -> dt.datetime:
     """A feed with no posts is dated SOURCE_DATE_EPOCH, else 1970: never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return dt.datetime.fromtimestamp(int(epoch) if epoch.isdigit() else 0, dt.UTC)
+    return source_date_epoch() or dt.datetime.fromtimestamp(0, dt.UTC)
 
 
 class _Items:
@@ -127,7 +122,7 @@ class _Items:
     def _make(self, post: PostView) -> FeedItem:
         site = self.site
         public_view = self.public_by_url.get(post.url)
-        url = absolute_url(site, post.url)
+        url = absolute_url(site, post.url)  # where this tier's reader reads it: members_url for members
         mode = item_mode(site, post)
         # The public build's Site holds teasers only; a members teaser feed borrows them from the public Site.
         shown = post if mode == "full" else public_view
@@ -138,7 +133,8 @@ class _Items:
                 content += subscribe_prompt_html(site, shown, url)
         summary = public_view.summary if public_view is not None and mode != "title" else ""
         return FeedItem(
-            id=url, url=url, title=post.title, published=post.date, updated=post.updated or post.date,
+            id=public_absolute_url(site.config, post.url), url=url, title=post.title, published=post.date,
+            updated=post.updated or post.date,
             authors=tuple((a.name, absolute_url(site, a.url)) for a in post.authors),
             tags=tuple(t.name for t in post.tags), summary=summary, content_html=content,
             image=urljoin(url, post.image) if post.image else "",
@@ -168,26 +164,7 @@ def subscribe_prompt_html(site: Site, post: PostView, url: str) -> str:
 
 def absolute_links(fragment: str, page_url: str) -> str:
     """Rewrite relative href/src/srcset in the tags of an HTML fragment against the page's absolute URL."""
-
-    def value_of(match: re.Match[str]) -> str:
-        raw = match.group(2)
-        return html.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
-
-    def one(match: re.Match[str]) -> str:
-        return f'{match.group(1)}"{html.escape(urljoin(page_url, value_of(match)))}"'
-
-    def srcset(match: re.Match[str]) -> str:
-        candidates = []
-        for candidate in value_of(match).split(","):
-            bits = candidate.split()
-            if bits:
-                candidates.append(" ".join([urljoin(page_url, bits[0]), *bits[1:]]))
-        return f'{match.group(1)}"{html.escape(", ".join(candidates))}"'
-
-    def tag(match: re.Match[str]) -> str:
-        return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, match.group(0)))
-
-    return START_TAG.sub(tag, fragment)
+    return map_urls(fragment, lambda url: urljoin(page_url, url))
 
 
 def xml_text(text: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin
 from xml.sax.saxutils import escape as xml_escape
 
 from .feeds import feed_links
-from .site import PageView, PostView, Site, Term, absolute_url, base_path
+from .site import PageView, PostView, Site, Term, absolute_url, base_path, public_absolute_url
 
 PAYWALLED_CLASS = "paywalled"  # the members build wraps a plus post's body in an element of this class
 SCHEMA_CONTEXT = "https://schema.org"
@@ -33,7 +33,7 @@ class FeedLink:
 class HeadMeta:
     """Everything partials/head_meta.html prints for one page."""
 
-    canonical: str  # the public URL, in both builds; "" for the 404 page
+    canonical: str  # the public URL, in both builds (never members_url); "" for the 404 page
     title: str
     description: str
     og_type: str  # "article" or "website"
@@ -97,9 +97,10 @@ def _post_head(site: Site, description: str, post: PostView, canonical: str,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "datePublished": _iso(post.date),
         "dateModified": _iso(modified),
-        "author": [{"@type": "Person", "name": a.name, "url": absolute_url(site, a.url)} for a in post.authors],
+        "author": [{"@type": "Person", "name": a.name, "url": public_absolute_url(site.config, a.url)}
+                   for a in post.authors],
         "publisher": {"@type": "Organization", "name": site.config.title,
-                      "url": absolute_url(site, f"{base_path(site.config)}/")},
+                      "url": public_absolute_url(site.config, f"{base_path(site.config)}/")},
         "isAccessibleForFree": not post.is_plus,
     }
     if image:
@@ -118,11 +119,11 @@ def _post_head(site: Site, description: str, post: PostView, canonical: str,
 
 
 def canonical_url(site: Site, page_path: str) -> str:
-    """The absolute public URL of an output file; members pages point at their public twin."""
+    """The absolute public URL of an output file; members pages point at their public twin (not members_url)."""
     if page_path == "404.html":
         return ""
     folder = page_path.removesuffix("index.html")
-    return absolute_url(site, f"{base_path(site.config)}/{folder}")
+    return public_absolute_url(site.config, f"{base_path(site.config)}/{folder}")
 
 
 def json_ld_text(data: dict[str, object]) -> str:
@@ -131,7 +132,8 @@ def json_ld_text(data: dict[str, object]) -> str:
 
 
 def _image(site: Site, image: str, page_url: str) -> str:
-    return urljoin(absolute_url(site, page_url), image) if image else ""
+    """og:image and JSON-LD image: on the public site, where social sites and search engines can fetch it."""
+    return urljoin(public_absolute_url(site.config, page_url), image) if image else ""
 
 
 def _iso(value: dt.datetime | None) -> str:

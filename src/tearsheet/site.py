@@ -6,12 +6,14 @@ bodies and can hold nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import html
 import math
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -23,6 +25,10 @@ from .render import Heading, RenderedBody, RenderedPost
 TIERS = ("public", "members")
 RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search", "pagefind")
 WORDS_PER_MINUTE = 230
+# A start tag; text and code in rendered HTML hold no raw "<", so only real tags match.
+START_TAG = re.compile(r"""<[a-zA-Z](?:"[^"]*"|'[^']*'|[^'">])*>""")
+URL_ATTR = re.compile(r"""(\s(?:href|src|poster|cite)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+SRCSET_ATTR = re.compile(r"""(\ssrcset\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +164,85 @@ def base_path(config: SiteConfig) -> str:
     return urlsplit(config.base_url).path.rstrip("/")
 
 
+def tier_base_url(config: SiteConfig, tier: str) -> str:
+    """Where a tier is deployed: members_url for the members build when set, else base_url."""
+    return config.members_url if tier == "members" and config.members_url else config.base_url
+
+
 def absolute_url(site: Site, url: str) -> str:
-    """A site URL (which already carries the base path) as an absolute URL on base_url's host."""
+    """A site URL (which already carries the base path) as an absolute URL where this tier is deployed."""
+    return _absolute(site.config, tier_base_url(site.config, site.tier), url)
+
+
+def public_absolute_url(config: SiteConfig, url: str) -> str:
+    """A site URL as an absolute URL on the public site, whichever tier asks: canonical links, JSON-LD."""
+    return _absolute(config, config.base_url, url)
+
+
+def _absolute(config: SiteConfig, address: str, url: str) -> str:
     if "://" in url:
         return url
-    origin = site.config.base_url.rstrip("/")
-    root = base_path(site.config)
-    return origin + (url[len(root):] if root and url.startswith(root) else url)
+    where = urlsplit(address)
+    return f"{where.scheme}://{where.netloc}{with_base_path(config, url)}"
+
+
+def with_base_path(config: SiteConfig, path: str) -> str:
+    """A root-relative path with the base path in front, unless it already has it: /about/ -> /blog/about/."""
+    root = base_path(config)
+    return path if not root or path == root or path.startswith(root + "/") else root + path
+
+
+def map_urls(fragment: str, change: Callable[[str], str | None]) -> str:
+    """Rewrite the URLs in href/src/poster/cite/srcset of an HTML fragment's tags.
+
+    `change` takes a URL as written (unescaped) and returns its replacement, or None to leave the
+    attribute exactly as it is.
+    """
+
+    def value_of(match: re.Match[str]) -> str:
+        raw = match.group(2)
+        return html.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
+
+    def one(match: re.Match[str]) -> str:
+        new = change(value_of(match))
+        return match.group(0) if new is None else f'{match.group(1)}"{html.escape(new)}"'
+
+    def srcset(match: re.Match[str]) -> str:
+        candidates, changed = [], False
+        for candidate in value_of(match).split(","):
+            bits = candidate.split()
+            if bits:
+                new = change(bits[0])
+                changed = changed or new is not None
+                candidates.append(" ".join([bits[0] if new is None else new, *bits[1:]]))
+        return f'{match.group(1)}"{html.escape(", ".join(candidates))}"' if changed else match.group(0)
+
+    def tag(match: re.Match[str]) -> str:
+        return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, match.group(0)))
+
+    return START_TAG.sub(tag, fragment)
+
+
+def on_site(config: SiteConfig, url: str) -> str:
+    """A link as the site serves it: root-relative ones under the base path (/images/x.svg -> /blog/images/x.svg).
+
+    Writers link to /2026/10/slug/ or /images/x.svg as README says; on a site at https://host/blog (or built
+    with --base-url at one) that is /blog/2026/10/slug/. Links already under the base path, relative ones,
+    full URLs and `//host/...` are left as they are.
+    """
+    return with_base_path(config, url) if url.startswith("/") and not url.startswith("//") else url
+
+
+def _rebased(config: SiteConfig, fragment: str) -> str:
+    """A rendered body with its root-relative links under the base path; unchanged at the top of a host."""
+    if not base_path(config) or "/" not in fragment:
+        return fragment
+
+    def change(url: str) -> str | None:
+        served = on_site(config, url)
+        return served if served != url else None  # None: the attribute stays byte for byte as it was
+
+    return map_urls(fragment, change)
 
 
 def slugify(name: str) -> str:
@@ -175,6 +253,7 @@ def slugify(name: str) -> str:
 def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
                   pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
     """Build one tier's site from the editions that tier may see."""
+    config = _links_on_site(config)
     views = sorted((_post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
     page_views = tuple(sorted((_page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
@@ -184,6 +263,19 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     kept_assets = _assets_for(tier, assets, posts, page_views, config)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
                 _archive(views, root), kept_assets)
+
+
+def _links_on_site(config: SiteConfig) -> SiteConfig:
+    """site.toml's links into the site ([[menu]] urls, [paywall] subscribe_url) under the base path.
+
+    "/subscribe/" is /blog/subscribe/ on a site at https://host/blog, however the base path was set (an
+    address of another host is a full URL); login_url lives on the membership system and is left as written.
+    """
+    if not base_path(config):
+        return config
+    paywall = dataclasses.replace(config.paywall, subscribe_url=on_site(config, config.paywall.subscribe_url))
+    menu = tuple(dataclasses.replace(item, url=on_site(config, item.url)) for item in config.menu)
+    return dataclasses.replace(config, paywall=paywall, menu=menu)
 
 
 def _edition(tier: str, post: RenderedPost) -> RenderedBody:
@@ -204,9 +296,9 @@ def _post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
         series=Link(meta.series, slugify(meta.series), f"{root}/series/{slugify(meta.series)}/")
         if meta.series else None,
         authors=tuple(_author_link(config, key, root) for key in meta.authors),
-        description=meta.description, summary=summary, html=body.html, text=body.text, toc=body.toc,
+        description=meta.description, summary=summary, html=_rebased(config, body.html), text=body.text, toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
-        image=meta.image, links=body.links,
+        image=on_site(config, meta.image), links=body.links,
     )
 
 
@@ -219,8 +311,8 @@ def _page_view(config: SiteConfig, page: RenderedPost) -> PageView:
     meta = page.meta
     return PageView(title=meta.title, slug=meta.slug, url=page_url(config, meta),
                     description=meta.description or _first_words(page.full.text, 40),
-                    html=page.full.html, text=page.full.text, image=meta.image, updated=meta.updated,
-                    links=page.full.links)
+                    html=_rebased(config, page.full.html), text=page.full.text, image=on_site(config, meta.image),
+                    updated=meta.updated, links=page.full.links)
 
 
 def _first_words(text: str, count: int) -> str:
@@ -271,18 +363,28 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
     for view in pages:
         public_refs |= _asset_paths(view.url, (*view.links, view.image), config)
     hidden = member_refs - public_refs
-    return tuple(a for a in assets if base_path(config) + a.url not in hidden)
+    return tuple(a for a in assets if posixpath.normpath(a.url) not in hidden)
 
 
 def _asset_paths(page_url_: str, urls: Iterable[str], config: SiteConfig) -> set[str]:
-    """Resolve links as a browser would, keeping the paths on this site."""
-    site = urlsplit(config.base_url)
-    origin = f"{site.scheme}://{site.netloc}"
+    """The content/ files links may mean, as Asset URLs ("/images/x.svg"), whatever form they are written in.
+
+    A link is resolved from its page as a browser would; one on the site's host (or members_url's) names
+    an asset by its path under the base path (/blog/images/x.svg), or, outside it, by the path as written
+    (/images/x.svg, which `on_site` serves as /blog/images/x.svg). Relative, root-relative with or without
+    the base path, absolute and //host links thus all count, so no form lets member-only text's file through.
+    """
+    here = urljoin(config.base_url, page_url_)
+    hosts = {urlsplit(config.base_url).netloc.lower(), urlsplit(config.members_url).netloc.lower()} - {""}
+    root = base_path(config)
     paths = set()
     for url in urls:
         if not url:
             continue
-        parts = urlsplit(urljoin(origin + page_url_, url))
-        if parts.netloc == site.netloc:
-            paths.add(posixpath.normpath(unquote(parts.path)))
+        parts = urlsplit(urljoin(here, url.strip()))
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in hosts:
+            continue
+        path = posixpath.normpath("/" + unquote(parts.path).lstrip("/"))
+        inside = root and (path == root or path.startswith(root + "/"))
+        paths.add(posixpath.normpath("/" + path[len(root):].lstrip("/")) if inside else path)
     return paths
