@@ -9,19 +9,20 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import jinja2
 
 from .access import TierChange, apply_access_rules
 from .audit import audit_step
-from .cache import BuildCache, inputs_key
+from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, source_date_epoch
 from .content import PostMeta, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file
 from .errors import Problem, SiteError
-from .feeds import feed_files
+from .feeds import feed_file_bytes, feed_files, feed_sources
 from .metadata import search_engine_files
-from .output import CopyFile, FileData, Stage, add_files
+from .output import CopyFile, FileData, KeepFile, Stage, add_files, digest_bytes
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
@@ -157,11 +158,32 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     html, rendered = site_pages(env, sites, site_dir, _asset_urls(sites["public"], static), jobs, stage, cache,
                                 bodies.digests(config, posts, pages) if cache else None, options.progress)
     clock.lap("pages")
-    trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier])
+    trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier],
+                              feeds=kept_feeds(sites[tier], sites["public"], stage, cache))
              for tier in TIERS}
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
                     published, rendered, inputs)
+
+
+def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache | None) -> dict[str, FileData]:
+    """Every feed file of one tier: kept from the live output when it shows the same feed, else made."""
+    if stage is None or cache is None or stage.book_dir is None:
+        return dict(feed_files(site, public))
+    live = stage.live(site.tier)
+    made = cache.pages(stage.book_dir, f"feeds-{site.tier}")
+    settings = key_of(code_version(), repr(site.config), site.tier, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    files: dict[str, FileData] = {}
+    for source in feed_sources(site, public):
+        key = key_of(settings, repr(source))
+        digest = made.lookup(source.path, key, lambda context, _reads: context)
+        if digest is not None and live.get(source.path) == digest:
+            files[source.path] = KeepFile(digest)
+            continue
+        data = feed_file_bytes(source, site)
+        made.store(source.path, key, (), key, digest_bytes(data))
+        files[source.path] = data
+    return files
 
 
 def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
@@ -199,11 +221,23 @@ def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
             raise SiteError.one("--base-url", None, f'"{options.base_url}" is not an absolute URL',
                                 "for example: --base-url https://preview.example.com")
         config = dataclasses.replace(config, base_url=options.base_url)
+        # site.toml's check of members_url against base_url's path (config.py) saw the base_url being replaced
+        path, members_path = (urlsplit(url).path.rstrip("/") for url in (config.base_url, config.members_url))
+        if config.members_url and members_path != path:
+            base, members = urlsplit(config.base_url), urlsplit(config.members_url)
+            raise SiteError.one(
+                "--base-url", None,
+                f'"{options.base_url}" has the path "{path or "/"}", but site.toml\'s members_url '
+                f'"{config.members_url}" has "{members_path or "/"}": they must be the same',
+                "the members pages link to each other under base_url's path; for example: --base-url "
+                f'{base.scheme}://{base.netloc}{members_path}, or members_url = '
+                f'"{members.scheme}://{members.netloc}{path}" in site.toml')
     return config
 
 
 def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]],  # type: ignore[no-untyped-def]
-               public: Site | None = None, pages: dict[str, FileData] | None = None) -> dict[str, FileData]:
+               public: Site | None = None, pages: dict[str, FileData] | None = None,
+               feeds: dict[str, FileData] | None = None) -> dict[str, FileData]:
     """Every file of one tier: pages, feeds, robots/sitemap, static theme files and content assets.
 
     `public` is the public Site (the site itself in the public tier): feeds and page descriptions of plus
@@ -215,7 +249,7 @@ def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, byte
     if pages is None:
         pages = dict(render_pages(env, site, site_dir, _asset_urls(site, static), public))
     add_files(files, pages, "a page")
-    add_files(files, feed_files(site, public), "a feed")
+    add_files(files, feed_files(site, public) if feeds is None else feeds, "a feed")
     add_files(files, search_engine_files(site), "robots.txt or sitemap.xml")
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
     add_files(files, headers_file(site, static), "the _headers file")

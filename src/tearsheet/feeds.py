@@ -20,6 +20,7 @@ from .config import source_date_epoch
 from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url
 
 RSS_FILE, ATOM_FILE, JSON_FILE = "rss.xml", "atom.xml", "feed.json"
+ABSOLUTE_PREFIXES = ("https://", "http://", "mailto:")
 SITE_FEED_DIR = "feeds/"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # Characters XML 1.0 forbids; lxml refuses them, so they are dropped from feed text.
@@ -55,17 +56,35 @@ class Feed:
     with_json: bool
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFile:
+    """One feed file to write: everything its bytes are made from, but the site's settings."""
+
+    path: str  # in the output: "feeds/rss.xml", "tags/rates/atom.xml"
+    format: str  # "rss", "atom" or "json"
+    self_url: str
+    feed: Feed
+
+
 def feed_files(site: Site, public: Site) -> dict[str, bytes]:
     """Every feed file of one tier; `public` is the public Site, the only source of teasers."""
-    files: dict[str, bytes] = {}
+    return {file.path: feed_file_bytes(file, site) for file in feed_sources(site, public)}
+
+
+def feed_sources(site: Site, public: Site) -> list[FeedFile]:
+    """The feed files of one tier, each with the feed it shows."""
+    files = []
     root = base_path(site.config)
     for feed in site_feeds(site, public):
         url_of = absolute_url(site, f"{root}/{feed.folder}")  # members_url in the members build, when set
-        files[feed.folder + RSS_FILE] = rss_bytes(feed, site, url_of + RSS_FILE)
-        files[feed.folder + ATOM_FILE] = atom_bytes(feed, site, url_of + ATOM_FILE)
-        if feed.with_json:
-            files[feed.folder + JSON_FILE] = json_feed_bytes(feed, site, url_of + JSON_FILE)
+        for format_, name in (("rss", RSS_FILE), ("atom", ATOM_FILE), *((("json", JSON_FILE),) * feed.with_json)):
+            files.append(FeedFile(feed.folder + name, format_, url_of + name, feed))
     return files
+
+
+def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
+    write = {"rss": rss_bytes, "atom": atom_bytes, "json": json_feed_bytes}[file.format]
+    return write(file.feed, site, file.self_url)
 
 
 def site_feeds(site: Site, public: Site) -> Iterator[Feed]:
@@ -164,7 +183,16 @@ def subscribe_prompt_html(site: Site, post: PostView, url: str) -> str:
 
 def absolute_links(fragment: str, page_url: str) -> str:
     """Rewrite relative href/src/srcset in the tags of an HTML fragment against the page's absolute URL."""
-    return map_urls(fragment, lambda url: urljoin(page_url, url))
+    origin = page_url[: page_url.find("/", page_url.find("//") + 2)] if "//" in page_url else ""
+
+    def absolute(url: str) -> str:
+        if url.startswith(ABSOLUTE_PREFIXES):
+            return url  # the common cases first: urljoin is slow
+        if origin and url.startswith("/") and not url.startswith("//") and "/./" not in url and "/../" not in url:
+            return origin + url
+        return urljoin(page_url, url)
+
+    return map_urls(fragment, absolute)
 
 
 def xml_text(text: str) -> str:
