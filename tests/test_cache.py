@@ -261,3 +261,15 @@ def test_count_words_matches_the_cut(tmp_path: Path) -> None:
             if token.type in ("fence", "code_block"):
                 counter.text(token.content)
         assert count_words(tokens) == counter.count, text
+
+
+def test_editing_one_body_rewrites_only_the_feeds_that_show_it(site: Path) -> None:
+    fast_build(site)
+    members = site / "output" / "members"
+    weekly = next(members.glob("series/*/rss.xml"))  # note-07 is in no series
+    shown = members / "tags" / "credit" / "rss.xml"  # note-07 is tagged credit, like few others
+    before = {path: (path.stat().st_ino, path.read_bytes()) for path in (weekly, shown)}
+    EDITS["body"](site)
+    fast_build(site)
+    assert (weekly.stat().st_ino, weekly.read_bytes()) == before[weekly]  # kept, not made again
+    assert b"A new closing paragraph." in shown.read_bytes() and shown.read_bytes() != before[shown][1]
