@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from typing import Any
 
+import jinja2
+import jinja2.bccache
+
 from . import __version__
 from .config import SiteConfig
 from .content import Asset, PostMeta, SourcePost, parse_source
@@ -200,6 +203,10 @@ class BuildCache:
         """The paywall audit's memory of one output folder's public tree."""
         return AuditMemory(os.path.join(book_dir, "audit"))
 
+    def templates(self) -> TemplateCodeCache:
+        """Compiled templates, so a build does not compile them again."""
+        return TemplateCodeCache(os.path.join(self.folder, "templates"))
+
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
         return os.path.join(self.folder, "output-" + key_of(os.path.abspath(out_dir))[:12])
@@ -355,6 +362,21 @@ class PageCache:
     def save(self) -> None:
         if self.new != self.old:
             write_checked(self.path, "pages", marshal.dumps(self.new))
+
+
+class TemplateCodeCache(jinja2.BytecodeCache):
+    """Jinja's compiled templates, each file checked like every other cache file (Jinja keys them by source)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_checked(os.path.join(self.folder, bucket.key), "template")
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        write_checked(os.path.join(self.folder, bucket.key), "template", bucket.bytecode_to_string())
 
 
 # The paywall audit's memory of one output folder

@@ -39,15 +39,16 @@ class PageSpec:
     context: dict[str, Any]
 
 
-def make_environment(site_dir: str) -> jinja2.Environment:
-    """The site's templates/ first, then the built-in theme, name by name."""
+def make_environment(site_dir: str, code_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """The site's templates/ first, then the built-in theme, name by name; compiled code kept in code_cache."""
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(os.path.join(site_dir, "templates")),
         jinja2.FileSystemLoader(os.path.join(THEME_DIR, "templates")),
     ])
     # auto_reload off: a build reads each template once, rather than stat it at every include
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
+                             bytecode_cache=code_cache)
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda value: value.isoformat() if value else ""
     return env
