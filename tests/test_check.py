@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tearsheet.errors import SiteError
 
 from .conftest import MINIMAL_TOML, REPO, build
 
+NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 A = "---\ntitle: A\ndate: 2026-10-01\n{extra}---\n\n{body}\n"
 
 
@@ -171,3 +173,68 @@ def test_a_link_with_backslashes_says_to_use_slashes(write_site: Callable[..., P
     assert capsys.readouterr().err.startswith(
         "error: content/posts/2026/a.md:6: link to ..%5Cimages%5Cc.svg: nothing on the site is at that address\n"
         "    links use forward slashes: ../images/c.svg\n")
+
+
+def sample_at(target: Path, base_url: str) -> Path:
+    """The bundled sample site (`cp -r site.toml content templates`) with another base_url."""
+    import re
+    import shutil
+
+    for name in ("content", "templates"):
+        shutil.copytree(REPO / name, target / name)
+    toml = (REPO / "site.toml").read_text(encoding="utf-8")
+    (target / "site.toml").write_text(re.sub(r'(?m)^base_url = ".*"$', f'base_url = "{base_url}"', toml),
+                                      encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize("base_url", ["https://example.com/blog", "https://basispoint.example.com/blog/"])
+def test_the_sample_site_under_a_sub_path_is_clean(tmp_path: Path, base_url: str) -> None:
+    """Its `image: /images/x.svg`, body links and menu are served under /blog/, as check must see them; its
+    links to https://example.com/notes/... are another site's pages on the same host, not missing ones."""
+    site = sample_at(tmp_path, base_url)
+    assert problems(site, now=NOW) == []
+
+
+def test_a_broken_link_under_a_sub_path_is_traced_to_its_file_and_line(tmp_path: Path) -> None:
+    site = sample_at(tmp_path, "https://example.com/blog")
+    post = site / "content" / "posts" / "2026" / "september-cpi-services-blink.md"
+    text = post.read_text(encoding="utf-8")
+    line = text[: text.index("(/2026/10/small-cap-rotation/)")].count("\n") + 1
+    post.write_text(text.replace("(/2026/10/small-cap-rotation/)", "(/2026/10/small-cap-rotaton/)"), encoding="utf-8")
+    assert problems(site, now=NOW) == [
+        f"content/posts/2026/september-cpi-services-blink.md:{line}: link to /2026/10/small-cap-rotaton/: nothing on "
+        "the site is at that address"]
+
+
+def test_every_source_is_named_under_a_sub_path(write_site: Callable[..., Path]) -> None:
+    toml = MINIMAL_TOML.replace('base_url = "https://letter.example.com"', 'base_url = "https://letter.example.com/blog"')
+    toml = toml.replace('subscribe_url = "/subscribe/"', 'subscribe_url = "/subscrbe/"')
+    toml += '\n[[menu]]\ntitle = "Abuot"\nurl = "/abuot/"\n\n[[menu]]\ntitle = "Home"\nurl = "/"\n'
+    site = write_site({
+        "content/images/c.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        "content/pages/about.md": "---\ntitle: About\nimage: /images/c.svg\n---\n\n![c](/images/c.svg)\n",
+        "content/posts/2026/a.md": A.format(extra="tier: plus\nimage: /images/gone.svg\n", body=(
+            "Fine: [about](/about/), [again](/blog/about/), [up](../../../about/), [home](/) and "
+            "<img srcset='/images/c.svg 1x, /blog/images/c.svg 2x' src=/images/c.svg alt=''>.\n\n"
+            "<!--more-->\n\n"
+            "Broken: [a typo](/abuot/) and <img srcset=\"/images/c.svg 1x, /images/c@2x.svg 2x\" alt=\"\">\n\n"
+            "[Elsewhere on the host](https://letter.example.com/shop/) is not this site's to check.")),
+    }, toml=toml)
+    assert problems(site) == [
+        "content/posts/2026/a.md:12: link to /abuot/: nothing on the site is at that address",
+        "content/posts/2026/a.md:12: link to /images/c@2x.svg: nothing on the site is at that address",
+        'site.toml:19: [[menu]] "Abuot" url /abuot/: nothing on the site is at that address',
+        "site.toml:14: [paywall] subscribe_url /subscrbe/: nothing on the site is at that address",
+        "content/posts/2026/a.md:5: image /images/gone.svg: no such file on the site",
+    ]
+
+
+def test_a_template_link_outside_the_base_path_names_the_template(write_site: Callable[..., Path]) -> None:
+    toml = MINIMAL_TOML.replace('base_url = "https://letter.example.com"', 'base_url = "https://letter.example.com/blog"')
+    site = write_site({"content/pages/about.md": "---\ntitle: About\n---\n\nAbout us.\n",
+                       "templates/page.html": '{% extends "base.html" %}{% block content %}'
+                                              '<a href="/about/">Team</a><a href="{{ root }}/about/">ok</a>'
+                                              '{% endblock %}'}, toml=toml)
+    assert problems(site) == ["templates/page.html: link to /about/ on /blog/about/: nothing on the site is at that "
+                              "address"]

@@ -43,3 +43,32 @@ def test_raw_html_on_and_off() -> None:
 
 def test_more_marker_renders_nothing_and_works_without_raw_html() -> None:
     assert render("a\n\n<!--more-->\n\nb\n", raw_html=False) == "<p>a</p>\n<p>b</p>\n"
+
+
+def test_srcset_is_split_into_its_urls() -> None:
+    from tearsheet.render import srcset_urls
+
+    assert srcset_urls("/a.png 1x, /a@2x.png 2x") == ["/a.png", "/a@2x.png"]
+    assert srcset_urls("/a.png 640w,/b.png 1280w") == ["/a.png", "/b.png"]
+    assert srcset_urls(" /only.png ") == ["/only.png"]
+    assert srcset_urls("/a,b.png 1x, /c.png,/d.png 2x") == ["/a,b.png", "/c.png,/d.png"]  # commas end no URL
+    assert srcset_urls(" , ") == []
+
+
+def test_every_url_of_raw_html_is_a_link_of_the_body() -> None:
+    """Raw HTML names files in many ways; each counts, so a file only member-only text uses stays out of public."""
+    from tearsheet.content import PostMeta, SourcePost
+    from tearsheet.render import render_post
+
+    body = ("[md](/md/) ![img](/img.png)\n\n"
+            '<picture><source srcset="/s.webp 1x, /s@2x.webp 2x"><img srcset=\'/i.png 1x,/i@2x.png 2x\' src=/i.png '
+            'alt="a, b"></picture>\n\n'
+            '<img srcset="/c,d.png 1x">\n\n'
+            'Text <video poster="/v.jpg" src="/v.mp4"></video> <a HREF=/r&amp;d.pdf>pdf</a> <object data="/o.svg">'
+            '</object> <img data-src="/lazy.png"> <span style="background: url(\'/bg.png\')"></span>\n')
+    meta = PostMeta(path="content/posts/a.md", kind="post", title="A", slug="a", date=None, updated=None,
+                    tier="free", teaser=10, tags=(), series="", authors=(), description="", draft=False, image="")
+    post = render_post(make_markdown(), SourcePost(meta, body, 5))
+    assert post.full.links == ("/md/", "/img.png", "/s.webp", "/s@2x.webp", "/i.png", "/i@2x.png",
+                               "/c,d.png", "/c", "d.png",  # a browser's reading and a split at every comma
+                               "/v.jpg", "/v.mp4", "/r&d.pdf", "/o.svg", "/lazy.png", "/bg.png")

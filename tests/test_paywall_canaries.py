@@ -94,3 +94,63 @@ def test_members_feeds_hold_the_text_the_public_ones_must_not(built: Path) -> No
         assert CANARY.search((members / folder / "rss.xml").read_bytes()), folder
     assert CANARY.search((members / "feeds" / "feed.json").read_bytes())
     assert not (built / "public" / "feeds" / "zqtoken-members-only-feed").exists()
+
+
+# A NUL byte: the audit skips binary files, so only leaving the file out of public/ keeps it from the public.
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00zqcanary member-only chart"
+RAW_FORMS = {  # raw HTML naming a file under content/, {f} standing for the file's name
+    "img srcset": '<img srcset="/images/x.png 1x, /images/{f} 2x" alt="">',
+    "img srcset, no spaces": "<img srcset='/images/{f} 640w,/images/x.png 1280w' sizes=50vw alt=\"\">",
+    "picture source srcset": '<picture><source srcset="/images/{f}" type="image/png"><img src="/images/x.png" '
+                             'alt=""></picture>',
+    "video poster": '<video poster="/images/{f}" controls></video>',
+    "a href, unquoted": "<a href=/images/{f}>the report</a>",
+    "object data": '<object data="/images/{f}" type="image/png"></object>',
+    "lazy data-src": '<img data-src="/images/{f}" alt="">',
+    "css url()": '<div style="background-image: url(&quot;/images/{f}&quot;)"></div>',
+}
+RAW_POST = """\
+---
+title: "Raw"
+date: 2026-10-07
+tier: plus
+---
+
+Before the cut:{before}
+
+<!--more-->
+
+After the cut:{after}
+"""
+PLACES = {"inline": " {html}", "block": "\n\n{html}\n"}  # in a paragraph (html_inline) or on its own (html_block)
+
+
+def _raw_html_site(write_site, before: str, after: str) -> Path:  # type: ignore[no-untyped-def]
+    from .conftest import MINIMAL_TOML
+
+    site = write_site({"content/images/x.png": BINARY, "content/images/zqcanary-desk.png": BINARY,
+                       "content/posts/2026/raw.md": RAW_POST.format(before=before, after=after)},
+                      toml=MINIMAL_TOML)
+    build(site)
+    return site / "output"
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+@pytest.mark.parametrize("form", sorted(RAW_FORMS))
+def test_a_file_only_raw_html_after_the_cut_names_stays_out_of_public(write_site, form: str,  # type: ignore[no-untyped-def]
+                                                                      place: str) -> None:
+    raw = PLACES[place].format(html=RAW_FORMS[form].format(f="zqcanary-desk.png"))
+    out = _raw_html_site(write_site, before=" words.", after=raw)
+    assert not (out / "public" / "images" / "zqcanary-desk.png").exists()
+    assert (out / "members" / "images" / "zqcanary-desk.png").exists()
+    assert "zqcanary-desk.png" in (out / "members" / "2026" / "10" / "raw" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+@pytest.mark.parametrize("form", sorted(RAW_FORMS))
+def test_a_file_raw_html_in_the_teaser_names_is_in_public(write_site, form: str,  # type: ignore[no-untyped-def]
+                                                          place: str) -> None:
+    raw = PLACES[place].format(html=RAW_FORMS[form].format(f="zqcanary-desk.png"))
+    out = _raw_html_site(write_site, before=raw, after=" more words.")
+    assert (out / "public" / "images" / "zqcanary-desk.png").exists()
+    assert "zqcanary-desk.png" in (out / "public" / "2026" / "10" / "raw" / "index.html").read_text()

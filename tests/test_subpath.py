@@ -277,3 +277,23 @@ def test_members_url_is_checked_like_base_url(write_site: Callable[..., Path], m
     with pytest.raises(SiteError) as error:
         build(site)
     assert str(error.value) == f"site.toml:3: {message}\n    {hint}"
+
+
+def test_base_url_flag_must_keep_members_urls_path(write_site: Callable[..., Path]) -> None:
+    """--base-url replaces base_url after site.toml was checked: members_url must still have its path."""
+    toml = MINIMAL_TOML.replace('base_url = "https://letter.example.com"',
+                                'base_url = "https://letter.example.com/blog"\n'
+                                'members_url = "https://members.letter.example.com/blog"')
+    site = write_site({"content/posts/2026/free.md": "---\ntitle: Free\ndate: 2026-10-07\n---\n\nWords.\n"},
+                      toml=toml)
+    with pytest.raises(SiteError) as error:
+        build(site, now=NOW, base_url="https://preview.example.com/pr-7")
+    assert str(error.value) == (
+        '--base-url: "https://preview.example.com/pr-7" has the path "/pr-7", but site.toml\'s members_url '
+        '"https://members.letter.example.com/blog" has "/blog": they must be the same\n'
+        "    the members pages link to each other under base_url's path; for example: --base-url "
+        'https://preview.example.com/blog, or members_url = "https://members.letter.example.com/pr-7" in site.toml')
+    assert not (site / "output" / "public").exists()
+    build(site, now=NOW, base_url="https://preview.example.com/blog/")  # the same path: fine
+    page = (site / "output" / "members" / "2026" / "10" / "free" / "index.html").read_text()
+    assert 'href="/blog/' in page

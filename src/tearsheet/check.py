@@ -20,8 +20,9 @@ from .build import BuildOptions, SitePlan, plan_site
 from .content import SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
+from .render import srcset_urls
 from .search import PAGEFIND_DIR
-from .site import TIERS, base_path, page_url, post_url
+from .site import TIERS, base_path, on_site, page_url, post_url
 from .templates import page_specs
 
 URL_ATTRIBUTES = {"href", "src", "poster", "data"}
@@ -93,7 +94,7 @@ class _LinkParser(HTMLParser):
             elif name in URL_ATTRIBUTES and not (tag == "link" and _is_preconnect(attrs)):
                 self.urls.append(value.strip())
             elif name == "srcset":
-                self.urls.extend(part.strip().split(" ")[0] for part in value.split(",") if part.strip())
+                self.urls.extend(srcset_urls(value))
 
     handle_startendtag = handle_starttag
 
@@ -117,13 +118,25 @@ def broken_links(plan: SitePlan, tier: str, pages: dict[str, PageLinks]) -> Iter
             if target.scheme not in ("http", "https") or target.netloc != site.netloc:
                 continue
             path = _normal_path(target.path)
-            if _generated_later(plan, path, root):
+            if _generated_later(plan, path, root) or _elsewhere_on_host(href, path, root):
                 continue
             found = _file_for(tree, path, root)
             if found is None:
                 yield Broken(page, href, "page")
             elif target.fragment and found in pages and unquote(target.fragment) not in pages[found].ids:
                 yield Broken(page, href, "anchor")
+
+
+def _elsewhere_on_host(href: str, path: str, root: str) -> bool:
+    """A full URL of the site's host outside the base path: another site's page (https://host/shop/), not ours.
+
+    A root-relative /x on a site at /blog is still checked: it was meant for this site and misses it.
+    """
+    return bool(urlsplit(href).netloc) and not _under(path, root)
+
+
+def _under(path: str, root: str) -> bool:
+    return not root or path == root or path.startswith(root + "/")
 
 
 def _normal_path(raw: str) -> str:
@@ -143,7 +156,7 @@ def _url_of(page: str, root: str) -> str:
 
 def _file_for(tree: dict[str, FileData], path: str, root: str) -> str | None:
     """The output file a URL path is served from, as a static host would pick it."""
-    if root and not (path == root or path.startswith(root + "/")):
+    if not _under(path, root):
         return None
     inside = path[len(root):].lstrip("/")
     for candidate in (inside + "index.html" if inside.endswith("/") or not inside else inside,
@@ -189,14 +202,15 @@ def _problem(plan: SitePlan, item: Broken, source: SourcePost | None, template: 
     what = (f"#{urlsplit(item.href).fragment} is not a heading or anchor on that page" if item.reason == "anchor"
             else "nothing on the site is at that address")
     where = " in the public edition" if public_only else ""
-    if source is not None and item.href in _body_links(plan, source):
-        return Problem(source.meta.path, _line_of(source, item.href), f"link to {item.href}{where}: {what}",
-                       _address_hint(plan, item) or _hint(item, public_only))
-    hint = _address_hint(plan, item) or _hint(item, False)
-    config_key = _config_key(plan, item.href)
+    written = _as_written(plan, item.href, _body_links(plan, source)) if source is not None else None
+    if source is not None and written is not None:
+        return Problem(source.meta.path, _line_of(source, written), f"link to {written}{where}: {what}",
+                       _address_hint(plan, item, written) or _hint(item, public_only))
+    hint = _address_hint(plan, item, item.href) or _hint(item, False)
+    config_key, written = _config_key(plan, item.href)
     if config_key:
-        return Problem("site.toml", line_containing(site_dir, "site.toml", f'"{item.href}"'),
-                       f"{config_key} {item.href}: {what}", hint)
+        return Problem("site.toml", line_containing(site_dir, "site.toml", f'"{written}"'),
+                       f"{config_key} {written}: {what}", _address_hint(plan, item, written) or hint)
     return Problem(_template_path(template, site_dir), None,
                    f"link to {item.href} on {_url_of(item.page, base_path(plan.config))}{where}: {what}", hint)
 
@@ -210,14 +224,21 @@ def _hint(item: Broken, public_only: bool) -> str:
             "drafts and posts dated in the future are not on the site yet")
 
 
-def _address_hint(plan: SitePlan, item: Broken) -> str:
+def _as_written(plan: SitePlan, href: str, written: set[str]) -> str | None:
+    """The link of a body a page's href came from: itself, or a root-relative link the build put under the base path."""
+    if href in written:
+        return href
+    return next((link for link in sorted(written) if on_site(plan.config, link) == href), None)
+
+
+def _address_hint(plan: SitePlan, item: Broken, href: str) -> str:
     """What the writer meant, when it can be told: a post linked by its file, or a path missing its "/"."""
     if item.reason != "page":
         return ""
-    target = urlsplit(item.href)
+    target = urlsplit(href)
     fragment = f"#{target.fragment}" if target.fragment else ""
-    if "\\" in unquote(item.href):
-        return "links use forward slashes: " + unquote(item.href).replace("\\", "/")
+    if "\\" in unquote(href):
+        return "links use forward slashes: " + unquote(href).replace("\\", "/")
     if target.path.lower().endswith(".md"):
         name = posixpath.basename(unquote(target.path))
         for post in (*plan.posts, *plan.pages):
@@ -228,7 +249,8 @@ def _address_hint(plan: SitePlan, item: Broken) -> str:
     if target.scheme or target.netloc or target.path.startswith(("/", ".")) or not target.path:
         return ""
     absolute = _normal_path("/" + target.path)
-    if _file_for(plan.trees["members"], absolute, base_path(plan.config)) is not None:
+    served = _normal_path(on_site(plan.config, absolute))  # as the build serves what the writer should write
+    if _file_for(plan.trees["members"], served, base_path(plan.config)) is not None:
         return f'a path without a leading "/" is relative to the page it is on: write {absolute}{fragment}'
     return ""
 
@@ -254,15 +276,16 @@ def _line_of(source: SourcePost, href: str) -> int | None:
     return None
 
 
-def _config_key(plan: SitePlan, href: str) -> str:
-    for item in plan.config.menu:
-        if item.url == href:
-            return f'[[menu]] "{item.title}" url'
+def _config_key(plan: SitePlan, href: str) -> tuple[str, str]:
+    """The site.toml key a page's href came from, and its value as written there ("" when none)."""
     paywall = plan.config.paywall
-    for key in ("subscribe_url", "login_url"):
-        if getattr(paywall, key) == href:
-            return f"[paywall] {key}"
-    return ""
+    written = [(f'[[menu]] "{item.title}" url', item.url) for item in plan.config.menu]
+    written += [(f"[paywall] {key}", getattr(paywall, key)) for key in ("subscribe_url", "login_url")]
+    for served in (lambda url: url, lambda url: on_site(plan.config, url)):  # as written first, then as served
+        for key, url in written:
+            if url and served(url) == href:
+                return key, url
+    return "", ""
 
 
 def _template_path(template: str, site_dir: str) -> str:
@@ -281,10 +304,12 @@ def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
         if not meta.image:
             continue
         own = post_url(plan.config, meta) if meta.kind == "post" else page_url(plan.config, meta)
-        target = urlsplit(urljoin(f"{site.scheme}://{site.netloc}{own}", meta.image))
-        if target.netloc != site.netloc:
+        served = on_site(plan.config, meta.image)  # /images/x.svg is /blog/images/x.svg on a site at /blog
+        target = urlsplit(urljoin(f"{site.scheme}://{site.netloc}{own}", served))
+        path = _normal_path(target.path)
+        if target.netloc != site.netloc or _elsewhere_on_host(served, path, root):
             continue
-        if _file_for(plan.trees["members"], _normal_path(target.path), root) is None:
+        if _file_for(plan.trees["members"], path, root) is None:
             problems.append(Problem(meta.path, front_matter_line(site_dir, meta.path, "image"),
                                     f"image {meta.image}: no such file on the site",
                                     "put the file under content/ (content/images/x.png is /images/x.png)"))

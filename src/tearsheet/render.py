@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,13 @@ from .content import PostMeta, SourcePost
 from .markdown import parse_body, render_tokens
 from .tiers import count_words, cut_teaser
 
-RAW_URL = re.compile(r"""\b(?:src|href|poster|data)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+# Any attribute of a raw HTML tag that may name a file: src, href, poster, data, srcset, data-src, ...
+# Quoted or not; a name is whole (not the end of another name), and an attribute is read wherever it
+# stands, even in a comment: a URL collected needlessly costs nothing, one missed can leak a file.
+RAW_ATTRIBUTE = re.compile(
+    r"""(?<![\w:-])((?:xlink:)?(?:src|href|poster|data|cite|action|formaction|background|longdesc"""
+    r"""|srcset|imagesrcset|data-[\w-]+))\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>`]+)""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +100,48 @@ def _links(tokens: Sequence[Token]) -> tuple[str, ...]:
         elif token.type == "image":
             urls.append(str(token.attrGet("src") or ""))
         elif token.type in ("html_block", "html_inline"):
-            urls.extend(RAW_URL.findall(token.content))
+            urls.extend(raw_html_urls(token.content))
     return tuple(dict.fromkeys(u for u in urls if u))
+
+
+def raw_html_urls(fragment: str) -> list[str]:
+    """Every URL raw HTML names, entities decoded: src, href, poster, data, srcset candidates, CSS url()."""
+    urls: list[str] = []
+    for match in RAW_ATTRIBUTE.finditer(fragment):
+        name, raw = match.group(1).lower(), match.group(2)
+        value = html.unescape(raw[1:-1] if raw[0] in "\"'" else raw).strip()
+        if name.endswith("srcset"):  # as a browser splits it, and as a split at every comma would (site.py's)
+            urls.extend([*srcset_urls(value), *(part.split()[0] for part in value.split(",") if part.split())])
+        else:
+            urls.append(value)
+    for match in CSS_URL.finditer(html.unescape(fragment)):
+        urls.append(next(group for group in match.groups() if group is not None).strip())
+    return [url for url in urls if url]
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The URLs of a srcset, as the HTML standard splits it: "a.png 1x, b,c.png 2x" -> a.png, b,c.png."""
+    return list(_srcset_candidates(value))
+
+
+def _srcset_candidates(value: str) -> Iterator[str]:
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):  # a candidate without descriptors
+            url = url.rstrip(",")
+        else:  # skip the descriptors, up to a comma outside parentheses
+            depth = 0
+            while pos < end and (value[pos] != "," or depth):
+                depth = max(0, depth + {"(": 1, ")": -1}.get(value[pos], 0))
+                pos += 1
+        if url:
+            yield url
 
 
 def _walk(tokens: Sequence[Token]):  # type: ignore[no-untyped-def]
