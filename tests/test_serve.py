@@ -554,3 +554,17 @@ def test_a_non_local_host_is_warned_about(copy_site) -> None:
     thread.start()
     thread.join(timeout=20)
     assert any(m.startswith("warning: --host 0.0.0.0") for m in logged)
+
+
+def test_a_site_under_a_path_with_a_members_address_previews(copy_site) -> None:
+    site = copy_site("tiers")
+    toml = site / "site.toml"
+    lines = toml.read_text().splitlines()
+    base = next(line for line in lines if line.startswith("base_url"))
+    toml.write_text(toml.read_text().replace(base, 'base_url = "https://letter.example.com/blog"\n'
+                                              'members_url = "https://members.example.com/blog"'))
+    for _site, port, logged in serve_in_background(site):
+        status, _headers, body = get(port, "/")
+        assert status == 200 and b"Canary" in body, "\n".join(logged)
+        status, _headers, body = get(port, "/_members/feeds/rss.xml")
+        assert status == 200 and f"http://127.0.0.1:{port}/".encode() in body

@@ -39,6 +39,7 @@ class BuildOptions:
     drafts: bool = False
     future: bool = False
     base_url: str | None = None
+    members_url: str | None = None  # in place of site.toml's ("" for none: a preview serves both tiers itself)
     now: dt.datetime | None = None
     jobs: int | None = None  # processes to render with; None: every core
     cache: bool = True  # use and keep SITE/.tearsheet-cache/ (and rewrite only changed output files)
@@ -216,6 +217,8 @@ def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment,
 
 def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
     config = read_config(site_dir)
+    if options.members_url is not None:
+        config = dataclasses.replace(config, members_url=options.members_url)
     if options.base_url:
         if "://" not in options.base_url:
             raise SiteError.one("--base-url", None, f'"{options.base_url}" is not an absolute URL',

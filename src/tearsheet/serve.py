@@ -222,7 +222,7 @@ def serve(options: ServeOptions, log: Callable[[str], None], ready: Callable[[st
     httpd = open_http_server(options.host, options.port)
     url = f"http://{display_host(httpd.bound_host)}:{httpd.server_port}"
     build = BuildOptions(site_dir=site_dir, out_dir=os.path.join(site_dir, PREVIEW_DIR), drafts=options.drafts,
-                         future=options.future, base_url=url)
+                         future=options.future, base_url=url, members_url="")  # members under /_members/ here
     preview = httpd.preview = PreviewServer(build.out_dir or "", lambda: build_site(build), log)
     watcher = SourceWatcher(site_dir)
     http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
