@@ -232,15 +232,15 @@ def _member_index(plus: Sequence[RenderedPost], jobs: int, memory: AuditMemory |
         added = [number for number, key in enumerate(keys) if key not in known]
     else:
         added = list(range(len(plus)))
-    new_hashes, new_owners = [EMPTY], [np.zeros(0, np.int32)]
-    for part_hashes, part_owners in _spread(_member_shingles, [(n, plus[n]) for n in added], jobs, None):
-        new_hashes.append(np.frombuffer(part_hashes, dtype=np.uint64))
-        new_owners.append(np.frombuffer(part_owners, dtype=np.int32))
-    more_hashes, more_owners = np.concatenate(new_hashes), np.concatenate(new_owners)
-    order = np.argsort(more_hashes, kind="stable")
-    at = np.searchsorted(hashes, more_hashes[order])
-    return MemberIndex(keys, np.insert(hashes, at, more_hashes[order]), np.insert(owners, at, more_owners[order]),
-                       np.array(added, dtype=np.int32))
+    # each part comes back sorted; merging one into the index costs a copy of it, not a sort of it all
+    for part_hashes, part_owners in _spread(_member_shingles, [(n, plus[n]) for n in added], jobs, None,
+                                            parts_per_job=1):
+        more_hashes = np.frombuffer(part_hashes, dtype=np.uint64)
+        at = np.searchsorted(hashes, more_hashes)
+        hashes = np.insert(hashes, at, more_hashes)
+        owners = np.insert(owners, at, np.frombuffer(part_owners, dtype=np.int32))
+        del at, more_hashes, part_hashes, part_owners
+    return MemberIndex(keys, hashes, owners, np.array(added, dtype=np.int32))
 
 
 def _post_key(post: RenderedPost) -> bytes:
@@ -272,7 +272,9 @@ def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> 
         member = full_shingles[np.isin(full_shingles, np.concatenate([EMPTY, *own]), invert=True)]
         hashes.append(member)
         posts.append(np.full(len(member), number, dtype=np.int32))
-    return np.concatenate([EMPTY, *hashes]).tobytes(), np.concatenate([np.zeros(0, np.int32), *posts]).tobytes()
+    all_hashes = np.concatenate([EMPTY, *hashes])
+    order = np.argsort(all_hashes, kind="stable")
+    return all_hashes[order].tobytes(), np.concatenate([np.zeros(0, np.int32), *posts])[order].tobytes()
 
 
 def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
