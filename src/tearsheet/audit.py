@@ -50,6 +50,7 @@ from .shingles import (
     INLINE_TAG,
     SHINGLE,
     TAG,
+    SeenBlocks,
     Segment,
     normal_tokens,
     normal_words,
@@ -173,23 +174,27 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if not audit.plus:
         return problems  # no post has member-only text
     files = sorted(_tree_files(public_dir))
-    if memory is not None and len(memory.files) > 2 * len(files) + 100:
+    if memory is not None and (len(memory.files) > 2 * len(files) + 100 or len(memory.blocks) > MAX_BLOCKS):
         memory.forget()  # much of what it remembers is gone from the tree: read it all again
     remembered = frozenset(memory.files) if memory is not None else frozenset()
+    blocks = frozenset(memory.blocks) if memory is not None else frozenset()
     known = {rel: body.encode() for rel, body in audit.known}
     members = _member_index(audit.plus, jobs, memory)
     keys: set[bytes] = set()
+    new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
     # one part a worker: a block a part has read once it need not read again
-    for part_keys, found, file_problems in _spread(_read_files, files, jobs, (public_dir, known, label, remembered),
-                                                   parts_per_job=1):
+    for part_keys, part_blocks, found, file_problems in _spread(
+            _read_files, files, jobs, (public_dir, known, label, remembered, blocks), parts_per_job=1):
         keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
+        new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
     shown = np.unique(np.concatenate(fresh))
-    hits, owners = _hits(members, shown, memory if remembered else None)
+    remembering = bool(remembered or blocks)
+    hits, owners = _hits(members, shown, memory if remembering else None)
     leaks = _leaks(audit, hits, owners)
-    if leaks and remembered:
+    if leaks and remembering:
         assert memory is not None
         memory.forget()
         return audit_tree(public_dir, audit, label, jobs, memory)  # what it remembers may be stale: read it all
@@ -197,7 +202,8 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         problems += _locate(public_dir, files, known, leaks, label)
     if memory is not None and not problems:
         segments = [*memory.shown, shown] if len(shown) else memory.shown
-        memory.save(memory.files | keys, segments, members.keys, members.hashes, members.owners, hits, owners)
+        memory.save(memory.files | keys, memory.blocks | new_blocks, segments, members.keys, members.hashes,
+                    members.owners, hits, owners)
     return problems
 
 
@@ -291,18 +297,22 @@ def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
 
 
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
+BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
+MAX_BLOCKS = 2_000_000  # long blocks remembered before the memory starts afresh
 READ_BATCH = 256  # files whose shingles are sorted and merged together
 
-ReadState = tuple[str, dict[str, bytes], str, frozenset[bytes]]  # public folder, known bodies, label, files known
+# public folder, known bodies, label, keys of the files and of the long blocks the memory has audited
+ReadState = tuple[str, dict[str, bytes], str, frozenset[bytes], frozenset[bytes]]
 
 
-def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, list[Problem]]:
-    """The keys of some files of the tree, and the shingles (sorted uint64) of those not already known."""
-    public_dir, known, label, remembered = state
+def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, bytes, list[Problem]]:
+    """The keys of some files of the tree, the keys of the long blocks read, and the shingles (sorted
+    uint64) of what the memory did not already know."""
+    public_dir, known, label, remembered, blocks = state
     problems: list[Problem] = []
     keys: list[bytes] = []
     found: list[np.ndarray] = [EMPTY]
-    seen: set[int] = set()  # blocks and attribute values searched
+    seen = SeenBlocks(blocks)
     for start in range(0, len(part), READ_BATCH):
         batch = [EMPTY]
         for rel in part[start : start + READ_BATCH]:
@@ -312,7 +322,7 @@ def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, li
             if key not in remembered:
                 batch.append(shingle_array(_file_tokens(rel, raw, known, problems, label, seen)))
         found.append(np.unique(np.concatenate(batch)))
-    return b"".join(keys), np.unique(np.concatenate(found)).tobytes(), problems
+    return b"".join(keys), b"".join(seen.new), np.unique(np.concatenate(found)).tobytes(), problems
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:
@@ -458,7 +468,7 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
 
 
 def _file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],
-                 label: str, seen: set[int] | None = None) -> list[bytes]:
+                 label: str, seen: SeenBlocks | None = None) -> list[bytes]:
     """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
     tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
     data = _searchable(rel, raw, f"{label}/{rel}", problems)

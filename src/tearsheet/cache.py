@@ -388,6 +388,7 @@ class AuditMemory:
     """What the last passing audit of an output folder's public tree learnt, so the next reads only what changed.
 
     - `files`: keys (name and bytes) of every file audited since the memory was last started afresh;
+    - `blocks`: keys of the long blocks (shingles.SeenBlocks) of those files;
     - `shown`: sorted arrays (uint64) holding every shingle of those files, and maybe some of files
       since changed: a superset, so a hit in it is checked again from scratch, never trusted;
     - `posts`, `members`, `owners`: each plus post's key, and the member-only shingles of all of them,
@@ -401,6 +402,7 @@ class AuditMemory:
         self.folder = folder
         index = _loads(read_checked(os.path.join(folder, "index"), "audit-index"), marshal.loads)
         self.files: set[bytes] = set(index.get("files", ()))
+        self.blocks: set[bytes] = set(index.get("blocks", ()))
         self.posts: list[bytes] = list(index.get("posts", ()))
         self.shown: list[Any] = []
         self.members = self.hits = np.zeros(0, np.uint64)
@@ -420,13 +422,13 @@ class AuditMemory:
         """Start afresh: nothing is known to have been audited."""
         import numpy as np
 
-        self.files, self.posts, self.shown = set(), [], []
+        self.files, self.blocks, self.posts, self.shown = set(), set(), [], []
         self.members = self.hits = np.zeros(0, np.uint64)
         self.owners = self.hit_owners = np.zeros(0, np.int32)
         self._names: set[str] = set()
 
-    def save(self, files: set[bytes], shown: list[Any], posts: list[bytes], members: Any, owners: Any,
-             hits: Any, hit_owners: Any) -> None:
+    def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes], members: Any,
+             owners: Any, hits: Any, hit_owners: Any) -> None:
         """Keep what a passing audit learnt; arrays already on disk are not written again."""
         import numpy as np
 
@@ -441,7 +443,7 @@ class AuditMemory:
                 write_checked(os.path.join(self.folder, name), "audit-array", data)
             names[label] = name
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
-        index = {"files": sorted(files), "posts": posts, "segments": segments,
+        index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
                  **{name: names[name] for name in ("members", "owners", "hits", "hit_owners")}}
         write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
         for name in os.listdir(self.folder):

@@ -63,12 +63,49 @@ FOLD = bytes(b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 o
 Segment = list[bytes]  # normalised words; a shingle never spans two segments
 
 
-def normal_tokens(text: str | bytes, seen: set[int] | None = None) -> list[bytes]:
+LONG_BLOCK = 64  # bytes: a block this long is worth a digest to remember it by between builds
+
+
+class SeenBlocks:
+    """Blocks and attribute values already searched, to leave out: their shingles are known already.
+
+    Within one reader, any block by Python's hash; from an earlier audit, long blocks by a digest that
+    is the same in every process (`remembered`). `new` collects the digests of long blocks read now.
+    """
+
+    def __init__(self, remembered: frozenset[bytes] = frozenset()) -> None:
+        self.here: set[int] = set()
+        self.remembered = remembered
+        self.new: list[bytes] = []
+
+    def unseen(self, blocks: list[bytes]) -> list[bytes]:
+        here = self.here
+        fresh = [b for b, h in zip(blocks, map(hash, blocks), strict=True)
+                 if h not in here and not here.add(h)]  # type: ignore[func-returns-value]
+        kept = []
+        for block in fresh:
+            if len(block) >= LONG_BLOCK:
+                key = hashlib.blake2b(block, digest_size=8).digest()
+                if key in self.remembered:
+                    continue
+                self.new.append(key)
+            kept.append(block)
+        return kept
+
+    def first_time(self, value: bytes) -> bool:
+        key = hash(value)
+        if key in self.here:
+            return False
+        self.here.add(key)
+        return True
+
+
+def normal_tokens(text: str | bytes, seen: SeenBlocks | None = None) -> list[bytes]:
     """Normalised words of a text, an HTML page, a feed or a JSON index, BREAK_TOKEN between blocks.
 
     The text's blocks come first, then each long attribute value as a block of its own. Given `seen`,
-    the hashes of blocks and attribute values already searched, those are left out (their shingles are
-    known: a shingle never spans two blocks) and new ones are added.
+    blocks and attribute values already searched are left out (their shingles are known: a shingle
+    never spans two blocks) and new ones noted.
     """
     data = text.encode("utf-8", "replace") if isinstance(text, str) else text
     if b"\\" in data:
@@ -78,20 +115,15 @@ def normal_tokens(text: str | bytes, seen: set[int] | None = None) -> list[bytes
     if seen is None or b"<" not in data:
         tokens = text_tokens(data)
     else:  # pages repeat blocks (a site's chrome, a post's summary on every list): read each once
-        blocks = BLOCK_TAG.split(data)
-        tokens = text_tokens(BREAK.join([b for b, h in zip(blocks, map(hash, blocks), strict=True)
-                                         if h not in seen and not seen.add(h)]))  # type: ignore[func-returns-value]
+        tokens = text_tokens(BREAK.join(seen.unseen(BLOCK_TAG.split(data))))
     if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
         for value in (a or b for a, b in ATTR_VALUE.findall(data)):
             if len(value) < MIN_VALUE:
                 continue
             if b"%" in value:
                 value = unquote_to_bytes(value)
-            if seen is not None:
-                key = hash(value)
-                if key in seen:
-                    continue  # the same description in meta, og: and twitter: tags, say
-                seen.add(key)
+            if seen is not None and not seen.first_time(value):
+                continue  # the same description in meta, og: and twitter: tags, say
             if len(value.translate(FOLD).split()) >= SHINGLE:
                 tokens.append(BREAK_TOKEN)
                 tokens += text_tokens(value)
