@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from tearsheet.build import BuildOptions, build_site
 from tearsheet.config import SiteConfig
-from tearsheet.content import POST_KEYS, parse_source, read_config
+from tearsheet.content import parse_source, read_config
 from tearsheet.errors import SiteError
+from tearsheet.frontmatter import POST_KEYS
 
 EXAMPLES = int(os.environ.get("TEARSHEET_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

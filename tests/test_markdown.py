@@ -57,7 +57,8 @@ def test_srcset_is_split_into_its_urls() -> None:
 
 def test_every_url_of_raw_html_is_a_link_of_the_body() -> None:
     """Raw HTML names files in many ways; each counts, so a file only member-only text uses stays out of public."""
-    from tearsheet.content import PostMeta, SourcePost
+    from tearsheet.content import SourcePost
+    from tearsheet.frontmatter import PostMeta
     from tearsheet.render import render_post
 
     body = ("[md](/md/) ![img](/img.png)\n\n"

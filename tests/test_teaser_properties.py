@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tearsheet.audit import SHINGLE, normal_words, shingles
-from tearsheet.content import PostMeta, SourcePost
+from tearsheet.content import SourcePost
+from tearsheet.frontmatter import PostMeta
 from tearsheet.markdown import make_markdown
 from tearsheet.render import render_post
 

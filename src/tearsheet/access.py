@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .content import PostMeta, SourceContent, SourcePost
+from .content import SourceContent, SourcePost
+from .frontmatter import PostMeta
 
 
 @dataclass(frozen=True, slots=True)

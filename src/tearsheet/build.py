@@ -17,10 +17,11 @@ from .access import TierChange, apply_access_rules
 from .audit import audit_step
 from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, source_date_epoch
-from .content import PostMeta, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
+from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file
 from .errors import Problem, SiteError
 from .feeds import feed_file_bytes, feed_files, feed_sources
+from .frontmatter import PostMeta
 from .metadata import search_engine_files
 from .output import CopyFile, FileData, KeepFile, Stage, add_files, digest_bytes
 from .parallel import BodyRenderer, default_jobs, site_pages

@@ -32,7 +32,8 @@ import jinja2.bccache
 
 from . import __version__
 from .config import SiteConfig
-from .content import Asset, PostMeta, SourcePost, parse_source
+from .content import Asset, SourcePost, parse_source
+from .frontmatter import PostMeta
 from .render import Heading, RenderedBody, RenderedPost
 from .templates import THEME_DIR
 

@@ -5,18 +5,23 @@ environment, the assembled Sites) and only small tasks and results cross between
 are sent to the workers while content.py is still reading the rest, so reading overlaps rendering.
 A build in a process with other threads (a preview server) stays in one process: forking a
 threaded process can deadlock the child.
+
+Ctrl-C is the parent's alone: workers are forked with SIGINT blocked and keep it so (a terminal
+sends it to them too), and the parent ends them before the staging folder they write into goes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -48,6 +53,8 @@ PAGE_CHUNK = 12
 
 Parse = Callable[[str, bytes, str, SiteConfig], SourcePost]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def default_jobs() -> int:
@@ -60,6 +67,55 @@ def default_jobs() -> int:
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+# Worker pools
+
+def start_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()) -> Pool:
+    """Fork a pool of `jobs` workers with Ctrl-C held off until it is whole.
+
+    A Ctrl-C landing mid-fork would otherwise be swallowed by Python's fork handlers (the build goes
+    on), or leave a half-made pool that nothing ends: at exit its thread forks fresh workers that
+    hang on the task queue forever, holding the terminal. One held off meanwhile ends the pool here.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask as it is, to restore
+    pool: Pool | None = None
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the workers inherit this: Ctrl-C is ours
+        gc.freeze()  # workers then leave the parent's objects alone when they collect: fewer pages copied on write
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer, initargs)
+        finally:
+            gc.unfreeze()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held off is raised here
+        return pool
+    except BaseException:
+        if pool is not None:
+            end_pool(pool)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+
+
+def end_pool(pool: Pool) -> None:
+    """Stop the workers mid-task (after a failure or Ctrl-C) and wait for them to go."""
+    pool.terminate()
+    pool.join()
+
+
+def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int) -> Iterator[R]:
+    """function(part) for every part on `jobs` forked workers, in the order they finish.
+
+    The workers are gone when this ends, however it ends: close the generator (contextlib.closing)
+    when the loop over it may stop early, rather than leave that to the garbage collector.
+    """
+    pool = start_pool(jobs)
+    try:
+        yield from pool.imap_unordered(function, parts)
+        pool.close()  # rather than terminate(), which can hang when it kills a worker holding the task queue
+        pool.join()
+    except BaseException:
+        end_pool(pool)
+        raise
 
 
 # Bodies
@@ -94,8 +150,7 @@ class BodyRenderer:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:  # only when something failed: terminate() can hang on a busy queue
-            self._pool.terminate()
-            self._pool.join()
+            end_pool(self._pool)
             self._pool = None
 
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
@@ -141,8 +196,7 @@ class BodyRenderer:
         self._queued.add(key)
         self._pending.append((key, source))
         if self._pool is None and self.jobs > 1 and len(self._pending) >= MIN_PARALLEL_BODIES and can_fork():
-            self._pool = multiprocessing.get_context("fork").Pool(
-                self.jobs, initializer=_start_body_worker, initargs=(self.raw_html,))
+            self._pool = start_pool(self.jobs, _start_body_worker, (self.raw_html,))
         if self._pool is not None and len(self._pending) >= BODY_CHUNK:
             self._send()
 
@@ -239,19 +293,12 @@ def render_pages(tiers: dict[str, TierPages], specs: list[tuple[str, PageSpec]],
         yield from (_render_one(tiers, tier, spec) for tier, spec in specs)
         return
     chunks = [range(start, min(start + PAGE_CHUNK, len(specs))) for start in range(0, len(specs), PAGE_CHUNK)]
-    _page_work[:] = [(tiers, specs)]
-    gc.freeze()  # workers then leave the parent's objects alone when they collect: fewer pages copied on write
-    pool = multiprocessing.get_context("fork").Pool(jobs)
-    gc.unfreeze()
     try:
-        for batch in pool.imap_unordered(_render_chunk, chunks):
-            yield from batch
-        pool.close()  # rather than terminate(), which can hang when it kills a worker holding the task queue
-    except BaseException:
-        pool.terminate()
-        raise
+        _page_work[:] = [(tiers, specs)]
+        with contextlib.closing(map_on_workers(_render_chunk, chunks, jobs)) as batches:
+            for batch in batches:
+                yield from batch
     finally:
-        pool.join()
         _page_work.clear()
 
 
@@ -314,14 +361,15 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
     if todo and stage is not None:
         jobs_by_tier = {tier: TierPages(job.env, job.globals_, job.mirror, site_dir, stage.root(tier), job.live,
                                         stage.staged_digests(tier)) for tier, job in jobs_by_tier.items()}
-    for done, page in enumerate(render_pages(jobs_by_tier, todo, jobs), 1):
-        if progress is not None and done % 64 == 0:
-            progress("rendering pages", done, len(todo))
-        files[page.tier][page.path] = _page_file(page, stage)
-        context = contexts[(page.tier, page.path)]
-        if context is not None:
-            keys, pages = keyed[page.tier]
-            pages.store(page.path, context, page.reads, keys.full_key(context, page.reads), page.digest)
+    with contextlib.closing(render_pages(jobs_by_tier, todo, jobs)) as rendered:  # a Ctrl-C here ends the workers now
+        for done, page in enumerate(rendered, 1):
+            if progress is not None and done % 64 == 0:
+                progress("rendering pages", done, len(todo))
+            files[page.tier][page.path] = _page_file(page, stage)
+            context = contexts[(page.tier, page.path)]
+            if context is not None:
+                keys, pages = keyed[page.tier]
+                pages.store(page.path, context, page.reads, keys.full_key(context, page.reads), page.digest)
     return files, len(todo)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .content import PostMeta, SourcePost
+from .content import SourcePost
+from .frontmatter import PostMeta
 from .markdown import parse_body, render_tokens
 from .tiers import count_words, cut_teaser
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .config import SiteConfig
-from .content import Asset, PostMeta
+from .content import Asset
 from .errors import Problem, SiteError
+from .frontmatter import PostMeta
 from .render import Heading, RenderedBody, RenderedPost
 
 TIERS = ("public", "members")
