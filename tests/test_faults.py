@@ -100,6 +100,35 @@ def test_ctrl_c_in_the_audit_leaves_the_previous_output(write_site: Callable[...
     assert leftovers(site) == []
 
 
+def test_ctrl_c_while_indexing_leaves_no_indexer_running(write_site: Callable[..., Path],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import tearsheet.search
+
+    if tearsheet.search.find_pagefind() is None:
+        pytest.skip("no pagefind binary: the search index is not built")
+    site = write_site(posts(3))
+    build(site)
+    before = read_tree(site / "output")
+    (site / "content" / "posts" / "p1.md").write_text(POST.format(n=1, day=2, tier="free"))
+    started: list[subprocess.Popen[str]] = []
+    real_start = tearsheet.search._start
+
+    def start(*args: str) -> subprocess.Popen[str]:
+        started.append(real_start(*args))
+        return started[-1]
+
+    def interrupted(run: subprocess.Popen[str]) -> str:
+        raise KeyboardInterrupt  # as if Ctrl-C came while the first indexer ran
+
+    monkeypatch.setattr("tearsheet.search._start", start)
+    monkeypatch.setattr("tearsheet.search._finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(site)
+    assert len(started) == 2 and all(run.poll() is not None for run in started)
+    assert read_tree(site / "output") == before
+    assert leftovers(site) == []
+
+
 @pytest.mark.parametrize("whole_group", [False, True], ids=["to-the-build", "as-a-terminal-sends-it"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_real_sigint_mid_build_leaves_the_previous_output(write_site: Callable[..., Path], jobs: str,

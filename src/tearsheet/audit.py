@@ -27,7 +27,6 @@ import datetime as dt
 import gzip
 import hashlib
 import importlib
-import multiprocessing
 import os
 import re
 import time
@@ -42,7 +41,7 @@ import numpy as np
 from .cache import AuditMemory
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .parallel import can_fork, default_jobs
+from .parallel import can_fork, default_jobs, map_on_workers
 from .render import RenderedPost
 from .shingles import (
     BREAK_TOKEN,
@@ -394,15 +393,10 @@ def _spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int
     count = jobs * parts_per_job
     parts = [items[i::count] for i in range(count)]  # interleaved: big and small files mix
     _audit_work[:] = [(task, state)]
-    pool = multiprocessing.get_context("fork").Pool(jobs)
-    try:
-        yield from pool.imap_unordered(_run_part, parts)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
+    try:  # the workers are gone however this ends (a Ctrl-C included: see parallel.start_pool)
+        with contextlib.closing(map_on_workers(_run_part, parts, jobs)) as results:
+            yield from results
     finally:
-        pool.join()
         _audit_work.clear()
 
 

@@ -56,8 +56,16 @@ def index_staged(binary: str, tiers: Sequence[str]) -> Callable[[str], None]:
     def index(staging_dir: str) -> None:
         for tier in tiers:
             _check_free(os.path.join(staging_dir, tier))
-        runs = [(tier, _start(binary, staging_dir, tier)) for tier in tiers]
-        failures = [(tier, _finish(run)) for tier, run in runs]
+        runs: list[tuple[str, subprocess.Popen[str]]] = []
+        try:
+            for tier in tiers:
+                runs.append((tier, _start(binary, staging_dir, tier)))
+            failures = [(tier, _finish(run)) for tier, run in runs]
+        except BaseException:  # Ctrl-C, say: no indexer is left running into the staging folder
+            for _tier, run in runs:
+                run.kill()
+                run.wait()
+            raise
         problems = [(tier, message) for tier, message in failures if message]
         if problems:
             tier, message = problems[0]
