@@ -173,7 +173,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if not audit.plus:
         return problems  # no post has member-only text
     files = sorted(_tree_files(public_dir))
-    if memory is not None and (len(memory.files) > 2 * len(files) + 100 or len(memory.blocks) > MAX_BLOCKS):
+    if memory is not None and memory.outgrown():
         memory.forget()  # much of what it remembers is gone from the tree: read it all again
     remembered = frozenset(memory.files) if memory is not None else frozenset()
     blocks = frozenset(memory.blocks) if memory is not None else frozenset()
@@ -201,8 +201,9 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         problems += _locate(public_dir, files, known, leaks, label)
     if memory is not None and not problems:
         segments = [*memory.shown, shown] if len(shown) else memory.shown
-        memory.save(memory.files | keys, memory.blocks | new_blocks, segments, members.keys, members.hashes,
-                    members.owners, hits, owners)
+        # the files of this tree only; blocks and shingles of earlier ones too, until they outgrow it
+        memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.hashes, members.owners,
+                    hits, owners)
     return problems
 
 
@@ -297,7 +298,6 @@ def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
 
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
 BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
-MAX_BLOCKS = 2_000_000  # long blocks remembered before the memory starts afresh
 READ_BATCH = 256  # files whose shingles are sorted and merged together
 
 # public folder, known bodies, label, keys of the files and of the long blocks the memory has audited

@@ -405,6 +405,7 @@ class AuditMemory:
         self.files: set[bytes] = set(index.get("files", ()))
         self.blocks: set[bytes] = set(index.get("blocks", ()))
         self.posts: list[bytes] = list(index.get("posts", ()))
+        self.fresh_sizes: tuple[int, int] = tuple(index.get("fresh_sizes", (0, 0)))  # type: ignore[assignment]
         self.shown: list[Any] = []
         self.members = self.hits = np.zeros(0, np.uint64)
         self.owners = self.hit_owners = np.zeros(0, np.int32)
@@ -424,14 +425,23 @@ class AuditMemory:
         import numpy as np
 
         self.files, self.blocks, self.posts, self.shown = set(), set(), [], []
+        self.fresh_sizes = (0, 0)
         self.members = self.hits = np.zeros(0, np.uint64)
         self.owners = self.hit_owners = np.zeros(0, np.int32)
         self._names: set[str] = set()
+
+    def outgrown(self) -> bool:
+        """Whether blocks and shingles of files long gone make up most of what it remembers."""
+        blocks, shingles = self.fresh_sizes
+        return len(self.blocks) > 3 * blocks + 10_000 or sum(map(len, self.shown)) > 3 * shingles + 100_000
 
     def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes], members: Any,
              owners: Any, hits: Any, hit_owners: Any) -> None:
         """Keep what a passing audit learnt; arrays already on disk are not written again."""
         import numpy as np
+
+        if not self.files and not self.blocks:  # started afresh: the sizes it may grow from
+            self.fresh_sizes = (len(blocks), sum(map(len, shown)))
 
         if len(shown) > MAX_SEGMENTS:
             shown = [np.unique(np.concatenate(shown))]
@@ -445,6 +455,7 @@ class AuditMemory:
             names[label] = name
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
         index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
+                 "fresh_sizes": self.fresh_sizes,
                  **{name: names[name] for name in ("members", "owners", "hits", "hit_owners")}}
         write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
         for name in os.listdir(self.folder):
