@@ -44,6 +44,7 @@ from .errors import Problem, SiteError
 from .parallel import can_fork, default_jobs, map_on_workers
 from .render import RenderedPost
 from .shingles import (
+    BREAK_HASH,
     BREAK_TOKEN,
     EMPTY,
     INLINE_TAG,
@@ -57,7 +58,9 @@ from .shingles import (
     segments_of,
     shingle_array,
     shingles,
+    sorted_unique,
     text_tokens,
+    word_hashes,
 )
 from .site import base_path, page_url, post_url
 
@@ -189,7 +192,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
-    shown = np.unique(np.concatenate(fresh))
+    shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)
     hits, owners = _hits(members, shown, memory if remembering else None)
     leaks = _leaks(audit, hits, owners)
@@ -275,7 +278,7 @@ def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> 
                                         (meta.title, meta.description, *meta.tags, meta.series) if text)]
         full = normal_tokens(post.full.html)
         full_shingles = shingle_array(full[_after_teaser(full, public) :])
-        member = full_shingles[np.isin(full_shingles, np.concatenate([EMPTY, *own]), invert=True)]
+        member = full_shingles[~_among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
         hashes.append(member)
         posts.append(np.full(len(member), number, dtype=np.int32))
     all_hashes = np.concatenate([EMPTY, *hashes])
@@ -283,17 +286,23 @@ def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> 
     return all_hashes[order].tobytes(), np.concatenate([np.zeros(0, np.int32), *posts])[order].tobytes()
 
 
+def _among_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """For each value, whether the sorted array holds it (np.isin sorts both sides; this only the small one)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
 def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
     """Where, in the full edition's words, the first word the public edition does not show is."""
-    shown = [token for token in public if token != BREAK_TOKEN]
-    matched = 0
-    for index, token in enumerate(full):
-        if token == BREAK_TOKEN:
-            continue
-        if matched == len(shown) or token != shown[matched]:
-            return index
-        matched += 1
-    return len(full)
+    full_words, public_words = word_hashes(full), word_hashes(public)
+    at = np.flatnonzero(full_words != BREAK_HASH)  # where each word (not a block's end) of the full edition is
+    shown = public_words[public_words != BREAK_HASH]
+    common = min(len(at), len(shown))
+    differ = np.flatnonzero(full_words[at[:common]] != shown[:common])
+    matched = int(differ[0]) if len(differ) else common
+    return int(at[matched]) if matched < len(at) else len(full)
 
 
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
@@ -320,8 +329,8 @@ def _read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, by
             keys.append(key)
             if key not in remembered:
                 batch.append(shingle_array(_file_tokens(rel, raw, known, problems, label, seen)))
-        found.append(np.unique(np.concatenate(batch)))
-    return b"".join(keys), b"".join(seen.new), np.unique(np.concatenate(found)).tobytes(), problems
+        found.append(sorted_unique(np.concatenate(batch)))
+    return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:
@@ -495,7 +504,7 @@ def _edges(body: bytes) -> tuple[bytes, bytes]:
 
 
 def _raw_bytes(public_dir: str, rel: str) -> bytes:
-    with open(os.path.join(public_dir, *rel.split("/")), "rb") as handle:
+    with open(f"{public_dir}/{rel}", "rb") as handle:  # rel has forward slashes, which every system takes
         return handle.read()
 
 

@@ -444,7 +444,9 @@ class AuditMemory:
             self.fresh_sizes = (len(blocks), sum(map(len, shown)))
 
         if len(shown) > MAX_SEGMENTS:
-            shown = [np.unique(np.concatenate(shown))]
+            from .shingles import sorted_unique
+
+            shown = [sorted_unique(np.concatenate(shown))]
         names = {}
         for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)), ("members", members),
                              ("owners", owners), ("hits", hits), ("hit_owners", hit_owners)):

@@ -83,12 +83,13 @@ class SeenBlocks:
         fresh = [b for b, h in zip(blocks, map(hash, blocks), strict=True)
                  if h not in here and not here.add(h)]  # type: ignore[func-returns-value]
         kept = []
-        for block in fresh:
-            if len(block) >= LONG_BLOCK:
-                key = hashlib.blake2b(block, digest_size=8).digest()
-                if key in self.remembered:
+        remembered, new, digest = self.remembered, self.new, hashlib.blake2b
+        for block, size in zip(fresh, map(len, fresh), strict=True):
+            if size >= LONG_BLOCK:
+                key = digest(block, digest_size=8).digest()
+                if key in remembered:
                     continue
-                self.new.append(key)
+                new.append(key)
             kept.append(block)
         return kept
 
@@ -220,12 +221,17 @@ BREAK_HASH = np.array([WORD_HASHES[BREAK_TOKEN]], dtype=np.int64).view(np.uint64
 EMPTY = np.zeros(0, dtype=np.uint64)
 
 
+def word_hashes(tokens: Sequence[bytes]) -> np.ndarray:
+    """The hash of each word (uint64), BREAK_HASH for a BREAK_TOKEN."""
+    return np.fromiter(map(WORD_HASHES.__getitem__, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+
+
 def shingle_array(tokens: Sequence[bytes]) -> np.ndarray:
     """The hash of every run of SHINGLE consecutive words without a BREAK_TOKEN, in order, as uint64."""
     count = len(tokens) - SHINGLE + 1
     if count <= 0:
         return EMPTY
-    words = np.fromiter(map(WORD_HASHES.__getitem__, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+    words = word_hashes(tokens)
     hashes = words[:count] * MULTIPLIERS[0]
     for position in range(1, SHINGLE):
         hashes += words[position : position + count] * MULTIPLIERS[position]
@@ -234,6 +240,16 @@ def shingle_array(tokens: Sequence[bytes]) -> np.ndarray:
         before = np.concatenate(([0], np.cumsum(breaks)))
         hashes = hashes[before[SHINGLE:] == before[:count]]
     return hashes
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: np.unique, but a sort and a mask (NumPy 2's hashing unique is far slower)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
 
 
 def shingles(segments: Iterable[Segment]) -> Iterator[int]:
