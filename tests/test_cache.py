@@ -273,3 +273,18 @@ def test_editing_one_body_rewrites_only_the_feeds_that_show_it(site: Path) -> No
     fast_build(site)
     assert (weekly.stat().st_ino, weekly.read_bytes()) == before[weekly]  # kept, not made again
     assert b"A new closing paragraph." in shown.read_bytes() and shown.read_bytes() != before[shown][1]
+
+
+def test_a_card_that_shows_the_body_is_made_again_on_every_list_after_an_edit(site: Path, tmp_path: Path) -> None:
+    # A card is rendered once per post and tier and reused on every list: what it read of the post
+    # (here its body) must count for each list page that shows it, or those pages would go stale.
+    (site / "templates/partials").mkdir(parents=True, exist_ok=True)
+    (site / "templates/partials/post_card.html").write_text(
+        '<article class="card"><a href="{{ post.url }}">{{ post.title }}</a> {{ post.text[:60] }}</article>\n')
+    _replace(site, "content/posts/2026/note-07.md", "authors: [ann]", 'authors: [ann]\ndescription: "Fixed words."')
+    fast_build(site)  # with a description, a body edit changes neither the summary nor the reading time
+    _replace(site, "content/posts/2026/note-07.md", "word7x0 ", "zqfirstwordschanged ")
+    fast_build(site)
+    assert tiers(site) == plain_build(site, tmp_path)
+    pages = [path for path, data in tiers(site).items() if b"zqfirstwordschanged" in data and "index.html" in path]
+    assert len([p for p in pages if "/tags/" in p]) >= 2  # the card is on several lists, each made again

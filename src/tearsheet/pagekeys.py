@@ -30,7 +30,8 @@ from .site import PageView, PostView, Site, Term
 from .templates import PageSpec
 
 # The template globals that page keys account for; a build with any other global renders every page.
-KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta"})
+KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta",
+                           "post_card"})
 # Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
 POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
                     "authors", "description", "summary", "html", "text", "toc", "words", "reading_minutes", "image",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import SiteError
 from .metadata import HeadMaker, HeadMeta
@@ -95,7 +96,42 @@ def page_globals(site: Site, assets_urls: dict[str, str], public: Site | None = 
     return {"site": site, "config": site.config, "tier": site.tier, "paywall": site.config.paywall,
             "root": base_path(site.config), "asset": lambda name: assets_urls.get(name, name),
             "absolute": lambda url: absolute_url(site, url),
-            "head_meta": _head_meta_function(HeadMaker(site, public or site))}
+            "head_meta": _head_meta_function(HeadMaker(site, public or site)),
+            "post_card": _post_card_function()}
+
+
+CARD_TEMPLATE = "partials/post_card.html"
+CARD_GLOBALS = ("site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta", "post_card")
+
+
+def _post_card_function():  # type: ignore[no-untyped-def]
+    """`post_card(post)` in a template: partials/post_card.html for a post, rendered once per post and tier.
+
+    A post shows the same card on every list (like Hugo's partialCached), so the card sees `post` and
+    the globals only. What it read of the site (for page keys, see pagekeys) is noted on every page
+    that shows it, as if it had been rendered there.
+    """
+    made: dict[tuple[int, str], tuple[Markup, set[Any]]] = {}
+
+    @jinja2.pass_context
+    def post_card(context: jinja2.runtime.Context, post: Any) -> Markup:
+        reads = getattr(post, "_reads", None)  # a page-key mirror's record notes what templates read
+        key = (id(context["site"]), post.url)
+        if key not in made:
+            saved = set(reads) if reads is not None else set()
+            if reads is not None:
+                reads.clear()
+            card_context = {name: context[name] for name in CARD_GLOBALS if name in context}
+            html = Markup(context.environment.get_template(CARD_TEMPLATE).render({**card_context, "post": post}))
+            made[key] = (html, set(reads) if reads is not None else set())
+            if reads is not None:
+                reads |= saved
+        html, card_reads = made[key]
+        if reads is not None:
+            reads |= card_reads
+        return html
+
+    return post_card
 
 
 def render_page(env: jinja2.Environment, spec: PageSpec, globals_: dict[str, Any], site_dir: str) -> bytes:
