@@ -40,6 +40,7 @@ import numpy as np
 
 from .cache import AuditMemory
 from .config import SiteConfig
+from .content import relative_path
 from .errors import Problem, SiteError
 from .parallel import can_fork, default_jobs, map_on_workers
 from .render import RenderedPost
@@ -213,8 +214,9 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
 def _tree_files(root: str) -> Iterator[str]:
     """Every file under root as a relative path with forward slashes."""
     for folder, _dirs, names in os.walk(root):
+        inside = relative_path(folder, root) + "/" if folder != root else ""
         for name in names:
-            yield os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            yield inside + name
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,12 +66,9 @@ def code_version() -> str:
 
 def key_of(*parts: str | bytes) -> str:
     """A digest of the parts, each length-prefixed so that no two lists of parts share one."""
-    digest = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()
+    chunks = [part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part for part in parts]
+    framed = b"".join(len(chunk).to_bytes(8, "little") + chunk for chunk in chunks)  # one update: fewer calls
+    return hashlib.blake2b(framed, digest_size=20).hexdigest()
 
 
 def templates_digest(site_dir: str) -> str:

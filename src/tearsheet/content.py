@@ -99,6 +99,13 @@ def _content_problems(site_dir: str, config: SiteConfig, config_problems: list[P
     return []
 
 
+def relative_path(path: str, base: str) -> str:
+    """`path` below `base`, with forward slashes (os.path.relpath, but quick for a path under base)."""
+    prefix = os.path.join(base, "")
+    inside = path[len(prefix):] if path.startswith(prefix) else os.path.relpath(path, base)
+    return inside.replace(os.sep, "/")
+
+
 def read_static(folders: list[str]) -> dict[str, bytes]:
     """Files of the theme's and the site's static folders; a later folder wins name by name."""
     files: dict[str, bytes] = {}
@@ -125,8 +132,8 @@ def read_content(site_dir: str, config: SiteConfig,
     pages: list[SourcePost] = []
     assets: list[Asset] = []
     for path in _walk(content_dir, site_dir, problems):
-        rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
-        inside = os.path.relpath(path, content_dir).replace(os.sep, "/")
+        rel = relative_path(path, site_dir)
+        inside = relative_path(path, content_dir)
         if not path.endswith(".md"):
             if _is_markdown(path):  # published as a file, a plus post's full text would be public
                 stem = os.path.splitext(os.path.basename(path))[0]

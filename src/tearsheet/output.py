@@ -553,7 +553,8 @@ def _well_formed(files: object) -> bool:
 def _write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
     path = os.path.join(book_dir, MANIFEST_NAME)
     with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
-        json.dump({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, handle, separators=(",", ":"))
+        # dumps, not dump: only the one-shot encoder is the fast one written in C
+        handle.write(json.dumps({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, separators=(",", ":")))
     os.replace(path + TEMP_SUFFIX, path)
 
 
