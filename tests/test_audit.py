@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import tearsheet.public_tree
 import tearsheet.templates
 from tearsheet.audit import SHINGLE, audit_output, normal_words
 from tearsheet.cli import main
@@ -109,7 +110,7 @@ def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeyp
     brotli = pytest.importorskip("brotli")
     (site / "content" / "leak.html.br").write_bytes(brotli.compress(MEMBER.encode()))
     assert "public/leak.html.br: leaks member-only text" in leak_error(site)
-    monkeypatch.setattr("tearsheet.audit._brotli", lambda: None)
+    monkeypatch.setattr("tearsheet.public_tree._brotli", lambda: None)
     assert "public/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
 
 
@@ -178,7 +179,7 @@ def test_forked_workers_find_what_one_process_finds(site: Path, monkeypatch: pyt
     (public / "a.html").write_text(f"<p>{MEMBER}</p>", encoding="utf-8")
     (public / "z.txt.gz").write_bytes(gzip.compress(MEMBER.encode()))
     one = audit_output(str(site), str(site / "output")).problems
-    monkeypatch.setattr("tearsheet.audit.MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr("tearsheet.parallel.MIN_SPREAD_ITEMS", 1)
     monkeypatch.setattr("tearsheet.audit.default_jobs", lambda: 3)
     assert audit_output(str(site), str(site / "output")).problems == one
     assert len(one) == 2
@@ -251,13 +252,13 @@ def normal_words_text(html: str) -> list[str]:
 
 def files_searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     searched: list[str] = []
-    real = tearsheet.audit._file_tokens
+    real = tearsheet.public_tree.file_tokens
 
     def counting(rel: str, *args: object, **kwargs: object) -> list[bytes]:
         searched.append(rel)
         return real(rel, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tearsheet.audit._file_tokens", counting)
+    monkeypatch.setattr("tearsheet.public_tree.file_tokens", counting)
     return searched
 
 

@@ -15,7 +15,6 @@ anew: the cache can make a build faster, never different.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import marshal
@@ -25,7 +24,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.bccache
@@ -36,6 +35,9 @@ from .content import Asset, SourcePost, parse_source
 from .frontmatter import PostMeta
 from .render import Heading, RenderedBody, RenderedPost
 from .templates import THEME_DIR
+
+if TYPE_CHECKING:
+    from .audit_memory import AuditMemory
 
 CACHE_DIR = ".tearsheet-cache"
 MAGIC = b"tearsheet-cache 1\n"
@@ -199,6 +201,8 @@ class BuildCache:
 
     def audit(self, book_dir: str) -> AuditMemory:
         """The paywall audit's memory of one output folder's public tree."""
+        from .audit_memory import AuditMemory
+
         return AuditMemory(os.path.join(book_dir, "audit"))
 
     def templates(self) -> TemplateCodeCache:
@@ -375,99 +379,3 @@ class TemplateCodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         write_checked(os.path.join(self.folder, bucket.key), "template", bucket.bytecode_to_string())
-
-
-# The paywall audit's memory of one output folder
-
-MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
-
-
-class AuditMemory:
-    """What the last passing audit of an output folder's public tree learnt, so the next reads only what changed.
-
-    - `files`: keys (name and bytes) of every file audited since the memory was last started afresh;
-    - `blocks`: keys of the long blocks (shingles.SeenBlocks) of those files;
-    - `shown`: sorted arrays (uint64) holding every shingle of those files, and maybe some of files
-      since changed: a superset, so a hit in it is checked again from scratch, never trusted;
-    - `posts`, `members`, `owners`: each plus post's key, and the member-only shingles of all of them,
-      sorted, with the number (in `posts`) of the post each belongs to;
-    - `hits`, `hit_owners`: the member shingles `shown` held, with their posts' numbers.
-    """
-
-    def __init__(self, folder: str) -> None:
-        import numpy as np
-
-        self.folder = folder
-        index = _loads(read_checked(os.path.join(folder, "index"), "audit-index"), marshal.loads)
-        self.files: set[bytes] = set(index.get("files", ()))
-        self.blocks: set[bytes] = set(index.get("blocks", ()))
-        self.posts: list[bytes] = list(index.get("posts", ()))
-        self.fresh_sizes: tuple[int, int] = tuple(index.get("fresh_sizes", (0, 0)))  # type: ignore[assignment]
-        self.shown: list[Any] = []
-        self.members = self.hits = np.zeros(0, np.uint64)
-        self.owners = self.hit_owners = np.zeros(0, np.int32)
-        arrays = [self._array(name, dtype) for name, dtype in
-                  (*((name, np.uint64) for name in index.get("segments", ())),
-                   *((index.get(name), dtype) for name, dtype in (("members", np.uint64), ("owners", np.int32),
-                                                                   ("hits", np.uint64), ("hit_owners", np.int32))))]
-        if not index or any(array is None for array in arrays):
-            self.forget()
-            return
-        *self.shown, self.members, self.owners, self.hits, self.hit_owners = arrays
-        self._names = set(index.get("segments", ())) | {index[name] for name in ("members", "owners", "hits",
-                                                                                 "hit_owners")}
-
-    def forget(self) -> None:
-        """Start afresh: nothing is known to have been audited."""
-        import numpy as np
-
-        self.files, self.blocks, self.posts, self.shown = set(), set(), [], []
-        self.fresh_sizes = (0, 0)
-        self.members = self.hits = np.zeros(0, np.uint64)
-        self.owners = self.hit_owners = np.zeros(0, np.int32)
-        self._names: set[str] = set()
-
-    def outgrown(self) -> bool:
-        """Whether blocks and shingles of files long gone make up most of what it remembers."""
-        blocks, shingles = self.fresh_sizes
-        return len(self.blocks) > 3 * blocks + 10_000 or sum(map(len, self.shown)) > 3 * shingles + 100_000
-
-    def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes], members: Any,
-             owners: Any, hits: Any, hit_owners: Any) -> None:
-        """Keep what a passing audit learnt; arrays already on disk are not written again."""
-        import numpy as np
-
-        if not self.files and not self.blocks:  # started afresh: the sizes it may grow from
-            self.fresh_sizes = (len(blocks), sum(map(len, shown)))
-
-        if len(shown) > MAX_SEGMENTS:
-            from .shingles import sorted_unique
-
-            shown = [sorted_unique(np.concatenate(shown))]
-        names = {}
-        for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)), ("members", members),
-                             ("owners", owners), ("hits", hits), ("hit_owners", hit_owners)):
-            data = np.ascontiguousarray(array).tobytes()
-            name = f"{label.split('-')[0]}-{key_of(data)[:16]}"
-            if name not in self._names:
-                write_checked(os.path.join(self.folder, name), "audit-array", data)
-            names[label] = name
-        segments = [names[f"shown-{i}"] for i in range(len(shown))]
-        index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
-                 "fresh_sizes": self.fresh_sizes,
-                 **{name: names[name] for name in ("members", "owners", "hits", "hit_owners")}}
-        write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
-        for name in os.listdir(self.folder):
-            if name != "index" and name not in names.values():
-                with contextlib.suppress(OSError):
-                    os.remove(os.path.join(self.folder, name))
-
-    def _array(self, name: str | None, dtype: Any) -> Any:
-        import numpy as np
-
-        if not isinstance(name, str):
-            return None
-        data = read_checked(os.path.join(self.folder, name), "audit-array")
-        if data is None or len(data) % np.dtype(dtype).itemsize:
-            return None
-        return np.frombuffer(data, dtype=dtype)

@@ -118,6 +118,35 @@ def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int) ->
         raise
 
 
+
+MIN_SPREAD_ITEMS = 200  # spread() does fewer items than this in this process: forking costs more
+_spread_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as render_pages does
+
+
+def spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int, state: Any,
+           parts_per_job: int = 4) -> Iterator[R]:
+    """task(part, state) over interleaved parts of items: in this process, or on forked workers when it pays.
+
+    `state` reaches the workers by the fork, not by pickling (a big array, say).
+    """
+    if jobs <= 1 or len(items) < MIN_SPREAD_ITEMS or not can_fork():
+        yield task(items, state)
+        return
+    count = jobs * parts_per_job
+    parts = [items[i::count] for i in range(count)]  # interleaved: big and small items mix
+    _spread_work[:] = [(task, state)]
+    try:  # the workers are gone however this ends (a Ctrl-C included: see start_pool)
+        with contextlib.closing(map_on_workers(_run_part, parts, jobs)) as results:
+            yield from results
+    finally:
+        _spread_work.clear()
+
+
+def _run_part(part: Sequence[Any]) -> Any:
+    task, state = _spread_work[0]
+    return task(part, state)
+
+
 # Bodies
 
 class BodyRenderer:

@@ -1,0 +1,106 @@
+"""Each plus post's member-only shingles, indexed: what the paywall audit looks for in the public tree.
+
+A shingle of a post's full edition is member-only when all its eight words come after the cut and the
+post's own teaser, title, description and tags do not show it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audit_memory import AuditMemory
+from .parallel import spread
+from .render import RenderedPost
+from .shingles import BREAK_HASH, EMPTY, normal_tokens, shingle_array, word_hashes
+
+
+@dataclass(frozen=True, slots=True)
+class MemberIndex:
+    """The member-only shingles of every plus post, sorted, each with the post it belongs to."""
+
+    keys: list[bytes]  # each plus post's key (see post_key), in the order of AuditInput.plus
+    hashes: np.ndarray  # uint64, sorted; a shingle two posts share is there twice
+    owners: np.ndarray  # int32: the number in AuditInput.plus of the post each shingle belongs to
+    added: np.ndarray  # int32: the numbers of the posts the memory did not know
+
+
+def member_index(plus: Sequence[RenderedPost], jobs: int, memory: AuditMemory | None) -> MemberIndex:
+    """Shingles of each plus post's full edition that its own teaser, title, description and tags do not show."""
+    keys = [post_key(post) for post in plus]
+    hashes, owners = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+    number_of = {key: number for number, key in enumerate(keys)}
+    if memory is not None and memory.posts:
+        renumber = np.array([number_of.get(key, -1) for key in memory.posts], dtype=np.int32)
+        owners = renumber[memory.owners]
+        kept = owners >= 0
+        hashes, owners = memory.members[kept], owners[kept]
+        known = set(memory.posts)
+        added = [number for number, key in enumerate(keys) if key not in known]
+    else:
+        added = list(range(len(plus)))
+    # each part comes back sorted; merging one into the index costs a copy of it, not a sort of it all
+    for part_hashes, part_owners in spread(_member_shingles, [(n, plus[n]) for n in added], jobs, None,
+                                            parts_per_job=1):
+        more_hashes = np.frombuffer(part_hashes, dtype=np.uint64)
+        at = np.searchsorted(hashes, more_hashes)
+        hashes = np.insert(hashes, at, more_hashes)
+        owners = np.insert(owners, at, np.frombuffer(part_owners, dtype=np.int32))
+        del at, more_hashes, part_hashes, part_owners
+    return MemberIndex(keys, hashes, owners, np.array(added, dtype=np.int32))
+
+
+def post_key(post: RenderedPost) -> bytes:
+    """What a post's member-only shingles depend on."""
+    meta = post.meta
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (meta.path, post.full.html, post.public.html, meta.title, meta.description, meta.series,
+                 *meta.tags):
+        data = (part or "").encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.digest()
+
+
+def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> tuple[bytes, bytes]:
+    """The shingles of each post's member-only part: all eight words after the cut, and not shown publicly.
+
+    A run of words that starts in the teaser is left out: a plain-text index (Pagefind's) joins the
+    teaser's last words to whatever block follows, and that may begin, by chance, with the word after
+    the cut. A leak of eight member-only words is still a run wholly after the cut.
+    """
+    hashes, posts = [], []
+    for number, post in part:
+        meta = post.meta
+        public = normal_tokens(post.public.html)
+        own = [shingle_array(public), *(shingle_array(normal_tokens(text)) for text in
+                                        (meta.title, meta.description, *meta.tags, meta.series) if text)]
+        full = normal_tokens(post.full.html)
+        full_shingles = shingle_array(full[_after_teaser(full, public) :])
+        member = full_shingles[~_among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
+        hashes.append(member)
+        posts.append(np.full(len(member), number, dtype=np.int32))
+    all_hashes = np.concatenate([EMPTY, *hashes])
+    order = np.argsort(all_hashes, kind="stable")
+    return all_hashes[order].tobytes(), np.concatenate([np.zeros(0, np.int32), *posts])[order].tobytes()
+
+
+def _among_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """For each value, whether the sorted array holds it (np.isin sorts both sides; this only the small one)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
+def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
+    """Where, in the full edition's words, the first word the public edition does not show is."""
+    full_words, public_words = word_hashes(full), word_hashes(public)
+    at = np.flatnonzero(full_words != BREAK_HASH)  # where each word (not a block's end) of the full edition is
+    shown = public_words[public_words != BREAK_HASH]
+    common = min(len(at), len(shown))
+    differ = np.flatnonzero(full_words[at[:common]] != shown[:common])
+    matched = int(differ[0]) if len(differ) else common
+    return int(at[matched]) if matched < len(at) else len(full)

@@ -1,0 +1,141 @@
+"""The public tree read back as shingles, for the paywall audit: every file, decompressed, blocks apart.
+
+Files and long blocks the audit's memory has read before are skipped: their shingles are known.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import importlib
+import os
+import zlib
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .content import relative_path
+from .errors import Problem
+from .shingles import (
+    BREAK_TOKEN,
+    EMPTY,
+    INLINE_TAG,
+    TAG,
+    SeenBlocks,
+    normal_tokens,
+    shingle_array,
+    sorted_unique,
+    text_tokens,
+)
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), which is not searched
+def tree_files(root: str) -> Iterator[str]:
+    """Every file under root as a relative path with forward slashes."""
+    for folder, _dirs, names in os.walk(root):
+        inside = relative_path(folder, root) + "/" if folder != root else ""
+        for name in names:
+            yield inside + name
+
+
+FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
+BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
+READ_BATCH = 256  # files whose shingles are sorted and merged together
+
+# public folder, known bodies, label, keys of the files and of the long blocks the memory has audited
+ReadState = tuple[str, dict[str, bytes], str, frozenset[bytes], frozenset[bytes]]
+
+
+def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, bytes, list[Problem]]:
+    """The keys of some files of the tree, the keys of the long blocks read, and the shingles (sorted
+    uint64) of what the memory did not already know."""
+    public_dir, known, label, remembered, blocks = state
+    problems: list[Problem] = []
+    keys: list[bytes] = []
+    found: list[np.ndarray] = [EMPTY]
+    seen = SeenBlocks(blocks)
+    for start in range(0, len(part), READ_BATCH):
+        batch = [EMPTY]
+        for rel in part[start : start + READ_BATCH]:
+            raw = raw_bytes(public_dir, rel)
+            key = hashlib.blake2b(rel.encode() + b"\x00" + raw, digest_size=FILE_KEY).digest()
+            keys.append(key)
+            if key not in remembered:
+                batch.append(shingle_array(file_tokens(rel, raw, known, problems, label, seen)))
+        found.append(sorted_unique(np.concatenate(batch)))
+    return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
+
+
+def file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],
+                 label: str, seen: SeenBlocks | None = None) -> list[bytes]:
+    """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
+    tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
+    data = _searchable(rel, raw, f"{label}/{rel}", problems)
+    if data is None:
+        return tokens
+    body = known.get(rel)
+    if body is None or body not in data:
+        return tokens + normal_tokens(data, seen)
+    head, tail = _edges(body)  # cut the known public body out: its shingles are all public already
+    parts = data.split(body)
+    for i, part in enumerate(parts):
+        tokens += normal_tokens((tail if i else b"") + part + (head if i < len(parts) - 1 else b""), seen)
+        tokens.append(BREAK_TOKEN)
+    return tokens
+
+
+def _edges(body: bytes) -> tuple[bytes, bytes]:
+    """The body's bytes before its first block tag and after its last: the words that join what is around it.
+
+    They stay when the body is cut out of a page, so a run of words that crosses its edges is still searched.
+    """
+    head_end = next((tag.start() for tag in TAG.finditer(body) if not INLINE_TAG.fullmatch(tag[0])), len(body))
+    end = len(body)
+    while (start := body.rfind(b"<", 0, end)) >= 0:
+        tag = TAG.match(body, start)
+        if tag and not INLINE_TAG.fullmatch(tag[0]):
+            return body[:head_end], body[tag.end():]
+        end = start
+    return body[:head_end], body
+
+
+def raw_bytes(public_dir: str, rel: str) -> bytes:
+    with open(f"{public_dir}/{rel}", "rb") as handle:  # rel has forward slashes, which every system takes
+        return handle.read()
+
+
+def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> bytes | None:
+    """The text of one file, decompressed; None for a binary file such as an image."""
+    head = data[:HEAD_BYTES]
+    if b"\x00" in head and not head.startswith(GZIP_MAGIC) and not rel.endswith(".br"):
+        return None
+    data = _inflate(rel, data, where, problems)
+    return None if b"\x00" in data[:HEAD_BYTES] else data
+
+
+def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
+    """Undo gzip (found by its magic bytes, whatever the file's name) and brotli (.br files)."""
+    if path.endswith(".br"):
+        brotli = _brotli()
+        if brotli is None:
+            problems.append(Problem(where, None, "cannot search a brotli-compressed file: no brotli module",
+                                    "pip install brotli (the audit fails rather than skip a file)"))
+            return b""
+        with contextlib.suppress(Exception):  # brotli has its own error type; a non-brotli file is read as is
+            data = brotli.decompress(data)
+    for _ in range(3):
+        if not data.startswith(GZIP_MAGIC):
+            break
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            break
+    return data
+
+
+def _brotli():  # type: ignore[no-untyped-def]
+    for name in ("brotli", "brotlicffi"):
+        with contextlib.suppress(ImportError):
+            return importlib.import_module(name)
+    return None
