@@ -28,15 +28,16 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .audit_memory import AuditMemory
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .member_shingles import MemberIndex, member_index
-from .parallel import default_jobs, spread
-from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
+from .member_shingles import MemberIndex, known_members, member_shingles, with_members
+from .parallel import Task, default_jobs, run_tasks
+from .public_tree import BLOCK_KEY, FILE_KEY, ReadState, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedPost
 from .shingles import EMPTY, SHINGLE, Segment, normal_words, segment_shingles, segments_of, shingles, sorted_unique
 from .site import base_path, page_url, post_url
@@ -153,13 +154,16 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     remembered = frozenset(memory.files) if memory is not None else frozenset()
     blocks = frozenset(memory.blocks) if memory is not None else frozenset()
     known = {rel: body.encode() for rel, body in audit.known}
-    members = member_index(audit.plus, jobs, memory)
+    members = known_members(audit.plus, memory)
     keys: set[bytes] = set()
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
-    # one part a worker: a block a part has read once it need not read again
-    for part_keys, part_blocks, found, file_problems in spread(
-            read_files, files, jobs, (public_dir, known, label, remembered, blocks), parts_per_job=1):
+    for kind, result in _read_tree_and_posts(files, (public_dir, known, label, remembered, blocks), audit.plus,
+                                            members.added.tolist(), jobs):
+        if kind == "posts":
+            members = with_members(members, *result)
+            continue
+        part_keys, part_blocks, found, file_problems = result
         keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
@@ -180,6 +184,21 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.hashes, members.owners,
                     hits, owners)
     return problems
+
+
+def _read_tree_and_posts(files: Sequence[str], read_state: ReadState, plus: Sequence[RenderedPost],
+                         added: Sequence[int], jobs: int) -> Iterator[tuple[str, Any]]:
+    """("files", what read_files found) and ("posts", member_shingles of some posts), on one pool of workers.
+
+    The files come as one part a worker (a block a part has read once it need not read again) and
+    first; the posts in smaller parts that workers take as they finish.
+    """
+    file_parts = [files[i::jobs] for i in range(jobs)] if jobs > 1 else [files]
+    post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]
+    tasks: list[Task] = [(read_files, part, read_state) for part in file_parts if part]
+    tasks += [(member_shingles, part, plus) for part in post_parts if part]
+    for index, result in run_tasks(tasks, jobs):
+        yield ("files" if tasks[index][0] is read_files else "posts"), result
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .audit_memory import AuditMemory
-from .parallel import spread
 from .render import RenderedPost
 from .shingles import BREAK_HASH, EMPTY, normal_tokens, shingle_array, word_hashes
 
@@ -28,29 +27,26 @@ class MemberIndex:
     added: np.ndarray  # int32: the numbers of the posts the memory did not know
 
 
-def member_index(plus: Sequence[RenderedPost], jobs: int, memory: AuditMemory | None) -> MemberIndex:
-    """Shingles of each plus post's full edition that its own teaser, title, description and tags do not show."""
+def known_members(plus: Sequence[RenderedPost], memory: AuditMemory | None) -> MemberIndex:
+    """The index of the posts the memory knows, unchanged; `added` names the posts still to shingle."""
     keys = [post_key(post) for post in plus]
-    hashes, owners = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+    if memory is None or not memory.posts:
+        return MemberIndex(keys, np.zeros(0, np.uint64), np.zeros(0, np.int32), np.arange(len(plus), dtype=np.int32))
     number_of = {key: number for number, key in enumerate(keys)}
-    if memory is not None and memory.posts:
-        renumber = np.array([number_of.get(key, -1) for key in memory.posts], dtype=np.int32)
-        owners = renumber[memory.owners]
-        kept = owners >= 0
-        hashes, owners = memory.members[kept], owners[kept]
-        known = set(memory.posts)
-        added = [number for number, key in enumerate(keys) if key not in known]
-    else:
-        added = list(range(len(plus)))
-    # each part comes back sorted; merging one into the index costs a copy of it, not a sort of it all
-    for part_hashes, part_owners in spread(_member_shingles, [(n, plus[n]) for n in added], jobs, None,
-                                            parts_per_job=1):
-        more_hashes = np.frombuffer(part_hashes, dtype=np.uint64)
-        at = np.searchsorted(hashes, more_hashes)
-        hashes = np.insert(hashes, at, more_hashes)
-        owners = np.insert(owners, at, np.frombuffer(part_owners, dtype=np.int32))
-        del at, more_hashes, part_hashes, part_owners
-    return MemberIndex(keys, hashes, owners, np.array(added, dtype=np.int32))
+    renumber = np.array([number_of.get(key, -1) for key in memory.posts], dtype=np.int32)
+    owners = renumber[memory.owners]
+    kept = owners >= 0
+    known = set(memory.posts)
+    added = np.array([number for number, key in enumerate(keys) if key not in known], dtype=np.int32)
+    return MemberIndex(keys, memory.members[kept], owners[kept], added)
+
+
+def with_members(index: MemberIndex, part_hashes: bytes, part_owners: bytes) -> MemberIndex:
+    """The index with the (sorted) shingles of some more posts merged in: a copy of it, not a sort of it all."""
+    more_hashes = np.frombuffer(part_hashes, dtype=np.uint64)
+    at = np.searchsorted(index.hashes, more_hashes)
+    return MemberIndex(index.keys, np.insert(index.hashes, at, more_hashes),
+                       np.insert(index.owners, at, np.frombuffer(part_owners, dtype=np.int32)), index.added)
 
 
 def post_key(post: RenderedPost) -> bytes:
@@ -64,7 +60,7 @@ def post_key(post: RenderedPost) -> bytes:
     return digest.digest()
 
 
-def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> tuple[bytes, bytes]:
+def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[bytes, bytes]:
     """The shingles of each post's member-only part: all eight words after the cut, and not shown publicly.
 
     A run of words that starts in the teaser is left out: a plain-text index (Pagefind's) joins the
@@ -72,7 +68,8 @@ def _member_shingles(part: Sequence[tuple[int, RenderedPost]], _state: None) -> 
     the cut. A leak of eight member-only words is still a run wholly after the cut.
     """
     hashes, posts = [], []
-    for number, post in part:
+    for number in part:
+        post = plus[number]
         meta = post.meta
         public = normal_tokens(post.public.html)
         own = [shingle_array(public), *(shingle_array(normal_tokens(text)) for text in

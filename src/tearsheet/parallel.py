@@ -119,32 +119,34 @@ def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int) ->
 
 
 
-MIN_SPREAD_ITEMS = 200  # spread() does fewer items than this in this process: forking costs more
+MIN_SPREAD_ITEMS = 200  # run_tasks() does fewer items than this in this process: forking costs more
 _spread_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as render_pages does
 
 
-def spread(task: Callable[[Sequence[T], Any], R], items: Sequence[T], jobs: int, state: Any,
-           parts_per_job: int = 4) -> Iterator[R]:
-    """task(part, state) over interleaved parts of items: in this process, or on forked workers when it pays.
+Task = tuple[Callable[[Sequence[Any], Any], Any], Sequence[Any], Any]  # (function, part, state)
 
-    `state` reaches the workers by the fork, not by pickling (a big array, say).
+
+def run_tasks(tasks: Sequence[Task], jobs: int) -> Iterator[tuple[int, Any]]:
+    """(index, function(part, state)) for each task, on `jobs` forked workers that take the next task as
+    they finish one, in the order they finish; in this process when jobs is 1 or there is little to do.
+
+    Functions and states reach the workers by the fork; only a task's number goes down the queue.
     """
-    if jobs <= 1 or len(items) < MIN_SPREAD_ITEMS or not can_fork():
-        yield task(items, state)
+    if jobs <= 1 or sum(len(part) for _, part, _ in tasks) < MIN_SPREAD_ITEMS or not can_fork():
+        for index, (function, part, state) in enumerate(tasks):
+            yield index, function(part, state)
         return
-    count = jobs * parts_per_job
-    parts = [items[i::count] for i in range(count)]  # interleaved: big and small items mix
-    _spread_work[:] = [(task, state)]
-    try:  # the workers are gone however this ends (a Ctrl-C included: see start_pool)
-        with contextlib.closing(map_on_workers(_run_part, parts, jobs)) as results:
+    _spread_work[:] = list(tasks)
+    try:
+        with contextlib.closing(map_on_workers(_run_task, range(len(tasks)), jobs)) as results:
             yield from results
     finally:
         _spread_work.clear()
 
 
-def _run_part(part: Sequence[Any]) -> Any:
-    task, state = _spread_work[0]
-    return task(part, state)
+def _run_task(index: int) -> tuple[int, Any]:
+    function, part, state = _spread_work[index]
+    return index, function(part, state)
 
 
 # Bodies
