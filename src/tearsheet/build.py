@@ -45,6 +45,7 @@ class BuildOptions:
     jobs: int | None = None  # processes to render with; None: every core
     cache: bool = True  # use and keep SITE/.tearsheet-cache/ (and rewrite only changed output files)
     progress: Callable[[str, int, int], None] | None = None  # told (stage, done, total) as bodies and pages render
+    keep_plan: bool = False  # return the SitePlan in the result, planned in full even when nothing changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class BuildResult:
     warnings: tuple[str, ...] = ()  # things the author should know that did not stop the build
     rendered: int = 0  # pages rendered (the rest were unchanged and kept)
     written: int = 0  # files written or removed in the output
+    plan: SitePlan | None = None  # with BuildOptions.keep_plan: what was built, for the preview's fast render
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
@@ -90,6 +92,8 @@ class SitePlan:
     rendered: int = 0  # pages rendered rather than kept from the live output
     inputs: str = ""  # a digest of everything the build read, when it keeps a cache
     unchanged: bool = False  # the output already holds what these inputs make: nothing rendered, nothing to write
+    env: jinja2.Environment | None = None  # the templates the pages were rendered with
+    asset_urls: dict[str, str] = field(default_factory=dict)  # {theme file: its fingerprinted URL}
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -121,7 +125,8 @@ def build_site(options: BuildOptions) -> BuildResult:
     published = plan.published
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
                        files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
-                       0 if plan.unchanged else report.written + report.removed)
+                       0 if plan.unchanged else report.written + report.removed,
+                       plan if options.keep_plan else None)
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
@@ -147,7 +152,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         inputs = inputs_key(site_dir, config, bodies.sources_digest(source), built, source.assets, static,
                             pagefind) if cache else ""
         clock.lap("load")
-        if stage is not None and inputs and stage.holds(inputs):
+        if stage is not None and inputs and stage.holds(inputs) and not options.keep_plan:
             return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
                             unchanged=True)
         posts, pages = bodies.render(source)
@@ -157,7 +162,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     # "public" first: the members build borrows its teasers for feeds and descriptions
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
-    html, rendered = site_pages(env, sites, site_dir, _asset_urls(sites["public"], static), jobs, stage, cache,
+    asset_urls = _asset_urls(sites["public"], static)
+    html, rendered = site_pages(env, sites, site_dir, asset_urls, jobs, stage, cache,
                                 bodies.digests(config, posts, pages) if cache else None, options.progress)
     clock.lap("pages")
     trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier],
@@ -165,7 +171,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
              for tier in TIERS}
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
-                    published, rendered, inputs)
+                    published, rendered, inputs, env=env, asset_urls=asset_urls)
 
 
 def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache | None) -> dict[str, FileData]:

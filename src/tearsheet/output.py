@@ -27,7 +27,7 @@ import json
 import os
 import posixpath
 import shutil
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from .errors import SiteError
@@ -36,6 +36,7 @@ STAGING_PREFIX = ".tearsheet-staging-"
 RETIRED_PREFIX = ".tearsheet-retired-"
 SPARE_DIR = "spare"  # these three in the bookkeeping folder
 MANIFEST_NAME = "manifest.json"
+PATCHES_NAME = "patched.json"  # live files a preview replaced since the manifest was written
 LOCK_NAME = "lock"
 MANIFEST_FORMAT = 1
 TEMP_SUFFIX = ".tearsheet-tmp"
@@ -358,6 +359,49 @@ class Stage:
             _write_manifest(self.book_dir, self._manifest, self.signature)
 
 
+def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, bytes]]) -> int:
+    """Replace a few files of the live trees in place, outside a build; return how many changed.
+
+    For a preview, whose tabs should see an edit before the full rebuild that follows. Each file is
+    swapped in by renaming and noted in a patch list beside the manifest (the manifest is large), which
+    the next build reads as part of it; a patched output is never taken as already made. Takes the
+    output's lock: never while a build of it runs.
+    """
+    patches_path = os.path.join(book_dir, PATCHES_NAME)
+    with _locked(book_dir):
+        patches = _read_patches(patches_path) or {}
+        changed = 0
+        for tier, tree in files.items():
+            live_root = os.path.join(out_dir, tier)
+            if not os.path.isdir(live_root):
+                continue
+            for path, data in tree.items():
+                target = os.path.join(live_root, *path.split("/"))
+                if not os.path.isfile(target):
+                    continue  # not a page of the live tree: the full rebuild makes it
+                with open(target, "rb") as handle:
+                    if handle.read() == data:
+                        continue
+                target = _replace_with(live_root, path, lambda temp, d=data: _write_bytes(temp, d))
+                patches.setdefault(tier, {})[path] = [digest_bytes(data), *_stat_of(os.stat(target))]
+                changed += 1
+        if changed:
+            with open(patches_path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(patches, separators=(",", ":")))
+            os.replace(patches_path + TEMP_SUFFIX, patches_path)
+    return changed
+
+
+@contextlib.contextmanager
+def _locked(book_dir: str) -> Iterator[None]:
+    lock = os.open(os.path.join(book_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)
+
+
 def stage_file(root: str, path: str, data: bytes, current: str | None,
                digest: str | None = None) -> tuple[str, Stat | None]:
     """Write one file into a staged tree unless it already holds these bytes; return (digest, stat).
@@ -541,7 +585,28 @@ def _read_manifest(book_dir: str) -> tuple[dict[str, dict[str, dict[str, list]]]
         if not isinstance(trees, dict) or not all(_well_formed(files) for files in trees.values()):
             return empty, ""
         manifest[side] = trees
-    return manifest, data["signature"]
+    if not os.path.exists(os.path.join(book_dir, PATCHES_NAME)):
+        return manifest, data["signature"]
+    patches = _read_patches(os.path.join(book_dir, PATCHES_NAME))
+    if patches is None:
+        return empty, ""
+    for tier, files in patches.items():
+        manifest["live"].setdefault(tier, {}).update(files)
+    return manifest, ""  # a patched output is not what any build made
+
+
+def _read_patches(path: str) -> dict[str, dict[str, list]] | None:
+    """The patch list beside the manifest ({} when there is none); None when it is damaged."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(_well_formed(files) for files in data.values()):
+        return None
+    return data
 
 
 def _well_formed(files: object) -> bool:
@@ -552,6 +617,8 @@ def _well_formed(files: object) -> bool:
 
 def _write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
     path = os.path.join(book_dir, MANIFEST_NAME)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(book_dir, PATCHES_NAME))  # the manifest holds what it said now
     with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
         # dumps, not dump: only the one-shot encoder is the fast one written in C
         handle.write(json.dumps({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, separators=(",", ":")))
@@ -559,8 +626,9 @@ def _write_manifest(book_dir: str, manifest: Mapping[str, object], signature: st
 
 
 def _forget_manifest(book_dir: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(os.path.join(book_dir, MANIFEST_NAME))
+    for name in (MANIFEST_NAME, PATCHES_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(book_dir, name))
 
 
 def _remove_leftovers(out_dir: str) -> None:

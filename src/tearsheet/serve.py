@@ -7,7 +7,9 @@ an overlay that shows the same `path:line: message` the build command prints.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import gc
 import os
 import queue
 import secrets
@@ -19,16 +21,19 @@ from dataclasses import dataclass
 
 from watchfiles import Change, DefaultFilter, watch
 
-from .build import BuildOptions, build_site
+from .build import BuildOptions, BuildResult, SitePlan, build_now, build_site
+from .cache import BuildCache
 from .config import CONFIG_NAME
 from .content import read_config
 from .errors import SiteError
+from .fast_render import FastRender, fast_render
 from .preview_http import LOCAL_HOSTS, WILDCARD_HOSTS, PreviewHTTPServer
 
 PREVIEW_DIR = ".tearsheet-preview"
 NEVER_WATCHED = ("output", PREVIEW_DIR, ".tearsheet-cache")
 SOURCE_DIRS = ("content", "templates", "static")
 WATCH_STEP_MS = 30  # a change is reported once nothing else changed for this long
+TABS_RELOAD_PAUSE = 0.15  # seconds after a fast render for open tabs to reload before the full rebuild starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +62,11 @@ def _silent(message: str) -> None:
 class PreviewServer:
     """The preview's state: the last good build, the last error, and the pages waiting to hear of changes."""
 
-    def __init__(self, root: str, build: Callable[[], object], log: Callable[[str], None] = _silent) -> None:
-        self.root = root  # holds public/ and members/, written only by `build`
+    def __init__(self, root: str, build: Callable[[], object], log: Callable[[str], None] = _silent,
+                 fast: Callable[[set[str]], FastRender | None] | None = None) -> None:
+        self.root = root  # holds public/ and members/, written by `build` (and `fast`, a few pages at once)
         self._build = build
+        self._fast = fast
         self._log = log
         self._run = secrets.token_hex(4)  # a restarted server's builds never match an old tab's
         self._builds = 0
@@ -75,12 +82,29 @@ class PreviewServer:
     def tier_root(self, tier: str) -> str:
         return os.path.join(self.root, tier)
 
+    def fast_render(self, changed: set[str]) -> bool:
+        """Put an edited post's own pages on screen at once, when its body alone changed (see fast_render)."""
+        if self._fast is None or not self._builds or self._status.error:
+            return False
+        start = time.perf_counter()
+        try:
+            done = self._fast(changed)
+        except Exception as exc:  # a bug of ours: say so; the full rebuild follows anyway
+            self._log("".join(traceback.format_exception(exc)).rstrip())
+            return False
+        if done is None or not done.files:
+            return False
+        milliseconds = (time.perf_counter() - start) * 1000
+        self._log(f"Updated {', '.join(done.posts)} in {milliseconds:.0f} ms (rebuilding the rest)")
+        self._publish("", good=True)
+        return True
+
     def rebuild(self, reason: str = "") -> bool:
         """Build once; tell every open page. A user mistake (or a bug of ours) never stops the server."""
         self.building = True
         start = time.perf_counter()
         try:
-            self._build()
+            result = self._build()
         except SiteError as exc:
             still = "the last good build" if self._builds else "this error"
             self._log(f"{_error_text(exc)}\n    (the preview shows {still} until you fix the file)")
@@ -94,7 +118,8 @@ class PreviewServer:
             self.building = False
         seconds = time.perf_counter() - start
         self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}")
-        self._publish("", good=True)
+        # open pages reload only when the output changed (a fast render may have shown the edit already)
+        self._publish("", good=True, changed=not isinstance(result, BuildResult) or result.written > 0)
         return True
 
     def wait_for_change(self, seen_version: int, timeout: float) -> BuildStatus | None:
@@ -110,10 +135,10 @@ class PreviewServer:
             self._closed = True
             self._changed.notify_all()
 
-    def _publish(self, error: str, good: bool) -> None:
+    def _publish(self, error: str, good: bool, changed: bool = True) -> None:
         with self._changed:
             old = self._status
-            if good:
+            if good and (changed or not self._builds):
                 self._builds += 1
             self._status = BuildStatus(old.version + 1, f"{self._run}-{self._builds}" if good else old.build_id,
                                        error, time.time() if good else old.built_at)
@@ -223,7 +248,8 @@ def serve(options: ServeOptions, log: Callable[[str], None], ready: Callable[[st
     url = f"http://{display_host(httpd.bound_host)}:{httpd.server_port}"
     build = BuildOptions(site_dir=site_dir, out_dir=os.path.join(site_dir, PREVIEW_DIR), drafts=options.drafts,
                          future=options.future, base_url=url, members_url="")  # members under /_members/ here
-    preview = httpd.preview = PreviewServer(build.out_dir or "", lambda: build_site(build), log)
+    builder = PreviewBuilder(build)
+    preview = httpd.preview = PreviewServer(build.out_dir or "", builder.build, log, builder.fast_render)
     watcher = SourceWatcher(site_dir)
     http_thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     stop = stop or threading.Event()
@@ -235,6 +261,8 @@ def serve(options: ServeOptions, log: Callable[[str], None], ready: Callable[[st
         if ready is not None:
             ready(url)
         while (changed := watcher.next_batch(stop)) is not None:
+            if preview.fast_render(changed):
+                stop.wait(TABS_RELOAD_PAUSE)
             preview.rebuild(_describe(changed, site_dir))
     finally:
         watcher.stop()
@@ -242,6 +270,31 @@ def serve(options: ServeOptions, log: Callable[[str], None], ready: Callable[[st
         if http_thread.is_alive():
             httpd.shutdown()
         httpd.server_close()
+
+
+class PreviewBuilder:
+    """The preview's builds, keeping the last good one's plan for the fast render of the next edit."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = dataclasses.replace(options, keep_plan=True)
+        out_dir = options.out_dir or os.path.join(options.site_dir, "output")
+        self.book_dir = BuildCache(options.site_dir).book_dir(out_dir)
+        self._plan: SitePlan | None = None
+
+    def build(self) -> BuildResult:
+        self._plan = None  # a failed build leaves nothing to render fast with
+        gc.unfreeze()
+        result = build_site(self.options)
+        self._plan = result.plan
+        gc.freeze()  # the plan's million objects stay until the next build: collections need not walk them
+        return dataclasses.replace(result, plan=None)
+
+    def fast_render(self, changed: set[str]) -> FastRender | None:
+        if self._plan is None:
+            return None
+        options = self.options
+        return fast_render(self._plan, options.site_dir, options.out_dir or "", self.book_dir, changed,
+                           build_now(options))
 
 
 def open_http_server(host: str, port: int) -> PreviewHTTPServer:

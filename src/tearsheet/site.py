@@ -255,7 +255,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
                   pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
     """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
-    views = sorted((_post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
+    views = sorted((post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
     page_views = tuple(sorted((_page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
@@ -283,7 +283,8 @@ def _edition(tier: str, post: RenderedPost) -> RenderedBody:
     return post.full if tier == "members" else post.public
 
 
-def _post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
+def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
+    """What one tier shows of a post: the config is the Site's (assemble_site links it to the site)."""
     meta, body = post.meta, _edition(tier, post)
     assert meta.date is not None
     root = base_path(config)

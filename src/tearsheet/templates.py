@@ -182,11 +182,8 @@ def page_specs(site: Site) -> Iterator[PageSpec]:
     root = base_path(site.config)
     yield from _paginated("index.html", f"{root}/", root, site.posts, site.config.posts_per_page,
                           {"heading": "", "intro": site.config.description, "term": None, "kind": "home"})
-    posts = site.posts
-    for i, post in enumerate(posts):
-        newer = posts[i - 1] if i > 0 else None
-        older = posts[i + 1] if i + 1 < len(posts) else None
-        yield PageSpec(_file_for(post.url, root), "post.html", {"post": post, "newer": newer, "older": older})
+    for number in range(len(site.posts)):
+        yield post_page_spec(site, number)
     for page in site.pages:
         yield PageSpec(_file_for(page.url, root), "page.html", {"page": page})
     for kind, plural, terms in (("tag", "tags", site.tags), ("series", "series", site.series),
@@ -204,6 +201,16 @@ def page_specs(site: Site) -> Iterator[PageSpec]:
     if site.config.search.enabled:
         yield PageSpec("search/index.html", "search.html", {})
     yield PageSpec("404.html", "404.html", {})
+
+
+def post_page_spec(site: Site, number: int, post: PostView | None = None) -> PageSpec:
+    """The page of the site's post at `number` (newest first), showing `post` in its place if given."""
+    posts = site.posts
+    newer = posts[number - 1] if number > 0 else None
+    older = posts[number + 1] if number + 1 < len(posts) else None
+    post = post or posts[number]
+    return PageSpec(_file_for(post.url, base_path(site.config)), "post.html",
+                    {"post": post, "newer": newer, "older": older})
 
 
 def _term_pages(site: Site, term: Term, root: str) -> Iterator[PageSpec]:

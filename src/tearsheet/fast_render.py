@@ -1,0 +1,77 @@
+"""The preview's fast render: a post whose body alone changed is on screen before the full rebuild.
+
+An author editing a post looks at that post. When the only files that changed are published posts
+whose front matter (and so their tier, URL, place in lists and feeds) is as the last good build had it,
+their own pages are rendered again at once, with the last build's site around them, and swapped into
+the live preview (like Hugo's fast render mode). The full rebuild always follows, and makes everything
+else the edit touches: lists showing the post's summary, feeds, the search index, the audit.
+
+Anything else (a new, removed or renamed file, front matter, templates, static files, site.toml, a
+file that does not parse) is left to the full rebuild, which reports problems as a build does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .access import effective_meta
+from .build import SitePlan
+from .content import parse_source
+from .errors import SiteError
+from .markdown import make_markdown
+from .output import patch_live
+from .render import RenderedPost, render_post
+from .site import TIERS, Site, post_url, post_view
+from .templates import page_globals, post_page_spec, render_page
+
+
+@dataclass(frozen=True, slots=True)
+class FastRender:
+    posts: tuple[str, ...]  # the posts rendered again (source paths)
+    files: int  # files that changed in the live trees
+
+
+def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | None, changed: Iterable[str],
+                now: dt.datetime) -> FastRender | None:
+    """Render again the pages of posts whose body alone changed; None when only a full rebuild will do."""
+    if plan.env is None or not plan.sites or book_dir is None:
+        return None
+    published = {post.meta.path: post for post in plan.posts}
+    edited: list[RenderedPost] = []
+    md = None
+    for path in sorted(changed):
+        rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+        before = published.get(rel)
+        if before is None or before.meta.kind != "post" or os.path.islink(path):
+            return None
+        try:
+            with open(path, "rb") as handle:
+                source = parse_source(rel, handle.read(), "post", plan.config)
+        except (OSError, SiteError):
+            return None  # the full rebuild says what is wrong
+        meta, _ = effective_meta(source.meta, now)
+        if meta != before.meta:
+            return None
+        md = md or make_markdown(plan.config.raw_html)
+        edited.append(render_post(md, dataclasses.replace(source, meta=meta)))
+    if not edited:
+        return None
+    sites = {tier: _with_posts(plan.sites[tier], edited) for tier in TIERS}
+    pages: dict[str, dict[str, bytes]] = {tier: {} for tier in TIERS}
+    for tier, site in sites.items():
+        globals_ = page_globals(site, plan.asset_urls, sites["public"])
+        numbers = {view.url: number for number, view in enumerate(site.posts)}
+        for post in edited:
+            spec = post_page_spec(site, numbers[post_url(site.config, post.meta)])
+            pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
+    return FastRender(tuple(post.meta.path for post in edited), patch_live(out_dir, book_dir, pages))
+
+
+def _with_posts(site: Site, edited: list[RenderedPost]) -> Site:
+    """The site with the edited posts' views in place of the ones it has (lists and terms keep the old)."""
+    views = {view.url: view for view in (post_view(site.tier, site.config, post) for post in edited)}
+    return dataclasses.replace(site, posts=tuple(views.get(view.url, view) for view in site.posts))

@@ -1,0 +1,150 @@
+"""The preview's fast render: an edited post's own pages swapped in before the full rebuild, never wrong after it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tearsheet.build import BuildOptions
+from tearsheet.output import PATCHES_NAME
+from tearsheet.serve import PREVIEW_DIR, PreviewBuilder
+
+from .conftest import build, read_tree
+from .test_serve import get, serve_in_background, wait_for
+
+NOW = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+FREE = "content/posts/2026/free-note.md"
+PLUS = "content/posts/2026/plus-marker.md"
+FREE_PAGE = "2026/10/free-note/index.html"
+PLUS_PAGE = "2026/10/plus-marker/index.html"
+
+
+@pytest.fixture
+def preview(copy_site) -> tuple[Path, PreviewBuilder]:
+    site = copy_site("tiers")
+    builder = PreviewBuilder(BuildOptions(site_dir=str(site), out_dir=str(site / PREVIEW_DIR), members_url="",
+                                          now=NOW))
+    builder.build()
+    return site, builder
+
+
+def append(site: Path, rel: str, text: str) -> str:
+    path = site / rel
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return str(path)
+
+
+def live(site: Path, tier: str, page: str) -> bytes:
+    return (site / PREVIEW_DIR / tier / page).read_bytes()
+
+
+def fresh_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    out = tmp_path / "fresh"
+    build(site, out_dir=str(out), members_url="", now=NOW, cache=False)
+    return read_tree(out)
+
+
+def test_a_body_edit_is_in_both_tiers_pages_at_once(preview) -> None:
+    site, builder = preview
+    index_before = live(site, "public", "index.html")
+    done = builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n")})
+    assert done is not None and done.posts == (FREE,) and done.files == 2
+    assert b"zqfastedit" in live(site, "public", FREE_PAGE)
+    assert b"zqfastedit" in live(site, "members", FREE_PAGE)
+    assert live(site, "public", "index.html") == index_before  # lists wait for the full rebuild
+
+
+def test_the_full_rebuild_after_a_fast_render_makes_what_a_fresh_build_makes(preview, tmp_path: Path) -> None:
+    site, builder = preview
+    builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n")})
+    builder.build()
+    assert read_tree(site / PREVIEW_DIR) == fresh_build(site, tmp_path)
+    assert not list((site / ".tearsheet-cache").glob(f"output-*/{PATCHES_NAME}"))
+
+
+def test_an_edit_undone_before_the_rebuild_leaves_no_fast_rendered_page(preview, tmp_path: Path) -> None:
+    """The output a fast render patched is never taken as the output the (unchanged) inputs made."""
+    site, builder = preview
+    original = (site / FREE).read_text(encoding="utf-8")
+    builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n")})
+    (site / FREE).write_text(original, encoding="utf-8")
+    builder.build()
+    assert b"zqfastedit" not in live(site, "public", FREE_PAGE)
+    assert read_tree(site / PREVIEW_DIR) == fresh_build(site, tmp_path)
+
+
+def test_a_plus_posts_public_page_shows_the_teaser_only(preview) -> None:
+    site, builder = preview
+    done = builder.fast_render({append(site, PLUS, "\nzqcanaryfastmember words after the cut.\n")})
+    assert done is not None and done.files == 1  # the public page shows the same teaser as before
+    assert b"zqcanaryfastmember" in live(site, "members", PLUS_PAGE)
+    assert not any(b"zqcanaryfastmember" in data or b"zqcanarympara" in data
+                   for data in read_tree(site / PREVIEW_DIR / "public").values())
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda text: text.replace('title: "A free note"', 'title: "A renamed note"'), id="title"),
+    pytest.param(lambda text: text.replace("tags: [rates]", "tags: [rates, fx]"), id="tags"),
+    pytest.param(lambda text: text.replace("tags: [rates]", "tier: plus\ntags: [rates]"), id="tier"),
+    pytest.param(lambda text: text.replace("tags: [rates]", "tags: [rates"), id="broken front matter"),
+    pytest.param(lambda text: text.replace("---", "", 1), id="no front matter"),
+])
+def test_anything_but_a_body_edit_waits_for_the_full_rebuild(preview, edit) -> None:
+    site, builder = preview
+    path = site / FREE
+    before = read_tree(site / PREVIEW_DIR)
+    path.write_text(edit(path.read_text(encoding="utf-8")) + "\nzqfastedit\n", encoding="utf-8")
+    assert builder.fast_render({str(path)}) is None
+    assert read_tree(site / PREVIEW_DIR) == before
+
+
+def test_new_files_pages_and_unpublished_posts_wait_for_the_full_rebuild(preview) -> None:
+    site, builder = preview
+    new = site / "content/posts/2026/new-note.md"
+    new.write_text('---\ntitle: "New"\ndate: 2026-10-11\n---\n\nzqnew body.\n', encoding="utf-8")
+    assert builder.fast_render({str(new)}) is None
+    assert builder.fast_render({append(site, "content/pages/about.md", "\nzqpage edit.\n")}) is None
+    draft = site / "content/posts/2026/draft-note.md"
+    draft.write_text('---\ntitle: "Draft"\ndate: 2026-10-12\ndraft: true\n---\n\nzqdraft.\n', encoding="utf-8")
+    builder.build()
+    assert builder.fast_render({append(site, "content/posts/2026/draft-note.md", "\nmore.\n")}) is None
+    # one post it cannot render fast: none of the batch is
+    newer = site / "content/posts/2026/newer-note.md"
+    newer.write_text('---\ntitle: "Newer"\ndate: 2026-10-13\n---\n\nzqnewer body.\n', encoding="utf-8")
+    assert builder.fast_render({append(site, FREE, "\nzqfastedit.\n"), str(newer)}) is None
+
+
+def test_no_fast_render_after_a_failed_build(preview) -> None:
+    site, builder = preview
+    (site / "site.toml").write_text("title = [\n", encoding="utf-8")
+    with pytest.raises(Exception):  # noqa: B017 - whatever the build raises, the plan is gone
+        builder.build()
+    assert builder.fast_render({append(site, FREE, "\nzqfastedit.\n")}) is None
+
+
+def test_a_damaged_patch_list_is_not_trusted(preview, tmp_path: Path) -> None:
+    site, builder = preview
+    builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n")})
+    (patches,) = (site / ".tearsheet-cache").glob(f"output-*/{PATCHES_NAME}")
+    patches.write_text("{not json", encoding="utf-8")
+    result = builder.build()
+    assert result.written == sum(result.files.values())  # every file made again rather than trusting the tree
+    assert read_tree(site / PREVIEW_DIR) == fresh_build(site, tmp_path)
+
+
+@pytest.fixture
+def served_site(copy_site) -> Iterator[tuple[Path, int, list[str]]]:
+    yield from serve_in_background(copy_site("tiers"))
+
+
+def test_serve_shows_a_body_edit_before_the_full_rebuild(served_site) -> None:
+    site, port, logged = served_site
+    append(site, FREE, "\nzqservedfast paragraph.\n")
+    wait_for(lambda: any(m.startswith("Rebuilt") for m in logged), "the rebuild")
+    updated = [n for n, m in enumerate(logged) if m.startswith(f"Updated {FREE} in ")]
+    rebuilt = [n for n, m in enumerate(logged) if m.startswith("Rebuilt")]
+    assert updated and updated[0] < rebuilt[0], logged
+    assert b"zqservedfast" in get(port, "/2026/10/free-note/")[2]
