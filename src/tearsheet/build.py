@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .access import TierChange, apply_access_rules
-from .audit import audit_step
 from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, source_date_epoch
 from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
@@ -114,6 +113,8 @@ def build_site(options: BuildOptions) -> BuildResult:
                 if options.progress is not None:
                     options.progress("writing", 0, 1)  # the steps before the swap (search, audit) take a while
                 search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
+                from .audit import audit_step  # here: numpy and the audit load only when a build writes
+
                 memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
                                    jobs=options.jobs or default_jobs(), memory=memory)

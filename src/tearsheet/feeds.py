@@ -12,12 +12,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
-
-from feedgen.feed import FeedGenerator
 
 from .config import source_date_epoch
 from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 RSS_FILE, ATOM_FILE, JSON_FILE = "rss.xml", "atom.xml", "feed.json"
 ABSOLUTE_PREFIXES = ("https://", "http://", "mailto:")
@@ -205,6 +207,8 @@ def _esc(text: str) -> str:
 
 def _generator(feed: Feed, site: Site, self_url: str) -> FeedGenerator:
     config = site.config
+    from feedgen.feed import FeedGenerator  # here: a build whose feeds are all kept never loads it (nor lxml)
+
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(xml_text(self_url))
