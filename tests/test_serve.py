@@ -404,10 +404,11 @@ def test_the_event_stream_tells_pages_of_rebuilds_and_errors(running) -> None:
     before = preview.status.build_id
     stream = EventStream(port)
     try:
-        assert stream.next() == {"build": before, "error": ""}
+        assert stream.next()["build"] == before
         fake.error = BAD_FRONT_MATTER
         preview.rebuild()
-        assert stream.next() == {"build": before, "error": BAD_FRONT_MATTER.report()}
+        assert {**stream.next(), "previous": "", "pages": None} == {
+            "build": before, "error": BAD_FRONT_MATTER.report(), "previous": "", "pages": None}
         fake.error = None
         preview.rebuild()
         fixed = stream.next()
@@ -568,3 +569,24 @@ def test_a_site_under_a_path_with_a_members_address_previews(copy_site) -> None:
         assert status == 200 and b"Canary" in body, "\n".join(logged)
         status, _headers, body = get(port, "/_members/feeds/rss.xml")
         assert status == 200 and f"http://127.0.0.1:{port}/".encode() in body
+
+
+def test_changed_pages_are_url_paths_as_served_and_anything_else_counts_for_all() -> None:
+    from tearsheet.serve import changed_pages
+
+    assert changed_pages(("public/2026/10/note/index.html", "members/2026/10/note/index.html", "public/index.html")) \
+        == ("/", "/2026/10/note/", "/_members/2026/10/note/")
+    assert changed_pages(("public/index.html", "public/assets/style.abc.css")) is None
+    assert changed_pages(("public/404.html", "members/feeds/rss.xml")) == ("/404.html", "/_members/feeds/rss.xml")
+    assert changed_pages(None) is None
+
+
+def test_a_rebuild_that_changes_nothing_keeps_the_build(tmp_path: Path) -> None:
+    from tearsheet.build import BuildResult
+
+    results = [BuildResult("", 1, 0, 0, {}, 0.1, changed=("public/index.html",)), BuildResult("", 1, 0, 0, {}, 0.1)]
+    preview = PreviewServer(str(tmp_path), lambda: results.pop(0))
+    preview.rebuild()
+    first = preview.status
+    preview.rebuild()
+    assert preview.status.build_id == first.build_id and preview.status.version == first.version + 1

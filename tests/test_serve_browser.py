@@ -161,3 +161,28 @@ def test_deleting_the_open_post_shows_the_404_page_until_it_is_back(page, served
     post.write_text(text)
     expect(page.locator("main")).to_contain_text("zqfreetext", timeout=WAIT_MS)
     assert page.url == f"http://127.0.0.1:{port}{FREE_POST}"
+
+
+def test_only_tabs_whose_page_changed_reload(chromium, served_site) -> None:  # type: ignore[no-untyped-def]
+    """A body edit: its post's tab reloads once (the fast render), a tab on an unrelated page not at all."""
+    from playwright.sync_api import expect
+
+    site, port, logged = served_site
+    context = chromium.new_context()
+    try:
+        post_tab, about_tab = context.new_page(), context.new_page()
+        post_tab.goto(f"http://127.0.0.1:{port}{FREE_POST}")
+        about_tab.goto(f"http://127.0.0.1:{port}/about/")
+        for tab in (post_tab, about_tab):
+            tab.wait_for_timeout(300)  # the reload channel connects
+            tab.evaluate("window.zqsameDocument = true")
+        post = site / "content/posts/2026/free-note.md"
+        post.write_text(post.read_text() + "\nzqonly-this-tab paragraph.\n")
+        expect(post_tab.locator("main")).to_contain_text("zqonly-this-tab", timeout=WAIT_MS)
+        post_tab.evaluate("window.zqsameDocument = true")  # the document the fast render's reload brought
+        wait_for(lambda: any(m.startswith("Rebuilt") for m in logged), "the full rebuild")
+        post_tab.wait_for_timeout(500)
+        assert post_tab.evaluate("window.zqsameDocument === true"), "the post's tab reloaded a second time"
+        assert about_tab.evaluate("window.zqsameDocument === true"), "an unrelated tab reloaded"
+    finally:
+        context.close()

@@ -60,6 +60,7 @@ class BuildResult:
     warnings: tuple[str, ...] = ()  # things the author should know that did not stop the build
     rendered: int = 0  # pages rendered (the rest were unchanged and kept)
     written: int = 0  # files written or removed in the output
+    changed: tuple[str, ...] = ()  # "tier/path" of each of them
     plan: SitePlan | None = None  # with BuildOptions.keep_plan: what was built, for the preview's fast render
 
 
@@ -127,7 +128,7 @@ def build_site(options: BuildOptions) -> BuildResult:
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
                        files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
                        0 if plan.unchanged else report.written + report.removed,
-                       plan if options.keep_plan else None)
+                       () if plan.unchanged else report.changed, plan if options.keep_plan else None)
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,

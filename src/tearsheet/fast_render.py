@@ -32,7 +32,7 @@ from .templates import page_globals, post_page_spec, render_page
 @dataclass(frozen=True, slots=True)
 class FastRender:
     posts: tuple[str, ...]  # the posts rendered again (source paths)
-    files: int  # files that changed in the live trees
+    changed: tuple[str, ...]  # "tier/path" of the files that changed in the live trees
 
 
 def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | None, changed: Iterable[str],

@@ -40,6 +40,7 @@ _SCRIPT = """
   var build = root.getAttribute("data-build");
   var overlay = root.querySelector(".tsp-overlay");
   var key = "tearsheet-preview-scroll:" + location.pathname;
+  var here = root.getAttribute("data-page");
   var saved = sessionStorage.getItem(key);
   if (saved !== null) {
     sessionStorage.removeItem(key);
@@ -48,6 +49,10 @@ _SCRIPT = """
   var stop, reloading = false;
   function show(status) {
     if (reloading) return;
+    if (status.build !== build && status.pages && status.previous === build
+        && status.pages.indexOf(here) < 0) {
+      build = status.build;  // this page is the same in the new build
+    }
     if (status.build !== build) {
       reloading = true;
       stop();
@@ -96,11 +101,16 @@ onconnect = function (event) {
 """.replace("EVENTS", json.dumps(EVENTS_PATH)).encode()
 
 
-def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str) -> bytes:
-    """Add the preview snippet to a served HTML page; members pages get their links kept in /_members/."""
+def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str, not_found: bool = False) -> bytes:
+    """Add the preview snippet to a served HTML page; members pages get their links kept in /_members/.
+
+    `not_found`: the page is the site's 404 page (or ours), served for a URL the build has no file for.
+    """
     if tier == "members":
         page = _ROOT_URL_ATTR.sub(rb"\1" + MEMBERS_PREFIX.encode() + b"/", page)
-    snippet = preview_snippet(tier=tier, url_path=url_path, build_id=build_id, error=error).encode()
+    shown = (MEMBERS_PREFIX if tier == "members" else "") + "/404.html" if not_found else url_path
+    snippet = preview_snippet(tier=tier, url_path=url_path, build_id=build_id, error=error,
+                              shown=re.sub(r"index\.html$", "", shown)).encode()
     ends = list(_BODY_END.finditer(page))
     if not ends:
         return page + snippet
@@ -108,8 +118,11 @@ def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str
     return page[:at] + snippet + page[at:]
 
 
-def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str) -> str:
-    """The floating tier switch, the (hidden unless broken) error overlay and the live-reload script."""
+def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str, shown: str = "") -> str:
+    """The floating tier switch, the (hidden unless broken) error overlay and the live-reload script.
+
+    `shown`: the URL path of the file the page shows, to tell whether a build changed it.
+    """
     public_path = url_path.removeprefix(MEMBERS_PREFIX) if tier == "members" else url_path
     members_path = MEMBERS_PREFIX + public_path
     if tier == "members":
@@ -118,7 +131,8 @@ def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str) -> s
         switch = f'<span>Public</span><a href="{html.escape(members_path)}">Members</a>'
     hidden = "" if error else " hidden"
     script = _SCRIPT.replace("EVENTS", json.dumps(EVENTS_PATH)).replace("WORKER", json.dumps(WORKER_PATH))
-    return (f'<div id="tearsheet-preview" data-build="{html.escape(build_id)}"><style>{_STYLE}</style>'
+    return (f'<div id="tearsheet-preview" data-build="{html.escape(build_id)}" '
+            f'data-page="{html.escape(shown or url_path)}"><style>{_STYLE}</style>'
             f'<nav class="tsp-switch" aria-label="Preview tier">{switch}</nav>'
             f'<div class="tsp-overlay" role="alert"{hidden}><strong>tearsheet could not rebuild the site.</strong> '
             f"These pages are from the last good build; fix the file and this page reloads by itself."
@@ -132,6 +146,11 @@ def fallback_page(status: int, title: str) -> bytes:
             f"<body><h1>{status}</h1><p>{html.escape(title)}</p></body></html>").encode()
 
 
-def status_event(build_id: str, error: str) -> bytes:
-    """One Server-Sent Event telling pages which build is current and what, if anything, is wrong."""
-    return b"event: status\ndata: " + json.dumps({"build": build_id, "error": error}).encode() + b"\n\n"
+def status_event(build_id: str, error: str, previous: str = "", pages: tuple[str, ...] | None = None) -> bytes:
+    """One Server-Sent Event telling pages which build is current and what, if anything, is wrong.
+
+    A page from the `previous` build whose URL path is not in `pages` (the pages the current build
+    changed; None: all) need not reload.
+    """
+    status = {"build": build_id, "error": error, "previous": previous, "pages": None if pages is None else list(pages)}
+    return b"event: status\ndata: " + json.dumps(status).encode() + b"\n\n"

@@ -74,6 +74,7 @@ class WriteReport:
     written: int  # files new or changed since the live trees (all of them when those were not as recorded)
     removed: int  # files of the live trees no longer built
     swapped: bool  # False when the output already held exactly these files
+    changed: tuple[str, ...] = ()  # "tier/path" of each file written or removed
 
 
 def add_files(files: MutableMapping[str, FileData], new: Mapping[str, FileData], what: str) -> None:
@@ -253,14 +254,16 @@ class Stage:
         self._prepare()
         for tier, files in trees.items():
             self._stage_tier(tier, files, wanted[tier])
-        written, removed = self._changes(wanted)
+        changed = self._changes(wanted)
         if before_swap is not None:
             before_swap(self.staging)
         new_live = {tier: self._final_state(tier, wanted[tier]) for tier in trees}
         self.signature = signature
         self._swap(new_live)
         self._committed = True
-        return WriteReport(written, removed, swapped=True)
+        written = sum(1 for _, _, gone in changed if not gone)
+        return WriteReport(written, len(changed) - written, swapped=True,
+                           changed=tuple(f"{tier}/{path}" for tier, path, _ in changed))
 
     def _digest_of(self, data: FileData) -> str:
         if isinstance(data, bytes):
@@ -281,14 +284,14 @@ class Stage:
                 return False
         return bool(wanted)
 
-    def _changes(self, wanted: Mapping[str, Mapping[str, str]]) -> tuple[int, int]:
-        """(files new or changed, files removed) against the live trees."""
-        written = removed = 0
+    def _changes(self, wanted: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str, bool]]:
+        """(tier, path, removed) of each file new, changed or removed against the live trees."""
+        changes: list[tuple[str, str, bool]] = []
         for tier, files in wanted.items():
             live = self.live(tier)
-            written += sum(live.get(path) != digest for path, digest in files.items())
-            removed += len(live.keys() - files.keys())
-        return written, removed
+            changes += [(tier, path, False) for path, digest in files.items() if live.get(path) != digest]
+            changes += [(tier, path, True) for path in sorted(live.keys() - files.keys())]
+        return changes
 
     def _stage_tier(self, tier: str, files: Mapping[str, FileData], wanted: Mapping[str, str]) -> None:
         assert self._staged is not None
@@ -359,8 +362,8 @@ class Stage:
             _write_manifest(self.book_dir, self._manifest, self.signature)
 
 
-def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, bytes]]) -> int:
-    """Replace a few files of the live trees in place, outside a build; return how many changed.
+def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, bytes]]) -> tuple[str, ...]:
+    """Replace a few files of the live trees in place, outside a build; return "tier/path" of those changed.
 
     For a preview, whose tabs should see an edit before the full rebuild that follows. Each file is
     swapped in by renaming and noted in a patch list beside the manifest (the manifest is large), which
@@ -370,7 +373,7 @@ def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, byt
     patches_path = os.path.join(book_dir, PATCHES_NAME)
     with _locked(book_dir):
         patches = _read_patches(patches_path) or {}
-        changed = 0
+        changed: list[str] = []
         for tier, tree in files.items():
             live_root = os.path.join(out_dir, tier)
             if not os.path.isdir(live_root):
@@ -384,12 +387,12 @@ def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, byt
                         continue
                 target = _replace_with(live_root, path, lambda temp, d=data: _write_bytes(temp, d))
                 patches.setdefault(tier, {})[path] = [digest_bytes(data), *_stat_of(os.stat(target))]
-                changed += 1
+                changed.append(f"{tier}/{path}")
         if changed:
             with open(patches_path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
                 handle.write(json.dumps(patches, separators=(",", ":")))
             os.replace(patches_path + TEMP_SUFFIX, patches_path)
-    return changed
+    return tuple(changed)
 
 
 @contextlib.contextmanager

@@ -236,7 +236,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         kind = content_type(path)
         if kind.startswith("text/html"):
             current = self.server.preview.status
-            data = decorate(data, tier=tier, url_path=url_path, build_id=current.build_id, error=current.error)
+            data = decorate(data, tier=tier, url_path=url_path, build_id=current.build_id, error=current.error,
+                            not_found=status == 404)
             modified = max(modified, current.built_at)  # the snippet changes with every build
         self._send(status, kind, data, send_body, modified)
 
@@ -250,7 +251,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _fallback_not_found(self, tier: str, url_path: str, send_body: bool) -> None:
         current = self.server.preview.status
         data = decorate(fallback_page(404, "Not found"), tier=tier, url_path=url_path,
-                        build_id=current.build_id, error=current.error)
+                        build_id=current.build_id, error=current.error, not_found=True)
         self._send(404, CONTENT_TYPES[".html"], data, send_body, None)
 
     def _send(self, status: int, kind: str, data: bytes, send_body: bool, modified: float | None) -> None:
@@ -333,7 +334,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 if current.version == seen:
                     self.wfile.write(b": keep-alive\n\n")
                 else:
-                    self.wfile.write(status_event(current.build_id, current.error))
+                    self.wfile.write(status_event(current.build_id, current.error, current.previous, current.pages))
                     seen = current.version
                 self.wfile.flush()
         except OSError:  # the tab went away

@@ -27,6 +27,7 @@ from .config import CONFIG_NAME
 from .content import read_config
 from .errors import SiteError
 from .fast_render import FastRender, fast_render
+from .livereload import MEMBERS_PREFIX
 from .preview_http import LOCAL_HOSTS, WILDCARD_HOSTS, PreviewHTTPServer
 
 PREVIEW_DIR = ".tearsheet-preview"
@@ -50,9 +51,11 @@ class BuildStatus:
     """What the open pages need to know: which build they should show, and what is wrong, if anything."""
 
     version: int  # changes with every rebuild, good or bad
-    build_id: str  # the last good build's name; a page from an older one reloads
+    build_id: str  # the last good build's name; a page from an older one reloads...
     error: str  # SiteError.report() of the last rebuild, "" when it succeeded
     built_at: float  # when the last good build finished (epoch seconds)
+    previous: str = ""  # ...unless it is from this build...
+    pages: tuple[str, ...] | None = None  # ...and its URL path is not among the pages this one changed (None: all)
 
 
 def _silent(message: str) -> None:
@@ -92,11 +95,11 @@ class PreviewServer:
         except Exception as exc:  # a bug of ours: say so; the full rebuild follows anyway
             self._log("".join(traceback.format_exception(exc)).rstrip())
             return False
-        if done is None or not done.files:
+        if done is None or not done.changed:
             return False
         milliseconds = (time.perf_counter() - start) * 1000
         self._log(f"Updated {', '.join(done.posts)} in {milliseconds:.0f} ms (rebuilding the rest)")
-        self._publish("", good=True)
+        self._publish("", good=True, changed=done.changed)
         return True
 
     def rebuild(self, reason: str = "") -> bool:
@@ -118,8 +121,8 @@ class PreviewServer:
             self.building = False
         seconds = time.perf_counter() - start
         self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}")
-        # open pages reload only when the output changed (a fast render may have shown the edit already)
-        self._publish("", good=True, changed=not isinstance(result, BuildResult) or result.written > 0)
+        # open pages reload only when their page changed (a fast render may have shown the edit already)
+        self._publish("", good=True, changed=result.changed if isinstance(result, BuildResult) else None)
         return True
 
     def wait_for_change(self, seen_version: int, timeout: float) -> BuildStatus | None:
@@ -135,14 +138,39 @@ class PreviewServer:
             self._closed = True
             self._changed.notify_all()
 
-    def _publish(self, error: str, good: bool, changed: bool = True) -> None:
+    def _publish(self, error: str, good: bool, changed: tuple[str, ...] | None = None) -> None:
+        """Tell open pages of a build; `changed` ("tier/path" of the files it changed) lets the others stay."""
         with self._changed:
             old = self._status
-            if good and (changed or not self._builds):
+            if not good or (changed == () and self._builds):
+                self._status = dataclasses.replace(old, version=old.version + 1, error=error)
+            else:
                 self._builds += 1
-            self._status = BuildStatus(old.version + 1, f"{self._run}-{self._builds}" if good else old.build_id,
-                                       error, time.time() if good else old.built_at)
+                self._status = BuildStatus(old.version + 1, f"{self._run}-{self._builds}", error, time.time(),
+                                           old.build_id, changed_pages(changed))
             self._changed.notify_all()
+
+
+MAX_CHANGED_PAGES = 200  # beyond this many changed pages every open page just reloads
+SHOWN_ON_THEIR_OWN = (".html", ".xml", ".json", ".txt")  # files no page loads: a change reloads their own tab only
+
+
+def changed_pages(changed: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The URL paths, as the preview serves them, of the pages among changed files; None: every page.
+
+    Pages, feeds and other files a tab can show count for themselves; a change to anything pages load
+    (a stylesheet, a script, an image) counts for every page.
+    """
+    if changed is None or len(changed) > MAX_CHANGED_PAGES:
+        return None
+    pages = []
+    for name in changed:
+        tier, _, path = name.partition("/")
+        if not path.endswith(SHOWN_ON_THEIR_OWN):
+            return None
+        url = "/" + path.removesuffix("index.html")
+        pages.append(MEMBERS_PREFIX + url if tier == "members" else url)
+    return tuple(sorted(pages))
 
 
 def _error_text(exc: SiteError) -> str:
