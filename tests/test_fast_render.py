@@ -76,6 +76,14 @@ def test_an_edit_undone_before_the_rebuild_leaves_no_fast_rendered_page(preview,
     assert read_tree(site / PREVIEW_DIR) == fresh_build(site, tmp_path)
 
 
+def test_an_editors_temporary_file_in_the_same_batch_is_passed_over(preview) -> None:
+    """Editors that save atomically write a temporary file and rename it over the post."""
+    site, builder = preview
+    gone = str(site / "content/posts/2026/.free-note.md.tmp-1234")
+    done = builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n"), gone, str(site / "content/posts/2026")})
+    assert done is not None and done.posts == (FREE,)
+
+
 def test_a_plus_posts_public_page_shows_the_teaser_only(preview) -> None:
     site, builder = preview
     done = builder.fast_render({append(site, PLUS, "\nzqcanaryfastmember words after the cut.\n")})

@@ -46,6 +46,8 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | Non
     for path in sorted(changed):
         rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
         before = published.get(rel)
+        if before is None and (os.path.isdir(path) or not os.path.lexists(path)):
+            continue  # a folder, or an editor's temporary file that came and went with the save
         if before is None or before.meta.kind != "post" or os.path.islink(path):
             return None
         try:
