@@ -158,16 +158,18 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     keys: set[bytes] = set()
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
+    member_parts: list[tuple[bytes, bytes]] = []
     for kind, result in _read_tree_and_posts(files, (public_dir, known, label, remembered, blocks), audit.plus,
                                             members.added.tolist(), jobs):
         if kind == "posts":
-            members = with_members(members, *result)
+            member_parts.append(result)
             continue
         part_keys, part_blocks, found, file_problems = result
         keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
+    members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)
     hits, owners = _hits(members, shown, memory if remembering else None)
