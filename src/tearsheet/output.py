@@ -31,15 +31,20 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from .errors import SiteError
+from .output_manifest import (
+    PATCHES_NAME,
+    TEMP_SUFFIX,
+    Manifest,
+    forget_manifest,
+    read_manifest,
+    read_patches,
+    write_manifest,
+)
 
 STAGING_PREFIX = ".tearsheet-staging-"
 RETIRED_PREFIX = ".tearsheet-retired-"
 SPARE_DIR = "spare"  # these three in the bookkeeping folder
-MANIFEST_NAME = "manifest.json"
-PATCHES_NAME = "patched.json"  # live files a preview replaced since the manifest was written
 LOCK_NAME = "lock"
-MANIFEST_FORMAT = 1
-TEMP_SUFFIX = ".tearsheet-tmp"
 STEP_MADE = ""  # the digest recorded for files a before-swap step made: never reused, only verified
 
 Stat = tuple[int, int, int]  # size, mtime_ns, inode
@@ -129,7 +134,7 @@ class Stage:
         self.signature = ""  # of the output the manifest describes
         self.staging = os.path.join(self.out_dir, f"{STAGING_PREFIX}{os.getpid()}")
         self._lock: int | None = None
-        self._manifest: dict[str, dict[str, dict[str, list]]] = {"live": {}, "spare": {}}
+        self._manifest: Manifest = {"live": {}, "spare": {}}
         self._live: dict[str, dict[str, tuple[str, Stat]] | None] = {}
         self._staged: dict[str, dict[str, tuple[str, Stat | None]]] | None = None
         self._committed = False
@@ -144,7 +149,7 @@ class Stage:
                 self.book_dir = None  # a spare on another file system cannot be swapped in by renaming
         _remove_leftovers(self.out_dir)
         if self.book_dir is not None:
-            self._manifest, self.signature = _read_manifest(self.book_dir)
+            self._manifest, self.signature = read_manifest(self.book_dir)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -216,7 +221,7 @@ class Stage:
                 os.makedirs(target, exist_ok=True)
                 self._staged[tier] = {}
         self._manifest["spare"] = {}
-        _forget_manifest(self.book_dir)  # the spare is in use: after a crash nothing is trusted
+        forget_manifest(self.book_dir)  # the spare is in use: after a crash nothing is trusted
 
     def _shelve(self) -> None:
         """A build that failed leaves its staged trees as the spare, with what they now hold."""
@@ -234,7 +239,7 @@ class Stage:
             os.replace(source, os.path.join(spare_root, tier))
             kept[tier] = {path: [digest, *stat] for path, (digest, stat) in files.items()}
         self._manifest["spare"] = kept  # verified against the folder before it is used again
-        _write_manifest(self.book_dir, self._manifest, self.signature)
+        write_manifest(self.book_dir, self._manifest, self.signature)
 
     # Committing
 
@@ -340,7 +345,7 @@ class Stage:
         old_live = self._manifest["live"]
         self._manifest = {"live": {}, "spare": {}}
         if self.book_dir is not None:
-            _forget_manifest(self.book_dir)  # mid-swap nothing is as recorded
+            forget_manifest(self.book_dir)  # mid-swap nothing is as recorded
         retired = os.path.join(self.out_dir, f"{RETIRED_PREFIX}{os.getpid()}")
         os.makedirs(retired, exist_ok=True)
         spare: dict[str, dict[str, list]] = {}
@@ -359,7 +364,7 @@ class Stage:
         shutil.rmtree(retired, ignore_errors=True)
         self._manifest = {"live": new_live, "spare": spare}
         if self.book_dir is not None:
-            _write_manifest(self.book_dir, self._manifest, self.signature)
+            write_manifest(self.book_dir, self._manifest, self.signature)
 
 
 def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, bytes]]) -> tuple[str, ...]:
@@ -372,7 +377,7 @@ def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, byt
     """
     patches_path = os.path.join(book_dir, PATCHES_NAME)
     with _locked(book_dir):
-        patches = _read_patches(patches_path) or {}
+        patches = read_patches(patches_path) or {}
         changed: list[str] = []
         for tier, tree in files.items():
             live_root = os.path.join(out_dir, tier)
@@ -566,72 +571,6 @@ def _verify(root: str, recorded: Mapping[str, list] | None) -> dict[str, tuple[s
             return None
         checked[path] = (entry[0], stat)
     return checked
-
-
-# The manifest
-
-def _read_manifest(book_dir: str) -> tuple[dict[str, dict[str, dict[str, list]]], str]:
-    """The manifest and its signature if it is whole and well-formed; else an empty one."""
-    empty: dict[str, dict[str, dict[str, list]]] = {"live": {}, "spare": {}}
-    try:
-        with open(os.path.join(book_dir, MANIFEST_NAME), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return empty, ""
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        return empty, ""
-    if not isinstance(data.get("signature"), str):
-        return empty, ""
-    manifest = {}
-    for side in ("live", "spare"):
-        trees = data.get(side)
-        if not isinstance(trees, dict) or not all(_well_formed(files) for files in trees.values()):
-            return empty, ""
-        manifest[side] = trees
-    if not os.path.exists(os.path.join(book_dir, PATCHES_NAME)):
-        return manifest, data["signature"]
-    patches = _read_patches(os.path.join(book_dir, PATCHES_NAME))
-    if patches is None:
-        return empty, ""
-    for tier, files in patches.items():
-        manifest["live"].setdefault(tier, {}).update(files)
-    return manifest, ""  # a patched output is not what any build made
-
-
-def _read_patches(path: str) -> dict[str, dict[str, list]] | None:
-    """The patch list beside the manifest ({} when there is none); None when it is damaged."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not all(_well_formed(files) for files in data.values()):
-        return None
-    return data
-
-
-def _well_formed(files: object) -> bool:
-    return isinstance(files, dict) and all(
-        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
-        and all(isinstance(n, int) for n in entry[1:]) for entry in files.values())
-
-
-def _write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
-    path = os.path.join(book_dir, MANIFEST_NAME)
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(os.path.join(book_dir, PATCHES_NAME))  # the manifest holds what it said now
-    with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
-        # dumps, not dump: only the one-shot encoder is the fast one written in C
-        handle.write(json.dumps({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, separators=(",", ":")))
-    os.replace(path + TEMP_SUFFIX, path)
-
-
-def _forget_manifest(book_dir: str) -> None:
-    for name in (MANIFEST_NAME, PATCHES_NAME):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(book_dir, name))
 
 
 def _remove_leftovers(out_dir: str) -> None:

@@ -1,0 +1,86 @@
+"""The writer's record of the output on disk: the manifest of the live and spare trees, and the patch list.
+
+The manifest (in the bookkeeping folder, see output.py) holds each file's content digest, size,
+mtime and inode, for the live tree and the spare, and the signature of the build that made them. A
+preview's fast render replaces a few live files between builds and notes them in a small patch list
+beside it rather than rewriting the manifest; reading the manifest takes the list in, and a patched
+output carries no signature. Anything damaged reads as an empty manifest: nothing is trusted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping
+
+MANIFEST_NAME = "manifest.json"
+PATCHES_NAME = "patched.json"  # live files a preview replaced since the manifest was written
+MANIFEST_FORMAT = 1
+TEMP_SUFFIX = ".tearsheet-tmp"
+
+Manifest = dict[str, dict[str, dict[str, list]]]  # {"live" | "spare": {tier: {path: [digest, size, mtime, inode]}}}
+
+
+def read_manifest(book_dir: str) -> tuple[Manifest, str]:
+    """The manifest and its signature if it is whole and well-formed; else an empty one."""
+    empty: Manifest = {"live": {}, "spare": {}}
+    try:
+        with open(os.path.join(book_dir, MANIFEST_NAME), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return empty, ""
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return empty, ""
+    if not isinstance(data.get("signature"), str):
+        return empty, ""
+    manifest = {}
+    for side in ("live", "spare"):
+        trees = data.get(side)
+        if not isinstance(trees, dict) or not all(_well_formed(files) for files in trees.values()):
+            return empty, ""
+        manifest[side] = trees
+    if not os.path.exists(os.path.join(book_dir, PATCHES_NAME)):
+        return manifest, data["signature"]
+    patches = read_patches(os.path.join(book_dir, PATCHES_NAME))
+    if patches is None:
+        return empty, ""
+    for tier, files in patches.items():
+        manifest["live"].setdefault(tier, {}).update(files)
+    return manifest, ""  # a patched output is not what any build made
+
+
+def read_patches(path: str) -> dict[str, dict[str, list]] | None:
+    """The patch list beside the manifest ({} when there is none); None when it is damaged."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(_well_formed(files) for files in data.values()):
+        return None
+    return data
+
+
+def _well_formed(files: object) -> bool:
+    return isinstance(files, dict) and all(
+        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
+        and all(isinstance(n, int) for n in entry[1:]) for entry in files.values())
+
+
+def write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
+    path = os.path.join(book_dir, MANIFEST_NAME)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(book_dir, PATCHES_NAME))  # the manifest holds what it said now
+    with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
+        # dumps, not dump: only the one-shot encoder is the fast one written in C
+        handle.write(json.dumps({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, separators=(",", ":")))
+    os.replace(path + TEMP_SUFFIX, path)
+
+
+def forget_manifest(book_dir: str) -> None:
+    for name in (MANIFEST_NAME, PATCHES_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(book_dir, name))
