@@ -110,6 +110,7 @@ def test_an_edit_keeps_the_scroll_position(page, served_site) -> None:  # type: 
     post.write_text(long)
     page.goto(f"http://127.0.0.1:{port}{FREE_POST}")
     expect(page.locator("main")).to_contain_text("zqlong119", timeout=WAIT_MS)
+    page.wait_for_load_state("load")
     page.evaluate("window.scrollTo(0, 2000)")
     post.write_text(long + "\nzqat-the-end words.\n")
     expect(page.locator("main")).to_contain_text("zqat-the-end", timeout=WAIT_MS)

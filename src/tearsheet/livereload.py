@@ -44,7 +44,9 @@ _SCRIPT = """
   var saved = sessionStorage.getItem(key);
   if (saved !== null) {
     sessionStorage.removeItem(key);
-    window.addEventListener("load", function () { window.scrollTo(0, Number(saved)); });
+    window.addEventListener("load", function () {
+      if (window.scrollY === 0) window.scrollTo(0, Number(saved));  // unless the reader scrolled meanwhile
+    });
   }
   var stop, reloading = false;
   function show(status) {
