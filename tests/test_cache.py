@@ -288,3 +288,21 @@ def test_a_card_that_shows_the_body_is_made_again_on_every_list_after_an_edit(si
     assert tiers(site) == plain_build(site, tmp_path)
     pages = [path for path, data in tiers(site).items() if b"zqfirstwordschanged" in data and "index.html" in path]
     assert len([p for p in pages if "/tags/" in p]) >= 2  # the card is on several lists, each made again
+
+
+def test_staged_files_are_written_in_place_only_when_the_live_tree_does_not_share_them(site: Path) -> None:
+    """Files of the staged tree linked to the live one are replaced, never written into; the rest may be."""
+    fast_build(site)
+    fast_build(site)
+    EDITS["body"](site)
+    fast_build(site)  # the spare now shares most files with the live tree (hard links)
+    live = site / "output/public"
+    assert any(os.stat(path).st_nlink > 1 for path in live.rglob("*.html"))
+    before = tiers(site)
+    (site / "templates/partials").mkdir(parents=True)
+    for attempt in range(2):  # the second time, the staged tree holds the first attempt's own files: written in place
+        (site / "templates/partials/footer_extra.html").write_text(  # every page changes, and leaks
+            f"<p>Attempt {attempt}.</p><p>Paragraph with zqcanarywpara and bold zqcanarywbold and struck "
+            "zqcanarywstrike.</p>")
+        assert main(["build", str(site), "--now", NOW.isoformat(), "--quiet"]) == 1  # the audit stops it
+        assert tiers(site) == before
