@@ -314,6 +314,11 @@ class Stage:
             if isinstance(data, StagedFile):
                 raise AssertionError(f"{tier}/{path} was reported staged but is not in the staged tree")
             if isinstance(data, KeepFile):
+                live_file = os.path.join(self.out_dir, tier, *path.split("/"))
+                stat = _copy_over(live_file, os.path.join(root, *path.split("/"))) if path in staged else None
+                if stat is not None:
+                    staged[path] = (wanted[path], stat)
+                    continue
                 _link_into(os.path.join(self.out_dir, tier), root, path)
             elif isinstance(data, CopyFile):
                 _replace_with(root, path, lambda target, d=data: shutil.copyfile(d.source, target))
@@ -431,6 +436,20 @@ def _write_staged(root: str, path: str, data: bytes, new: bool) -> Stat:
     if stat is None:
         stat = _stat_of(os.stat(_replace_with(root, path, lambda temp: _write_bytes(temp, data))))
     return stat
+
+
+def _copy_over(source: str, target: str) -> Stat | None:
+    """A live file's bytes written over the staged tree's own file at its place; None when it cannot be.
+
+    Cheaper here than linking the live file in (which frees the old file's blocks), and the two trees
+    then share nothing that a later build could have to replace rather than write into.
+    """
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return _overwrite(target, data)
 
 
 def _overwrite(target: str, data: bytes) -> Stat | None:
