@@ -156,3 +156,35 @@ def test_serve_shows_a_body_edit_before_the_full_rebuild(served_site) -> None:
     rebuilt = [n for n, m in enumerate(logged) if m.startswith("Rebuilt")]
     assert updated and updated[0] < rebuilt[0], logged
     assert b"zqservedfast" in get(port, "/2026/10/free-note/")[2]
+
+
+POSTS = {
+    FREE: FREE_PAGE,
+    PLUS: PLUS_PAGE,
+    "content/posts/2026/plus-words.md": "2026/10/plus-words/index.html",
+    "content/posts/2026/plus-zero.md": "2026/10/plus-zero/index.html",
+    "content/posts/2026/plus-nodesc.md": "2026/10/plus-nodesc/index.html",
+}
+EDITS = {
+    "append": lambda body: body + "\nzqfast appended paragraph with a [link](https://example.com/new).\n",
+    "first words": lambda body: "zqfast opening words change the summary. " + body,
+    "new heading": lambda body: body + "\n## zqfast new heading\n\nUnder it.\n",
+    "shorter": lambda body: body[: len(body) // 2] + "\n",
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+@pytest.mark.parametrize("post", POSTS)
+def test_a_fast_rendered_page_is_the_page_the_full_rebuild_makes(preview, post: str, edit: str) -> None:
+    """What the author sees at once is what the build will make: the full rebuild leaves the page as it is."""
+    site, builder = preview
+    path = site / post
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n---\n")
+    path.write_text(f"{head}\n---\n{EDITS[edit](body)}", encoding="utf-8")
+    done = builder.fast_render({str(path)})
+    assert done is not None and done.posts == (post,)
+    fast = {tier: live(site, tier, POSTS[post]) for tier in ("public", "members")}
+    result = builder.build()
+    assert {tier: live(site, tier, POSTS[post]) for tier in ("public", "members")} == fast
+    assert not {f"{tier}/{POSTS[post]}" for tier in ("public", "members")} & set(result.changed)
