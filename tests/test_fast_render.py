@@ -114,7 +114,6 @@ def test_new_files_pages_and_unpublished_posts_wait_for_the_full_rebuild(preview
     new = site / "content/posts/2026/new-note.md"
     new.write_text('---\ntitle: "New"\ndate: 2026-10-11\n---\n\nzqnew body.\n', encoding="utf-8")
     assert builder.fast_render({str(new)}) is None
-    assert builder.fast_render({append(site, "content/pages/about.md", "\nzqpage edit.\n")}) is None
     draft = site / "content/posts/2026/draft-note.md"
     draft.write_text('---\ntitle: "Draft"\ndate: 2026-10-12\ndraft: true\n---\n\nzqdraft.\n', encoding="utf-8")
     builder.build()
@@ -156,6 +155,16 @@ def test_serve_shows_a_body_edit_before_the_full_rebuild(served_site) -> None:
     rebuilt = [n for n, m in enumerate(logged) if m.startswith("Rebuilt")]
     assert updated and updated[0] < rebuilt[0], logged
     assert b"zqservedfast" in get(port, "/2026/10/free-note/")[2]
+
+
+def test_a_content_pages_body_edit_is_rendered_fast_in_both_tiers(preview) -> None:
+    site, builder = preview
+    done = builder.fast_render({append(site, "content/pages/about.md", "\nzqpage edit.\n")})
+    assert done is not None and done.changed == ("public/about/index.html", "members/about/index.html")
+    fast = {tier: live(site, tier, "about/index.html") for tier in ("public", "members")}
+    assert all(b"zqpage edit" in page for page in fast.values())
+    builder.build()
+    assert {tier: live(site, tier, "about/index.html") for tier in ("public", "members")} == fast
 
 
 POSTS = {

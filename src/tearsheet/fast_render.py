@@ -1,9 +1,9 @@
 """The preview's fast render: a post whose body alone changed is on screen before the full rebuild.
 
-An author editing a post looks at that post. When the only files that changed are published posts
-whose front matter (and so their tier, URL, place in lists and feeds) is as the last good build had it,
-their own pages are rendered again at once, with the last build's site around them, and swapped into
-the live preview (like Hugo's fast render mode). The full rebuild always follows, and makes everything
+An author editing a post looks at that post. When the only files that changed are published posts or
+content pages whose front matter (and so their tier, URL, place in lists and feeds) is as the last
+good build had it, their own pages are rendered again at once, with the last build's site around them,
+and swapped into the live preview (like Hugo's fast render mode). The full rebuild always follows, and makes everything
 else the edit touches: lists showing the post's summary, feeds, the search index, the audit.
 
 Anything else (a new, removed or renamed file, front matter, templates, static files, site.toml, a
@@ -25,8 +25,8 @@ from .errors import SiteError
 from .markdown import make_markdown
 from .output import patch_live
 from .render import RenderedPost, render_post
-from .site import TIERS, Site, post_url, post_view
-from .templates import page_globals, post_page_spec, render_page
+from .site import TIERS, Site, page_url, page_view, post_url, post_view
+from .templates import content_page_spec, page_globals, post_page_spec, render_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +37,10 @@ class FastRender:
 
 def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | None, changed: Iterable[str],
                 now: dt.datetime) -> FastRender | None:
-    """Render again the pages of posts whose body alone changed; None when only a full rebuild will do."""
+    """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must."""
     if plan.env is None or not plan.sites or book_dir is None:
         return None
-    published = {post.meta.path: post for post in plan.posts}
+    published = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
     edited: list[RenderedPost] = []
     md = None
     for path in sorted(changed):
@@ -48,32 +48,39 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | Non
         before = published.get(rel)
         if before is None and (os.path.isdir(path) or not os.path.lexists(path)):
             continue  # a folder, or an editor's temporary file that came and went with the save
-        if before is None or before.meta.kind != "post" or os.path.islink(path):
+        if before is None or os.path.islink(path):
             return None
+        kind = before.meta.kind
         try:
             with open(path, "rb") as handle:
-                source = parse_source(rel, handle.read(), "post", plan.config)
+                source = parse_source(rel, handle.read(), kind, plan.config)
         except (OSError, SiteError):
             return None  # the full rebuild says what is wrong
-        meta, _ = effective_meta(source.meta, now)
+        meta = effective_meta(source.meta, now)[0] if kind == "post" else source.meta
         if meta != before.meta:
             return None
         md = md or make_markdown(plan.config.raw_html)
         edited.append(render_post(md, dataclasses.replace(source, meta=meta)))
     if not edited:
         return None
-    sites = {tier: _with_posts(plan.sites[tier], edited) for tier in TIERS}
+    sites = {tier: _with_edits(plan.sites[tier], edited) for tier in TIERS}
     pages: dict[str, dict[str, bytes]] = {tier: {} for tier in TIERS}
     for tier, site in sites.items():
         globals_ = page_globals(site, plan.asset_urls, sites["public"])
         numbers = {view.url: number for number, view in enumerate(site.posts)}
-        for post in edited:
-            spec = post_page_spec(site, numbers[post_url(site.config, post.meta)])
+        views = {view.url: view for view in site.pages}
+        for item in edited:
+            if item.meta.kind == "post":
+                spec = post_page_spec(site, numbers[post_url(site.config, item.meta)])
+            else:
+                spec = content_page_spec(site, views[page_url(site.config, item.meta)])
             pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
-    return FastRender(tuple(post.meta.path for post in edited), patch_live(out_dir, book_dir, pages))
+    return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
 
 
-def _with_posts(site: Site, edited: list[RenderedPost]) -> Site:
-    """The site with the edited posts' views in place of the ones it has (lists and terms keep the old)."""
-    views = {view.url: view for view in (post_view(site.tier, site.config, post) for post in edited)}
-    return dataclasses.replace(site, posts=tuple(views.get(view.url, view) for view in site.posts))
+def _with_edits(site: Site, edited: list[RenderedPost]) -> Site:
+    """The site with the edited posts' and pages' views in place of its own (lists and terms keep the old)."""
+    posts = {view.url: view for view in (post_view(site.tier, site.config, p) for p in edited if p.meta.kind == "post")}
+    pages = {view.url: view for view in (page_view(site.config, p) for p in edited if p.meta.kind == "page")}
+    return dataclasses.replace(site, posts=tuple(posts.get(view.url, view) for view in site.posts),
+                               pages=tuple(pages.get(view.url, view) for view in site.pages))

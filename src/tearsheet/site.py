@@ -256,7 +256,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
     views = sorted((post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
-    page_views = tuple(sorted((_page_view(config, p) for p in pages), key=lambda v: v.slug))
+    page_views = tuple(sorted((page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
     series = _terms("series", views, lambda v: (v.series,) if v.series else (), f"{root}/series")
@@ -309,7 +309,8 @@ def _author_link(config: SiteConfig, key: str, root: str) -> Link:
     return Link(author.name if author else key, key, f"{root}/authors/{key}/")
 
 
-def _page_view(config: SiteConfig, page: RenderedPost) -> PageView:
+def page_view(config: SiteConfig, page: RenderedPost) -> PageView:
+    """What every tier shows of a content page (the config is the Site's, as for post_view)."""
     meta = page.meta
     return PageView(title=meta.title, slug=meta.slug, url=page_url(config, meta),
                     description=meta.description or _first_words(page.full.text, 40),

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from .errors import SiteError
 from .metadata import HeadMaker, HeadMeta
-from .site import PostView, Site, Term, absolute_url, base_path
+from .site import PageView, PostView, Site, Term, absolute_url, base_path
 
 THEME_DIR = os.path.join(os.path.dirname(__file__), "theme")
 
@@ -185,7 +185,7 @@ def page_specs(site: Site) -> Iterator[PageSpec]:
     for number in range(len(site.posts)):
         yield post_page_spec(site, number)
     for page in site.pages:
-        yield PageSpec(_file_for(page.url, root), "page.html", {"page": page})
+        yield content_page_spec(site, page)
     for kind, plural, terms in (("tag", "tags", site.tags), ("series", "series", site.series),
                                 ("author", "authors", site.authors)):
         yield PageSpec(f"{plural}/index.html", "terms.html", {"kind": kind, "plural": plural, "terms": terms})
@@ -211,6 +211,11 @@ def post_page_spec(site: Site, number: int, post: PostView | None = None) -> Pag
     post = post or posts[number]
     return PageSpec(_file_for(post.url, base_path(site.config)), "post.html",
                     {"post": post, "newer": newer, "older": older})
+
+
+def content_page_spec(site: Site, page: PageView) -> PageSpec:
+    """The page of a content page (About, Subscribe)."""
+    return PageSpec(_file_for(page.url, base_path(site.config)), "page.html", {"page": page})
 
 
 def _term_pages(site: Site, term: Term, root: str) -> Iterator[PageSpec]:
