@@ -306,3 +306,26 @@ def test_staged_files_are_written_in_place_only_when_the_live_tree_does_not_shar
             "zqcanarywstrike.</p>")
         assert main(["build", str(site), "--now", NOW.isoformat(), "--quiet"]) == 1  # the audit stops it
         assert tiers(site) == before
+
+
+def test_a_cache_kept_in_memory_from_build_to_build_makes_what_plain_builds_make(site: Path, tmp_path: Path) -> None:
+    """The preview server keeps one BuildCache across its rebuilds (BuildCache.next_build)."""
+    from tearsheet.build import BuildOptions, build_site
+    from tearsheet.cache import BuildCache
+
+    kept = BuildCache(str(site))
+    options = BuildOptions(site_dir=str(site), now=NOW, jobs=2)
+    build_site(options, kept)
+    for name, edit in [*EDITS.items(), ("nothing", lambda s: None)]:
+        kept.next_build()
+        edit(site)
+        build_site(options, kept)
+        assert tiers(site) == plain_build(site, tmp_path), f"after the {name} edit"
+    kept.next_build()
+    everything = build_site(options, kept)
+    assert everything.written == 0
+    kept.next_build()
+    EDITS["body"](site)
+    assert build_site(options, kept).rendered == 2  # the edited post's two pages
+    EDITS["body"](site)
+    assert 0 < fast_build(site).rendered <= 2  # what it saved is whole: a build with a cache of its own agrees

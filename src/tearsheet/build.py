@@ -96,15 +96,19 @@ class SitePlan:
     asset_urls: dict[str, str] = field(default_factory=dict)  # {theme file: its fingerprinted URL}
 
 
-def build_site(options: BuildOptions) -> BuildResult:
+def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
     """Build both tiers into a staging folder and swap them into the output folder.
 
     With the cache, unchanged bodies are not parsed again, unchanged pages neither rendered nor
-    written, and an output that would not change is not touched.
+    written, and an output that would not change is not touched. A caller that builds again and
+    again (the preview server) may pass the cache it keeps in memory (see BuildCache.next_build).
     """
     clock = _Stopwatch()
     out_dir = os.path.abspath(options.out_dir or os.path.join(options.site_dir, "output"))
-    cache = BuildCache(options.site_dir) if options.cache else None
+    if not options.cache:
+        cache = None
+    elif cache is None:
+        cache = BuildCache(options.site_dir)
     try:
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
             plan = plan_site(options, clock, stage, cache)

@@ -183,7 +183,7 @@ class BuildCache:
         self._pages: dict[str, PageCache] = {}
 
     def sources(self, config: SiteConfig) -> SourceCache:
-        if self._sources is None:
+        if self._sources is None or self._sources.settings != key_of(repr(config)):
             self._sources = SourceCache(os.path.join(self.folder, "sources"), config)
         return self._sources
 
@@ -218,6 +218,16 @@ class BuildCache:
             if part is not None:
                 part.save()
 
+    def next_build(self) -> None:
+        """Start another build from what this one holds in memory (a preview server's next rebuild).
+
+        What was saved is what the next build finds, without reading it back from disk: every entry
+        is keyed by the digest of its inputs, so one kept in memory is as good as one read again.
+        """
+        for part in (self._sources, self._bodies, *self._pages.values()):
+            if part is not None:
+                part.next_build()
+
 
 class SourceCache:
     """Front matter parsed before: a wrapper of content.parse_source with the same results."""
@@ -227,6 +237,7 @@ class SourceCache:
         self.settings = key_of(repr(config))
         self.old: dict[str, tuple[PostMeta, int, int]] = _loads(read_checked(path, "sources"), pickle.loads)
         self.new: dict[str, tuple[PostMeta, int, int]] = {}
+        self.saved = self.old  # what the file holds
 
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
         key = key_of(self.settings, path, kind, data)
@@ -243,7 +254,7 @@ class SourceCache:
         return post
 
     def save(self) -> None:
-        if self.new.keys() == self.old.keys():
+        if not self.new or self.new.keys() == self.old.keys():
             return
         kept = dict(self.new)  # and what other settings (a preview's base_url) parsed, up to as many again
         for key, entry in self.old.items():
@@ -252,6 +263,10 @@ class SourceCache:
             kept.setdefault(key, entry)
         if kept.keys() != self.old.keys():
             write_checked(self.path, "sources", pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+            self.saved = kept
+
+    def next_build(self) -> None:
+        self.old, self.new = self.saved, {}
 
 
 def _decoded(data: bytes) -> str:
@@ -277,23 +292,28 @@ class BodyCache:
         self.index: set[str] = set(_loads_list(read_checked(self._index_path(), "body-index")))
         self.used: set[str] = set()
         self.added: set[int] = set()
+        self.consulted = False  # whether this build asked for any body (one that did not keeps all)
 
     def has(self, key: str) -> bool:
         """Whether the cache says it holds the key (get() may still find it missing or damaged)."""
         return key in self.index
 
     def get(self, key: str) -> BodyEntry | None:
+        self.consulted = True
         entry = self._shard(key).get(key)
         if entry is not None:
             self.used.add(key)
         return entry
 
     def put(self, key: str, entry: BodyEntry) -> None:
+        self.consulted = True
         self._shard(key)[key] = entry
         self.used.add(key)
         self.added.add(_shard_of(key))
 
     def save(self) -> None:
+        if not self.consulted:
+            return
         index = {key for key in self.index if _shard_of(key) not in self.shards}
         for number, entries in self.shards.items():
             stale = entries.keys() - self.used
@@ -303,6 +323,13 @@ class BodyCache:
             index.update(entries)
         if index != self.index:
             write_checked(self._index_path(), "body-index", marshal.dumps(sorted(index)))
+        self.index = index
+
+    def next_build(self) -> None:
+        """Keep the shards read, as saved (entries this build did not use are gone from them too)."""
+        self.shards = {number: {key: entry for key, entry in entries.items() if key in self.index}
+                       for number, entries in self.shards.items()}
+        self.used, self.added, self.consulted = set(), set(), False
 
     def _index_path(self) -> str:
         return os.path.join(self.folder, "index.marshal")
@@ -349,9 +376,11 @@ class PageCache:
         self.path = path
         self.old: dict[str, PageEntry] = _loads(read_checked(path, "pages"), marshal.loads)
         self.new: dict[str, PageEntry] = {}
+        self.consulted = False  # whether this build looked any page up (one that did not keeps all)
 
     def lookup(self, path: str, context: str, full_key: Callable[[str, Iterable[tuple[str, ...]]], str]) -> str | None:
         """The digest of the page's bytes when it was rendered from these same inputs, else None."""
+        self.consulted = True
         entry = self.old.get(path)
         if entry is None or entry[0] != context or full_key(context, entry[1]) != entry[2]:
             return None
@@ -359,11 +388,17 @@ class PageCache:
         return entry[3]
 
     def store(self, path: str, context: str, reads: Iterable[tuple[str, ...]], full: str, digest: str) -> None:
+        self.consulted = True
         self.new[path] = (context, tuple(sorted(reads)), full, digest)
 
     def save(self) -> None:
-        if self.new != self.old:
+        if self.consulted and self.new != self.old:
             write_checked(self.path, "pages", marshal.dumps(self.new))
+
+    def next_build(self) -> None:
+        if self.consulted:
+            self.old = self.new
+        self.new, self.consulted = {}, False
 
 
 class TemplateCodeCache(jinja2.BytecodeCache):

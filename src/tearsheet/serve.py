@@ -306,13 +306,18 @@ class PreviewBuilder:
     def __init__(self, options: BuildOptions) -> None:
         self.options = dataclasses.replace(options, keep_plan=True)
         out_dir = options.out_dir or os.path.join(options.site_dir, "output")
-        self.book_dir = BuildCache(options.site_dir).book_dir(out_dir)
+        self.cache = BuildCache(options.site_dir)  # kept in memory from one build to the next
+        self.book_dir = self.cache.book_dir(out_dir)
         self._plan: SitePlan | None = None
+        self._built = False
 
     def build(self) -> BuildResult:
         self._plan = None  # a failed build leaves nothing to render fast with
         gc.unfreeze()
-        result = build_site(self.options)
+        if self._built:
+            self.cache.next_build()
+        self._built = True
+        result = build_site(self.options, self.cache)
         self._plan = result.plan
         gc.freeze()  # the plan's million objects stay until the next build: collections need not walk them
         return dataclasses.replace(result, plan=None)
