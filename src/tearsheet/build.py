@@ -123,7 +123,8 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
                                    jobs=options.jobs or default_jobs(), memory=memory)
-                report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs)
+                report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
+                                      steps_write=search is not None)
     finally:
         if cache is not None:
             cache.save()

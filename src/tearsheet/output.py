@@ -245,11 +245,15 @@ class Stage:
     # Committing
 
     def commit(self, trees: Mapping[str, Mapping[str, FileData]],
-               before_swap: Callable[[str], None] | None = None, signature: str = "") -> WriteReport:
+               before_swap: Callable[[str], None] | None = None, signature: str = "",
+               steps_write: bool = True) -> WriteReport:
         """Stage every tier's files, run the before-swap steps, swap the staged trees in.
 
         `signature` names the code and the steps: output that other code or steps finished is never
-        taken as already done, though its files may still be reused.
+        taken as already done, though its files may still be reused. With `steps_write` False (the
+        steps only read the staged trees: no search index to make), the staged trees are recorded as
+        the build wrote them rather than read back; a tree that differs all the same is found out,
+        and not trusted, by the next build.
         """
         wanted = {tier: {path: self._digest_of(data) for path, data in files.items()} for tier, files in trees.items()}
         if signature == self.signature and self._unchanged(wanted):
@@ -263,7 +267,8 @@ class Stage:
         changed = self._changes(wanted)
         if before_swap is not None:
             before_swap(self.staging)
-        new_live = {tier: self._final_state(tier, wanted[tier]) for tier in trees}
+        new_live = {tier: self._final_state(tier, wanted[tier]) if steps_write else self._as_staged(tier)
+                    for tier in trees}
         self.signature = signature
         self._swap(new_live)
         self._committed = True
@@ -326,6 +331,10 @@ class Stage:
                 staged[path] = (wanted[path], _write_staged(root, path, data, path not in staged))
                 continue
             staged[path] = (wanted[path], _stat_of(os.stat(os.path.join(root, *path.split("/")))))
+
+    def _as_staged(self, tier: str) -> dict[str, list]:
+        assert self._staged is not None
+        return {path: [digest, *stat] for path, (digest, stat) in self._staged[tier].items() if stat is not None}
 
     def _final_state(self, tier: str, wanted: Mapping[str, str]) -> dict[str, list]:
         """Stat every staged file; files the build did not make are the steps'. A step may not edit ours."""
