@@ -13,6 +13,8 @@ import pytest
 import tearsheet.public_tree
 import tearsheet.templates
 from tearsheet.audit import SHINGLE, audit_output, normal_words
+from tearsheet.build import BuildOptions, build_site
+from tearsheet.cache import BuildCache
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
 
@@ -262,37 +264,68 @@ def files_searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return searched
 
 
-def test_a_warm_build_searches_only_the_files_that_changed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    build(site)
+@pytest.fixture(params=["own cache", "cache kept in memory"])
+def builds(request: pytest.FixtureRequest, site: Path) -> Callable[[], object]:
+    """Build the site again and again: each build with a cache of its own, or as `serve` does, with one kept."""
+    if request.param == "own cache":
+        return lambda: build(site)
+    kept = BuildCache(str(site))
+    started: list[bool] = []
+
+    def again() -> object:
+        if started:
+            kept.next_build()
+        started.append(True)
+        return build_site(BuildOptions(site_dir=str(site)), kept)
+
+    return again
+
+
+def leak_error_of(builds: Callable[[], object]) -> str:
+    with pytest.raises(SiteError) as caught:
+        builds()
+    return caught.value.report()
+
+
+def test_a_warm_build_searches_only_the_files_that_changed(site: Path, builds: Callable[[], object],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    builds()
     searched = files_searched(monkeypatch)
     path = site / "content" / "posts" / "free.md"
     path.write_text(path.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
-    build(site)
+    builds()
     assert "2026/09/free/index.html" in searched
     assert 0 < len(searched) < len(read_tree(site / "output" / "public")) / 2
 
 
-def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Path) -> None:
-    build(site)
+def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Path,
+                                                                        builds: Callable[[], object]) -> None:
+    builds()
     (site / "content" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
-    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error(site)
+    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error_of(builds)
 
 
-def test_member_text_added_to_a_post_that_an_unchanged_file_already_shows_is_caught(site: Path) -> None:
+def test_member_text_added_to_a_post_that_an_unchanged_file_already_shows_is_caught(
+        site: Path, builds: Callable[[], object]) -> None:
     sentence = "Treasury buybacks will quietly absorb the off-the-run supply the dealers cannot warehouse."
     (site / "content" / "notes.txt").write_text(f"Desk notes: {sentence}\n", encoding="utf-8")
-    build(site)  # the sentence is in a public file, but no post has it yet: no leak
+    builds()  # the sentence is in a public file, but no post has it yet: no leak
     post = site / MEMBER_PATH
     post.write_text(post.read_text() + f"\n{sentence}\n")  # now it is member-only text, and notes.txt is unchanged
-    report = leak_error(site)
+    report = leak_error_of(builds)
     assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "treasury buybacks will quietly' in report
+    (site / "content" / "notes.txt").unlink()
+    builds()  # fixed: the memory that a failed audit left behind does not stop the next build
+    (site / "content" / "notes2.txt").write_text(f"More notes: {sentence}\n", encoding="utf-8")
+    assert "public/notes2.txt: leaks member-only text" in leak_error_of(builds)
 
 
-def test_a_free_post_going_behind_the_wall_is_not_taken_for_a_leak_of_its_old_public_page(site: Path) -> None:
-    build(site)
+def test_a_free_post_going_behind_the_wall_is_not_taken_for_a_leak_of_its_old_public_page(
+        site: Path, builds: Callable[[], object]) -> None:
+    builds()
     free = site / "content" / "posts" / "free.md"
     free.write_text(free.read_text().replace("tier: free", "tier: plus\nteaser: 3"))
-    build(site)  # the old page showed the whole post; what the memory remembers of it is checked afresh
+    builds()  # the old page showed the whole post; what the memory remembers of it is checked afresh
     page = (site / "output" / "public" / "2026" / "09" / "free" / "index.html").read_text()
     assert "Free words that" in page and "about payrolls and claims" not in page
 

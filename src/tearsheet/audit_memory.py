@@ -45,12 +45,13 @@ class AuditMemory:
                   (*((name, np.uint64) for name in index.get("segments", ())),
                    *((index.get(name), dtype) for name, dtype in (("members", np.uint64), ("owners", np.int32),
                                                                    ("hits", np.uint64), ("hit_owners", np.int32))))]
+        self._on_disk: dict[int, tuple[Any, str]] = {}  # id(array) -> (array, file name) of arrays stored
         if not index or any(array is None for array in arrays):
             self.forget()
             return
         *self.shown, self.members, self.owners, self.hits, self.hit_owners = arrays
-        self._names = set(index.get("segments", ())) | {index[name] for name in ("members", "owners", "hits",
-                                                                                 "hit_owners")}
+        names = [*index.get("segments", ()), *(index[name] for name in ("members", "owners", "hits", "hit_owners"))]
+        self._on_disk = {id(array): (array, name) for array, name in zip(arrays, names, strict=True)}
 
     def forget(self) -> None:
         """Start afresh: nothing is known to have been audited."""
@@ -58,7 +59,6 @@ class AuditMemory:
         self.fresh_sizes = (0, 0)
         self.members = self.hits = np.zeros(0, np.uint64)
         self.owners = self.hit_owners = np.zeros(0, np.int32)
-        self._names: set[str] = set()
 
     def outgrown(self) -> bool:
         """Whether blocks and shingles of files long gone make up most of what it remembers."""
@@ -74,13 +74,20 @@ class AuditMemory:
         if len(shown) > MAX_SEGMENTS:
             shown = [sorted_unique(np.concatenate(shown))]
         names = {}
+        stored = {name for _, name in self._on_disk.values()}
+        on_disk: dict[int, tuple[Any, str]] = {}
         for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)), ("members", members),
                              ("owners", owners), ("hits", hits), ("hit_owners", hit_owners)):
-            data = np.ascontiguousarray(array).tobytes()
-            name = f"{label.split('-')[0]}-{key_of(data)[:16]}"
-            if name not in self._names:
-                write_checked(os.path.join(self.folder, name), "audit-array", data)
+            known = self._on_disk.get(id(array))
+            if known is not None and known[0] is array:  # the very array read or written before: its file stands
+                name = known[1]
+            else:
+                data = np.ascontiguousarray(array).tobytes()
+                name = f"{label.split('-')[0]}-{key_of(data)[:16]}"
+                if name not in stored:
+                    write_checked(os.path.join(self.folder, name), "audit-array", data)
             names[label] = name
+            on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
         index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
                  "fresh_sizes": self.fresh_sizes,
@@ -90,6 +97,10 @@ class AuditMemory:
             if name != "index" and name not in names.values():
                 with contextlib.suppress(OSError):
                     os.remove(os.path.join(self.folder, name))
+        # what it remembers now, for a next audit by the same process (a preview server's next rebuild)
+        self.files, self.blocks, self.posts, self.shown = set(files), set(blocks), list(posts), list(shown)
+        self.members, self.owners, self.hits, self.hit_owners = members, owners, hits, hit_owners
+        self._on_disk = on_disk
 
     def _array(self, name: str | None, dtype: Any) -> Any:
         if not isinstance(name, str):

@@ -181,6 +181,7 @@ class BuildCache:
         self._sources: SourceCache | None = None
         self._bodies: BodyCache | None = None
         self._pages: dict[str, PageCache] = {}
+        self._audits: dict[str, AuditMemory] = {}
 
     def sources(self, config: SiteConfig) -> SourceCache:
         if self._sources is None or self._sources.settings != key_of(repr(config)):
@@ -200,10 +201,13 @@ class BuildCache:
         return self._pages[path]
 
     def audit(self, book_dir: str) -> AuditMemory:
-        """The paywall audit's memory of one output folder's public tree."""
+        """The paywall audit's memory of one output folder's public tree (kept for the next build, see next_build)."""
         from .audit_memory import AuditMemory
 
-        return AuditMemory(os.path.join(book_dir, "audit"))
+        folder = os.path.join(book_dir, "audit")
+        if folder not in self._audits:
+            self._audits[folder] = AuditMemory(folder)
+        return self._audits[folder]
 
     def templates(self) -> TemplateCodeCache:
         """Compiled templates, so a build does not compile them again."""
