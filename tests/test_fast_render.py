@@ -197,3 +197,15 @@ def test_a_fast_rendered_page_is_the_page_the_full_rebuild_makes(preview, post: 
     result = builder.build()
     assert {tier: live(site, tier, POSTS[post]) for tier in ("public", "members")} == fast
     assert not {f"{tier}/{POSTS[post]}" for tier in ("public", "members")} & set(result.changed)
+
+
+def test_a_template_failing_on_the_new_text_leaves_it_to_the_full_rebuild(copy_site) -> None:
+    site = copy_site("tiers")
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{% if 'zqboom' in post.html %}{{ post.nope.deeper }}"
+        "{% endif %}{{ post.html }}{% endblock %}")
+    builder = PreviewBuilder(BuildOptions(site_dir=str(site), out_dir=str(site / PREVIEW_DIR), members_url="",
+                                          now=NOW))
+    builder.build()
+    assert builder.fast_render({append(site, FREE, "\nzqboom\n")}) is None

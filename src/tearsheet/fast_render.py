@@ -31,7 +31,7 @@ from .templates import content_page_spec, page_globals, post_page_spec, render_p
 
 @dataclass(frozen=True, slots=True)
 class FastRender:
-    posts: tuple[str, ...]  # the posts rendered again (source paths)
+    posts: tuple[str, ...]  # the posts and pages rendered again (source paths)
     changed: tuple[str, ...]  # "tier/path" of the files that changed in the live trees
 
 
@@ -60,9 +60,22 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | Non
         if meta != before.meta:
             return None
         md = md or make_markdown(plan.config.raw_html)
-        edited.append(render_post(md, dataclasses.replace(source, meta=meta)))
+        try:
+            edited.append(render_post(md, dataclasses.replace(source, meta=meta)))
+        except SiteError:
+            return None
     if not edited:
         return None
+    try:
+        pages = _render_pages(plan, site_dir, edited)
+    except SiteError:
+        return None  # a template that fails on the new text: the full rebuild reports it
+    return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
+
+
+def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost]) -> dict[str, dict[str, bytes]]:
+    """{tier: {output path: bytes}} of the edited posts' and pages' own pages."""
+    assert plan.env is not None
     sites = {tier: _with_edits(plan.sites[tier], edited) for tier in TIERS}
     pages: dict[str, dict[str, bytes]] = {tier: {} for tier in TIERS}
     for tier, site in sites.items():
@@ -75,7 +88,7 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | Non
             else:
                 spec = content_page_spec(site, views[page_url(site.config, item.meta)])
             pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
-    return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
+    return pages
 
 
 def _with_edits(site: Site, edited: list[RenderedPost]) -> Site:
