@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tearsheet.build import BuildOptions
-from tearsheet.output import PATCHES_NAME
+from tearsheet.output_manifest import PATCHES_NAME
 from tearsheet.serve import PREVIEW_DIR, PreviewBuilder
 
 from .conftest import build, read_tree

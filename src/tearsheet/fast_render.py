@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .access import effective_meta
 from .build import SitePlan
-from .content import parse_source
+from .content import parse_source, relative_path
 from .errors import SiteError
 from .markdown import make_markdown
 from .output import patch_live
@@ -35,16 +35,16 @@ class FastRender:
     changed: tuple[str, ...]  # "tier/path" of the files that changed in the live trees
 
 
-def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str | None, changed: Iterable[str],
+def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, changed: Iterable[str],
                 now: dt.datetime) -> FastRender | None:
     """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must."""
-    if plan.env is None or not plan.sites or book_dir is None:
+    if plan.env is None or not plan.sites:
         return None
     published = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
     edited: list[RenderedPost] = []
     md = None
     for path in sorted(changed):
-        rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+        rel = relative_path(path, site_dir)
         before = published.get(rel)
         if before is None and (os.path.isdir(path) or not os.path.lexists(path)):
             continue  # a folder, or an editor's temporary file that came and went with the save

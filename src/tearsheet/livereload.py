@@ -112,7 +112,7 @@ def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str
         page = _ROOT_URL_ATTR.sub(rb"\1" + MEMBERS_PREFIX.encode() + b"/", page)
     shown = (MEMBERS_PREFIX if tier == "members" else "") + "/404.html" if not_found else url_path
     snippet = preview_snippet(tier=tier, url_path=url_path, build_id=build_id, error=error,
-                              shown=re.sub(r"index\.html$", "", shown)).encode()
+                              shown=shown.removesuffix("index.html")).encode()
     ends = list(_BODY_END.finditer(page))
     if not ends:
         return page + snippet
@@ -120,7 +120,7 @@ def decorate(page: bytes, *, tier: str, url_path: str, build_id: str, error: str
     return page[:at] + snippet + page[at:]
 
 
-def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str, shown: str = "") -> str:
+def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str, shown: str) -> str:
     """The floating tier switch, the (hidden unless broken) error overlay and the live-reload script.
 
     `shown`: the URL path of the file the page shows, to tell whether a build changed it.
@@ -134,7 +134,7 @@ def preview_snippet(*, tier: str, url_path: str, build_id: str, error: str, show
     hidden = "" if error else " hidden"
     script = _SCRIPT.replace("EVENTS", json.dumps(EVENTS_PATH)).replace("WORKER", json.dumps(WORKER_PATH))
     return (f'<div id="tearsheet-preview" data-build="{html.escape(build_id)}" '
-            f'data-page="{html.escape(shown or url_path)}"><style>{_STYLE}</style>'
+            f'data-page="{html.escape(shown)}"><style>{_STYLE}</style>'
             f'<nav class="tsp-switch" aria-label="Preview tier">{switch}</nav>'
             f'<div class="tsp-overlay" role="alert"{hidden}><strong>tearsheet could not rebuild the site.</strong> '
             f"These pages are from the last good build; fix the file and this page reloads by itself."

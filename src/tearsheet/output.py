@@ -23,23 +23,22 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import posixpath
 import shutil
 import stat as stat_module
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from .errors import SiteError
 from .output_manifest import (
-    PATCHES_NAME,
     TEMP_SUFFIX,
     Manifest,
     forget_manifest,
     read_manifest,
     read_patches,
     write_manifest,
+    write_patches,
 )
 
 STAGING_PREFIX = ".tearsheet-staging-"
@@ -144,8 +143,7 @@ class Stage:
         os.makedirs(self.out_dir, exist_ok=True)
         if self.book_dir is not None:
             os.makedirs(self.book_dir, exist_ok=True)
-            self._lock = os.open(os.path.join(self.book_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
+            self._lock = _take_lock(self.book_dir)
             if os.stat(self.book_dir).st_dev != os.stat(self.out_dir).st_dev:
                 self.book_dir = None  # a spare on another file system cannot be swapped in by renaming
         _remove_leftovers(self.out_dir)
@@ -318,19 +316,17 @@ class Stage:
                 continue
             if isinstance(data, StagedFile):
                 raise AssertionError(f"{tier}/{path} was reported staged but is not in the staged tree")
+            stat: Stat | None = None
             if isinstance(data, KeepFile):
                 live_file = os.path.join(self.out_dir, tier, *path.split("/"))
                 stat = _copy_over(live_file, os.path.join(root, *path.split("/"))) if path in staged else None
-                if stat is not None:
-                    staged[path] = (wanted[path], stat)
-                    continue
-                _link_into(os.path.join(self.out_dir, tier), root, path)
+                if stat is None:
+                    _link_into(os.path.join(self.out_dir, tier), root, path)
             elif isinstance(data, CopyFile):
                 _replace_with(root, path, lambda target, d=data: shutil.copyfile(d.source, target))
             else:
-                staged[path] = (wanted[path], _write_staged(root, path, data, path not in staged))
-                continue
-            staged[path] = (wanted[path], _stat_of(os.stat(os.path.join(root, *path.split("/")))))
+                stat = _write_staged(root, path, data, path not in staged)
+            staged[path] = (wanted[path], stat or _stat_of(os.stat(os.path.join(root, *path.split("/")))))
 
     def _as_staged(self, tier: str) -> dict[str, list]:
         assert self._staged is not None
@@ -391,9 +387,9 @@ def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, byt
     the next build reads as part of it; a patched output is never taken as already made. Takes the
     output's lock: never while a build of it runs.
     """
-    patches_path = os.path.join(book_dir, PATCHES_NAME)
-    with _locked(book_dir):
-        patches = read_patches(patches_path) or {}
+    lock = _take_lock(book_dir)
+    try:
+        patches = read_patches(book_dir) or {}
         changed: list[str] = []
         for tier, tree in files.items():
             live_root = os.path.join(out_dir, tier)
@@ -410,20 +406,21 @@ def patch_live(out_dir: str, book_dir: str, files: Mapping[str, Mapping[str, byt
                 patches.setdefault(tier, {})[path] = [digest_bytes(data), *_stat_of(os.stat(target))]
                 changed.append(f"{tier}/{path}")
         if changed:
-            with open(patches_path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(patches, separators=(",", ":")))
-            os.replace(patches_path + TEMP_SUFFIX, patches_path)
+            write_patches(book_dir, patches)
+    finally:
+        os.close(lock)
     return tuple(changed)
 
 
-@contextlib.contextmanager
-def _locked(book_dir: str) -> Iterator[None]:
+def _take_lock(book_dir: str) -> int:
+    """The output's lock (a file in the bookkeeping folder), held until the returned descriptor is closed."""
     lock = os.open(os.path.join(book_dir, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-    finally:
+    except BaseException:
         os.close(lock)
+        raise
+    return lock
 
 
 def stage_file(root: str, path: str, data: bytes, current: str | None,

@@ -42,7 +42,7 @@ def read_manifest(book_dir: str) -> tuple[Manifest, str]:
         manifest[side] = trees
     if not os.path.exists(os.path.join(book_dir, PATCHES_NAME)):
         return manifest, data["signature"]
-    patches = read_patches(os.path.join(book_dir, PATCHES_NAME))
+    patches = read_patches(book_dir)
     if patches is None:
         return empty, ""
     for tier, files in patches.items():
@@ -50,10 +50,10 @@ def read_manifest(book_dir: str) -> tuple[Manifest, str]:
     return manifest, ""  # a patched output is not what any build made
 
 
-def read_patches(path: str) -> dict[str, dict[str, list]] | None:
+def read_patches(book_dir: str) -> dict[str, dict[str, list]] | None:
     """The patch list beside the manifest ({} when there is none); None when it is damaged."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(os.path.join(book_dir, PATCHES_NAME), encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
         return {}
@@ -71,12 +71,20 @@ def _well_formed(files: object) -> bool:
 
 
 def write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
-    path = os.path.join(book_dir, MANIFEST_NAME)
     with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.join(book_dir, PATCHES_NAME))  # the manifest holds what it said now
+    _write_json(os.path.join(book_dir, MANIFEST_NAME), {"format": MANIFEST_FORMAT, "signature": signature, **manifest})
+
+
+def write_patches(book_dir: str, patches: Mapping[str, object]) -> None:
+    _write_json(os.path.join(book_dir, PATCHES_NAME), patches)
+
+
+def _write_json(path: str, value: Mapping[str, object]) -> None:
+    """Write a file whole or not at all."""
     with open(path + TEMP_SUFFIX, "w", encoding="utf-8") as handle:
         # dumps, not dump: only the one-shot encoder is the fast one written in C
-        handle.write(json.dumps({"format": MANIFEST_FORMAT, "signature": signature, **manifest}, separators=(",", ":")))
+        handle.write(json.dumps(value, separators=(",", ":")))
     os.replace(path + TEMP_SUFFIX, path)
 
 

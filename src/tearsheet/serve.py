@@ -305,18 +305,15 @@ class PreviewBuilder:
 
     def __init__(self, options: BuildOptions) -> None:
         self.options = dataclasses.replace(options, keep_plan=True)
-        out_dir = options.out_dir or os.path.join(options.site_dir, "output")
+        self.out_dir = options.out_dir or os.path.join(options.site_dir, "output")
         self.cache = BuildCache(options.site_dir)  # kept in memory from one build to the next
-        self.book_dir = self.cache.book_dir(out_dir)
+        self.book_dir = self.cache.book_dir(self.out_dir)
         self._plan: SitePlan | None = None
-        self._built = False
 
     def build(self) -> BuildResult:
         self._plan = None  # a failed build leaves nothing to render fast with
         gc.unfreeze()
-        if self._built:
-            self.cache.next_build()
-        self._built = True
+        self.cache.next_build()  # nothing to carry over before the first build
         result = build_site(self.options, self.cache)
         self._plan = result.plan
         gc.freeze()  # the plan's million objects stay until the next build: collections need not walk them
@@ -325,9 +322,8 @@ class PreviewBuilder:
     def fast_render(self, changed: set[str]) -> FastRender | None:
         if self._plan is None:
             return None
-        options = self.options
-        return fast_render(self._plan, options.site_dir, options.out_dir or "", self.book_dir, changed,
-                           build_now(options))
+        return fast_render(self._plan, self.options.site_dir, self.out_dir, self.book_dir, changed,
+                           build_now(self.options))
 
 
 def open_http_server(host: str, port: int) -> PreviewHTTPServer:

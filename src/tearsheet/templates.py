@@ -203,12 +203,12 @@ def page_specs(site: Site) -> Iterator[PageSpec]:
     yield PageSpec("404.html", "404.html", {})
 
 
-def post_page_spec(site: Site, number: int, post: PostView | None = None) -> PageSpec:
-    """The page of the site's post at `number` (newest first), showing `post` in its place if given."""
+def post_page_spec(site: Site, number: int) -> PageSpec:
+    """The page of the site's post at `number` (newest first)."""
     posts = site.posts
     newer = posts[number - 1] if number > 0 else None
     older = posts[number + 1] if number + 1 < len(posts) else None
-    post = post or posts[number]
+    post = posts[number]
     return PageSpec(_file_for(post.url, base_path(site.config)), "post.html",
                     {"post": post, "newer": newer, "older": older})
 
