@@ -118,11 +118,8 @@ def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int) ->
         raise
 
 
-
 MIN_SPREAD_ITEMS = 200  # run_tasks() does fewer items than this in this process: forking costs more
 _spread_work: list[tuple[Callable[..., Any], Any]] = []  # handed to forked workers, as render_pages does
-
-
 Task = tuple[Callable[[Sequence[Any], Any], Any], Sequence[Any], Any]  # (function, part, state)
 
 
