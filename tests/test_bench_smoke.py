@@ -27,3 +27,12 @@ def test_bench_runs_every_scenario_and_writes_table_and_json(tmp_path: Path) -> 
     cold = next(r for r in result["runs"] if (r["tool"], r["scenario"]) == ("tearsheet", "cold"))
     assert cold["seconds"] > 0 and cold["peak_mb"] > 0 and set(cold["ratios"]) == {"vs floor-1", "vs floor-2"}
     assert (tmp_path / "work" / "tearsheet-30" / "content" / "posts").is_dir()
+
+
+def test_audit_share_bench_compares_builds_with_and_without_the_audit(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, str(REPO / "bench" / "audit_share.py"), "--posts", "40", "--runs", "1",
+                          "--work", str(tmp_path)], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "40 posts, cold: with the audit" in run.stdout
+    assert "the audit's share of a cold build:" in run.stdout
+    assert "one edit: build" in run.stdout

@@ -14,7 +14,7 @@ import numpy as np
 
 from .audit_memory import AuditMemory
 from .render import RenderedPost
-from .shingles import BREAK_HASH, EMPTY, normal_tokens, shingle_array, word_hashes
+from .shingles import BREAK_HASH, EMPTY, hash_shingles, normal_tokens, shingle_array, word_hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +86,11 @@ def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[
     for number in part:
         post = plus[number]
         meta = post.meta
-        public = normal_tokens(post.public.html)
-        own = [shingle_array(public), *(shingle_array(normal_tokens(text)) for text in
+        public = word_hashes(normal_tokens(post.public.html))
+        own = [hash_shingles(public), *(shingle_array(normal_tokens(text)) for text in
                                         (meta.title, meta.description, *meta.tags, meta.series) if text)]
-        full = normal_tokens(post.full.html)
-        full_shingles = shingle_array(full[_after_teaser(full, public) :])
+        full = word_hashes(normal_tokens(post.full.html))
+        full_shingles = hash_shingles(full[_after_teaser(full, public) :])
         member = full_shingles[~_among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
         hashes.append(member)
         posts.append(np.full(len(member), number, dtype=np.int32))
@@ -107,12 +107,11 @@ def _among_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
     return sorted_values[at] == values
 
 
-def _after_teaser(full: Sequence[bytes], public: Sequence[bytes]) -> int:
-    """Where, in the full edition's words, the first word the public edition does not show is."""
-    full_words, public_words = word_hashes(full), word_hashes(public)
+def _after_teaser(full_words: np.ndarray, public_words: np.ndarray) -> int:
+    """Where, in the full edition's words (their hashes), the first word the public edition does not show is."""
     at = np.flatnonzero(full_words != BREAK_HASH)  # where each word (not a block's end) of the full edition is
     shown = public_words[public_words != BREAK_HASH]
     common = min(len(at), len(shown))
     differ = np.flatnonzero(full_words[at[:common]] != shown[:common])
     matched = int(differ[0]) if len(differ) else common
-    return int(at[matched]) if matched < len(at) else len(full)
+    return int(at[matched]) if matched < len(at) else len(full_words)

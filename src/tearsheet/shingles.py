@@ -228,10 +228,14 @@ def word_hashes(tokens: Sequence[bytes]) -> np.ndarray:
 
 def shingle_array(tokens: Sequence[bytes]) -> np.ndarray:
     """The hash of every run of SHINGLE consecutive words without a BREAK_TOKEN, in order, as uint64."""
-    count = len(tokens) - SHINGLE + 1
+    return hash_shingles(word_hashes(tokens)) if len(tokens) >= SHINGLE else EMPTY
+
+
+def hash_shingles(words: np.ndarray) -> np.ndarray:
+    """shingle_array of tokens given their word hashes (word_hashes)."""
+    count = len(words) - SHINGLE + 1
     if count <= 0:
         return EMPTY
-    words = word_hashes(tokens)
     hashes = words[:count] * MULTIPLIERS[0]
     for position in range(1, SHINGLE):
         hashes += words[position : position + count] * MULTIPLIERS[position]
