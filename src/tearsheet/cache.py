@@ -239,22 +239,23 @@ class SourceCache:
     def __init__(self, path: str, config: SiteConfig) -> None:
         self.path = path
         self.settings = key_of(repr(config))
-        self.old: dict[str, tuple[PostMeta, int, int]] = _loads(read_checked(path, "sources"), pickle.loads)
-        self.new: dict[str, tuple[PostMeta, int, int]] = {}
+        self.old: dict[str, tuple[PostMeta, int, int, str]] = _loads(read_checked(path, "sources"), pickle.loads)
+        self.new: dict[str, tuple[PostMeta, int, int, str]] = {}
         self.saved = self.old  # what the file holds
 
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
         key = key_of(self.settings, path, kind, data)
         hit = self.old.get(key)
         if hit is not None:
-            meta, body_line, offset = hit
+            meta, body_line, offset, body_digest = hit
             self.new[key] = hit
-            return SourcePost(meta, _decoded(data)[offset:], body_line)
+            return SourcePost(meta, _decoded(data)[offset:], body_line, body_digest)
         post = parse_source(path, data, kind, config)
+        post = SourcePost(post.meta, post.body, post.body_line, key_of(post.body))
         text = _decoded(data)
         offset = len(text) - len(post.body)
         if offset >= 0 and text[offset:] == post.body:  # stored as where the body starts in the file's text
-            self.new[key] = (post.meta, post.body_line, offset)
+            self.new[key] = (post.meta, post.body_line, offset, post.body_digest)
         return post
 
     def save(self) -> None:

@@ -25,6 +25,7 @@ class SourcePost:
     meta: PostMeta
     body: str
     body_line: int  # line of the file where the body starts
+    body_digest: str = ""  # cache.key_of(body), when whoever read the file knows it already
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,6 +170,7 @@ class BodyRenderer:
         self._sent: list[AsyncResult[list[tuple[str, BodyEntry]]]] = []
         self._done: dict[str, BodyEntry] = {}
         self._digests: dict[int, tuple[str, str]] = {}  # id(body) -> (body, digest): each text hashed once
+        self._body_keys: dict[int, tuple[SourcePost, str]] = {}  # id(source) -> (source, its key)
         self._keys: dict[str, str] = {}  # {source path: body key} of what render() returned
         self.rendered = 0  # bodies rendered (not found in the cache) this build
 
@@ -188,11 +189,18 @@ class BodyRenderer:
 
     def key(self, source: SourcePost) -> str:
         """The body-cache key of a post as it stands (its tier and teaser included)."""
-        body = source.body
-        found = self._digests.get(id(body))
-        if found is None:
-            found = self._digests[id(body)] = (body, key_of(body))
-        return body_key(self.raw_html, source.meta, found[1])
+        known = self._body_keys.get(id(source))
+        if known is not None and known[0] is source:
+            return known[1]
+        digest = source.body_digest
+        if not digest:
+            found = self._digests.get(id(source.body))
+            if found is None:
+                found = self._digests[id(source.body)] = (source.body, key_of(source.body))
+            digest = found[1]
+        key = body_key(self.raw_html, source.meta, digest)
+        self._body_keys[id(source)] = (source, key)
+        return key
 
     def render(self, source: SourceContent) -> tuple[list[RenderedPost], list[RenderedPost]]:
         """Every post and page of `source` rendered (its tiers as access rules left them)."""
