@@ -7,11 +7,12 @@ Every item of a plus post in the public build comes from the public Site, which 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -30,6 +31,29 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
+class ItemContent:
+    """What a feed item shows of a post's body, made into HTML only when a feed is written.
+
+    A feed is kept from the last build when its repr is the same (build.kept_feeds): this one's
+    stands for the body by a digest, so a build that keeps its feeds neither rewrites the links of
+    every body nor spells out every body to compare them.
+    """
+
+    body: str = field(repr=False)  # the post's HTML as this tier's feeds show it (a teaser in the public build)
+    digest: str  # of body
+    url: str  # the post's absolute URL in this tier, against which its links are made absolute
+    prompt: str  # the subscribe prompt after a teaser, "" after a full body
+    made: dict[tuple[str, str], str] = field(repr=False, compare=False)  # shared by a tier's items
+
+    def html(self) -> str:
+        key = (self.digest, self.url)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = absolute_links(self.body, self.url)
+        return found + self.prompt
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     """One post as a feed shows it."""
 
@@ -41,8 +65,12 @@ class FeedItem:
     authors: tuple[tuple[str, str], ...]  # (name, absolute url)
     tags: tuple[str, ...]
     summary: str
-    content_html: str  # "" when the feed shows only title and link
+    content: ItemContent | None  # None when the feed shows only title and link
     image: str = ""  # the post's social-card `image`, absolute; public in both tiers, like og:image
+
+    def content_html(self) -> str:
+        """The item's HTML content, links made absolute; "" when the feed shows only title and link."""
+        return self.content.html() if self.content is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +162,7 @@ class _Items:
         self.site = site
         self.public_by_url = {p.url: p for p in public.posts}
         self.made: dict[str, FeedItem] = {}
+        self.bodies: dict[tuple[str, str], str] = {}  # each body with absolute links, made once
 
     def item(self, post: PostView) -> FeedItem:
         if post.url not in self.made:
@@ -147,17 +176,17 @@ class _Items:
         mode = item_mode(site, post)
         # The public build's Site holds teasers only; a members teaser feed borrows them from the public Site.
         shown = post if mode == "full" else public_view
-        content = ""
+        content = None
         if mode != "title" and shown is not None:
-            content = absolute_links(shown.html, url)
-            if shown.is_teaser:
-                content += subscribe_prompt_html(site, shown, url)
+            prompt = subscribe_prompt_html(site, shown, url) if shown.is_teaser else ""
+            digest = hashlib.blake2b(shown.html.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+            content = ItemContent(shown.html, digest, url, prompt, self.bodies)
         summary = public_view.summary if public_view is not None and mode != "title" else ""
         return FeedItem(
             id=public_absolute_url(site.config, post.url), url=url, title=post.title, published=post.date,
             updated=post.updated or post.date,
             authors=tuple((a.name, absolute_url(site, a.url)) for a in post.authors),
-            tags=tuple(t.name for t in post.tags), summary=summary, content_html=content,
+            tags=tuple(t.name for t in post.tags), summary=summary, content=content,
             image=urljoin(url, post.image) if post.image else "",
         )
 
@@ -241,8 +270,9 @@ def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
         entry.category([{"term": xml_text(tag)} for tag in item.tags])
     if item.summary:
         entry.summary(xml_text(item.summary))
-    if item.content_html:
-        entry.content(xml_text(item.content_html), type="html")
+    content = item.content_html()
+    if content:
+        entry.content(xml_text(content), type="html")
 
 
 def rss_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
@@ -270,7 +300,7 @@ def json_feed_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
 def _json_item(item: FeedItem) -> dict[str, object]:
     data: dict[str, object] = {"id": item.id, "url": item.url, "title": item.title}
     # An item needs content_html or content_text; a title-only item carries just its link.
-    data["content_html"] = item.content_html or f'<p><a href="{_esc(item.url)}">{_esc(item.title)}</a></p>'
+    data["content_html"] = item.content_html() or f'<p><a href="{_esc(item.url)}">{_esc(item.title)}</a></p>'
     if item.summary:
         data["summary"] = item.summary
     if item.image:
