@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import math
 import posixpath
@@ -246,8 +247,12 @@ def _rebased(config: SiteConfig, fragment: str) -> str:
     return map_urls(fragment, change)
 
 
+NOT_SLUG = re.compile(r"[^\w]+")
+
+
+@functools.lru_cache(maxsize=4096)  # the same few tags, series and authors, on every post of every tier
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^\w]+", "-", name.lower(), flags=re.UNICODE).strip("-")
+    slug = NOT_SLUG.sub("-", name.lower()).strip("-")
     return slug or "untitled"
 
 
