@@ -65,9 +65,12 @@ def measure(command: list[str], cwd: str | None = None, env: dict[str, str] | No
     """Run a command to completion; return (wall seconds, peak MB of its process tree's PSS).
 
     Python may keep compiled bytecode, as on any ordinary install (a shell with
-    PYTHONDONTWRITEBYTECODE set would compile every module of the project on each start).
+    PYTHONDONTWRITEBYTECODE set would compile every module of the project on each start). Each
+    command starts with the disk at rest: what the step before wrote is flushed first, so that one
+    build is not timed while the last one's files are still being written back.
     """
     env = {name: value for name, value in (env or os.environ).items() if name != "PYTHONDONTWRITEBYTECODE"}
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = _PeakSampler(process.pid)
