@@ -185,7 +185,7 @@ class BuildCache:
 
     def sources(self, config: SiteConfig) -> SourceCache:
         if self._sources is None or self._sources.settings != key_of(repr(config)):
-            self._sources = SourceCache(os.path.join(self.folder, "sources"), config)
+            self._sources = SourceCache(os.path.join(self.folder, "front-matter"), config)
         return self._sources
 
     def bodies(self) -> BodyCache:
@@ -233,15 +233,22 @@ class BuildCache:
                 part.next_build()
 
 
-class SourceCache:
-    """Front matter parsed before: a wrapper of content.parse_source with the same results."""
+SourceEntry = tuple[PostMeta, int, int, str]  # front matter, line where the body starts, its offset, its digest
 
-    def __init__(self, path: str, config: SiteConfig) -> None:
-        self.path = path
+
+class SourceCache:
+    """Front matter parsed before: a wrapper of content.parse_source with the same results.
+
+    Sharded like the bodies: an edit rewrites the shards its old and new entries fall in, not all.
+    """
+
+    def __init__(self, folder: str, config: SiteConfig) -> None:
+        self.folder = folder
         self.settings = key_of(repr(config))
-        self.old: dict[str, tuple[PostMeta, int, int, str]] = _loads(read_checked(path, "sources"), pickle.loads)
-        self.new: dict[str, tuple[PostMeta, int, int, str]] = {}
-        self.saved = self.old  # what the file holds
+        self.shards = [_loads(read_checked(self._path(number), "sources"), pickle.loads) for number in range(SHARDS)]
+        self.old: dict[str, SourceEntry] = {key: entry for shard in self.shards for key, entry in shard.items()}
+        self.new: dict[str, SourceEntry] = {}
+        self.saved = self.old  # what the files hold
 
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
         key = key_of(self.settings, path, kind, data)
@@ -266,12 +273,21 @@ class SourceCache:
             if len(kept) >= 2 * len(self.new):
                 break
             kept.setdefault(key, entry)
-        if kept.keys() != self.old.keys():
-            write_checked(self.path, "sources", pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-            self.saved = kept
+        if kept.keys() == self.old.keys():
+            return
+        shards: list[dict[str, SourceEntry]] = [{} for _ in range(SHARDS)]
+        for key, entry in kept.items():
+            shards[_shard_of(key)][key] = entry
+        for number, entries in enumerate(shards):
+            if entries.keys() != self.shards[number].keys():
+                write_checked(self._path(number), "sources", pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+        self.shards, self.saved = shards, kept
 
     def next_build(self) -> None:
         self.old, self.new = self.saved, {}
+
+    def _path(self, number: int) -> str:
+        return os.path.join(self.folder, f"{number:02x}.pickle")
 
 
 def _decoded(data: bytes) -> str:
