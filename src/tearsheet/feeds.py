@@ -7,7 +7,6 @@ Every item of a plus post in the public build comes from the public Site, which 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import json
 import re
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from .config import source_date_epoch
+from .output import digest_bytes
 from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class _Items:
         content = None
         if mode != "title" and shown is not None:
             prompt = subscribe_prompt_html(site, shown, url) if shown.is_teaser else ""
-            digest = hashlib.blake2b(shown.html.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+            digest = digest_bytes(shown.html.encode("utf-8", "surrogatepass"))
             content = ItemContent(shown.html, digest, url, prompt, self.bodies)
         summary = public_view.summary if public_view is not None and mode != "title" else ""
         return FeedItem(
