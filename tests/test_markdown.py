@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 from tearsheet.markdown import make_markdown, parse_body, render_tokens
 
 
@@ -73,3 +75,11 @@ def test_every_url_of_raw_html_is_a_link_of_the_body() -> None:
     assert post.full.links == ("/md/", "/img.png", "/s.webp", "/s@2x.webp", "/i.png", "/i@2x.png",
                                "/c,d.png", "/c", "d.png",  # a browser's reading and a split at every comma
                                "/v.jpg", "/v.mp4", "/r&d.pdf", "/o.svg", "/lazy.png", "/bg.png")
+
+
+def test_footnote_back_link_is_an_arrow_written_in_ascii() -> None:
+    # the arrow as character references: a body of plain ASCII text stays a compact (1 byte a character) string
+    html = render("Yields rose[^1].\n\n[^1]: On the day.")
+    assert html.isascii()
+    assert '<a href="#fnref1" class="footnote-backref">&#8617;&#65038;</a>' in html
+    assert "\u21a9\ufe0e" in unescape(html)

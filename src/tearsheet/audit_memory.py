@@ -7,13 +7,14 @@ ignored, and the audit then reads everything again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 from typing import Any
 
 import numpy as np
 
-from .cache import _loads, key_of, read_checked, write_checked
+from .cache import _loads, read_checked, write_checked
 from .shingles import sorted_unique
 
 MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
@@ -82,8 +83,8 @@ class AuditMemory:
             if known is not None and known[0] is array:  # the very array read or written before: its file stands
                 name = known[1]
             else:
-                data = np.ascontiguousarray(array).tobytes()
-                name = f"{label.split('-')[0]}-{key_of(data)[:16]}"
+                data = memoryview(np.ascontiguousarray(array)).cast("B")  # not copied: the index is large
+                name = f"{label.split('-')[0]}-{hashlib.blake2b(data, digest_size=8).hexdigest()}"
                 if name not in stored:
                     write_checked(os.path.join(self.folder, name), "audit-array", data)
             names[label] = name

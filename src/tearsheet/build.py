@@ -22,7 +22,7 @@ from .errors import Problem, SiteError
 from .feeds import feed_file_bytes, feed_files, feed_sources
 from .frontmatter import PostMeta
 from .metadata import search_engine_files
-from .output import CopyFile, FileData, KeepFile, Stage, add_files, digest_bytes
+from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, stage_file
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
@@ -111,7 +111,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
         cache = BuildCache(options.site_dir)
     try:
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
-            plan = plan_site(options, clock, stage, cache)
+            plan = plan_site(options, clock, stage, cache, keep_bodies=False)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
                 tier: len(tree) for tier, tree in plan.trees.items()}
             if not plan.unchanged:
@@ -137,10 +137,11 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
-              cache: BuildCache | None = None) -> SitePlan:
+              cache: BuildCache | None = None, keep_bodies: bool = True) -> SitePlan:
     """Every stage but writing: load, apply access rules, render, select, assemble each tier's files.
 
-    Given a stage, pages are rendered straight into it; given a cache, what is in it is reused.
+    Given a stage, pages are rendered straight into it; given a cache, what is in it is reused. Without
+    keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered.
     """
     clock = clock or _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
@@ -163,6 +164,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
             return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
                             unchanged=True)
         posts, pages = bodies.render(source)
+    if not keep_bodies:
+        source = source.without_bodies()
     clock.lap("render")
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
@@ -182,22 +185,29 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
 
 
 def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache | None) -> dict[str, FileData]:
-    """Every feed file of one tier: kept from the live output when it shows the same feed, else made."""
-    if stage is None or cache is None or stage.book_dir is None:
+    """Every feed file of one tier: kept from the live output when it shows the same feed, else made.
+
+    Given a stage, a feed made is written into it at once: a site's feeds run to tens of megabytes.
+    """
+    if stage is None:
         return dict(feed_files(site, public))
-    live = stage.live(site.tier)
-    made = cache.pages(stage.book_dir, f"feeds-{site.tier}")
+    caching = cache is not None and stage.book_dir is not None
+    live = stage.live(site.tier) if caching else {}
+    made = cache.pages(stage.book_dir, f"feeds-{site.tier}") if cache is not None and stage.book_dir else None
     settings = key_of(code_version(), repr(site.config), site.tier, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    root, staged = stage.root(site.tier), stage.staged_digests(site.tier)
     files: dict[str, FileData] = {}
     for source in feed_sources(site, public):
-        key = key_of(settings, repr(source))
-        digest = made.lookup(source.path, key, lambda context, _reads: context)
+        key = key_of(settings, repr(source)) if made is not None else ""
+        digest = made.lookup(source.path, key, lambda context, _reads: context) if made is not None else None
         if digest is not None and live.get(source.path) == digest:
             files[source.path] = KeepFile(digest)
             continue
-        data = feed_file_bytes(source, site)
-        made.store(source.path, key, (), key, digest_bytes(data))
-        files[source.path] = data
+        digest, stat = stage_file(root, source.path, feed_file_bytes(source, site), staged.get(source.path))
+        stage.record(site.tier, source.path, digest, stat)
+        if made is not None:
+            made.store(source.path, key, (), key, digest)
+        files[source.path] = StagedFile(digest)
     return files
 
 

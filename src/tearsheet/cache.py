@@ -138,12 +138,13 @@ def read_checked(path: str, kind: str) -> bytes | None:
     return payload
 
 
-def write_checked(path: str, kind: str, payload: bytes) -> None:
-    """Write a cache file whole or not at all."""
+def write_checked(path: str, kind: str, payload: bytes | memoryview) -> None:
+    """Write a cache file whole or not at all (a large payload is written as it is, not copied)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
     with open(temp, "wb") as handle:
-        handle.write(_header(kind) + hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() + payload)
+        handle.write(_header(kind) + hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest())
+        handle.write(payload)
     os.replace(temp, path)
 
 

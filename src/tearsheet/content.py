@@ -6,6 +6,7 @@ front matter.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -41,6 +42,11 @@ class SourceContent:
     posts: tuple[SourcePost, ...]
     pages: tuple[SourcePost, ...]
     assets: tuple[Asset, ...]
+
+    def without_bodies(self) -> SourceContent:
+        """The same posts and pages with their Markdown left out: what a build keeps once they are rendered."""
+        return SourceContent(*(tuple(dataclasses.replace(item, body="") for item in items)
+                               for items in (self.posts, self.pages)), self.assets)
 
 
 def read_config(site_dir: str, content_problems: bool = True) -> SiteConfig:

@@ -15,6 +15,9 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 DEEP_MARGIN = 4  # levels short of markdown-it's nesting limit where _too_deep_rule takes over
+# The footnote plugin's back-link arrow (with a text-style selector, so iOS shows no emoji), written as
+# character references: a body without other non-ASCII text then stays an ASCII string, half the memory.
+BACKREF_ARROW, BACKREF_ENTITY = "\u21a9\ufe0e", "&#8617;&#65038;"
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 
 
@@ -32,6 +35,9 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     md.core.ruler.push("figures", _figures_rule)
     md.add_render_rule("more_marker", lambda *args: "")
     md.add_render_rule("image", _render_image)
+    backref = md.renderer.rules["footnote_anchor"]  # bound to the renderer already
+    md.add_render_rule("footnote_anchor",
+                       lambda _self, *args: backref(*args).replace(BACKREF_ARROW, BACKREF_ENTITY))
     return md
 
 

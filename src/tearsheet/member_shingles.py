@@ -41,11 +41,12 @@ def known_members(plus: Sequence[RenderedPost], memory: AuditMemory | None) -> M
     return MemberIndex(keys, memory.members[kept], owners[kept], added)
 
 
-def with_members(index: MemberIndex, parts: Sequence[tuple[bytes, bytes]]) -> MemberIndex:
-    """The index with the (each sorted) shingles of more posts merged in.
+def with_members(index: MemberIndex, parts: list[tuple[bytes, bytes]]) -> MemberIndex:
+    """The index with the (each sorted) shingles of more posts merged in; `parts` is emptied as they are.
 
     A few more (an edited post) are inserted into a copy; many (a first audit) are merged by one
-    stable sort of the sorted runs, cheaper than an insert per part.
+    stable sort of the sorted runs, cheaper than an insert per part. The parts are let go as soon as
+    they are copied, and the sort is done in place: a first audit's index is the largest thing it holds.
     """
     more_hashes = [np.frombuffer(part, dtype=np.uint64) for part, _ in parts]
     more_owners = [np.frombuffer(part, dtype=np.int32) for _, part in parts]
@@ -60,8 +61,13 @@ def with_members(index: MemberIndex, parts: Sequence[tuple[bytes, bytes]]) -> Me
                            np.insert(index.owners, at, owners[order]), index.added)
     hashes = np.concatenate([index.hashes, *more_hashes])
     owners = np.concatenate([index.owners, *more_owners])
+    del more_hashes, more_owners
+    parts.clear()
     order = np.argsort(hashes, kind="stable")  # timsort: fast on a few sorted runs
-    return MemberIndex(index.keys, hashes[order], owners[order], index.added)
+    owners = owners[order]
+    del order
+    hashes.sort(kind="stable")  # the same order: equal shingles are equal, whichever goes first
+    return MemberIndex(index.keys, hashes, owners, index.added)
 
 
 def post_key(post: RenderedPost) -> bytes:

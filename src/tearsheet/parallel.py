@@ -220,7 +220,9 @@ class BodyRenderer:
             md = self._markdown()
             self._finish([(key, body_entry(render_post(md, item))) for key, item in self._pending])
         self._pending, self._sent = [], []
-        return [self._rendered(p) for p in source.posts], [self._rendered(p) for p in source.pages]
+        rendered = [self._rendered(p) for p in source.posts], [self._rendered(p) for p in source.pages]
+        self._digests, self._body_keys = {}, {}  # they hold every Markdown body, needed no more
+        return rendered
 
     def _queue(self, source: SourcePost) -> None:
         key = self.key(source)
