@@ -34,10 +34,10 @@ KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset",
                            "post_card"})
 # Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
 POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
-                    "authors", "description", "summary", "html", "text", "toc", "words", "reading_minutes", "image",
-                    "links")
-PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "text", "image", "updated", "links")
-BODY_FIELDS = ("html", "text", "toc", "words", "links")
+                    "authors", "description", "summary", "html", "packed_text", "toc", "words", "reading_minutes",
+                    "image", "links")
+PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "packed_text", "image", "updated", "links")
+BODY_FIELDS = ("html", "packed_text", "toc", "words", "links")  # `text` reads `packed_text`
 SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Site))
 
 Read = tuple[str, ...]  # ("site", field), ("body", post URL) or ("term", kind, slug)

@@ -22,7 +22,7 @@ from .config import SiteConfig
 from .content import Asset
 from .errors import Problem, SiteError
 from .frontmatter import PostMeta
-from .render import Heading, RenderedBody, RenderedPost
+from .render import Heading, RenderedBody, RenderedPost, unpack_text
 
 TIERS = ("public", "members")
 RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search", "pagefind")
@@ -60,12 +60,16 @@ class PostView:
     description: str
     summary: str  # description, or the start of the body this tier may show
     html: str
-    text: str
+    packed_text: bytes  # the body's plain text, compressed: templates read `text`
     toc: tuple[Heading, ...]
     words: int
     reading_minutes: int
     image: str
     links: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return unpack_text(self.packed_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +81,14 @@ class PageView:
     url: str
     description: str
     html: str
-    text: str
+    packed_text: bytes  # the body's plain text, compressed: templates read `text`
     image: str
     updated: dt.datetime | None
     links: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return unpack_text(self.packed_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +301,7 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
     meta, body = post.meta, _edition(tier, post)
     assert meta.date is not None
     root = base_path(config)
-    summary = meta.description or _first_words(body.text, 40)
+    summary = meta.description or body.lead
     return PostView(
         title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(config.zone),
         updated=meta.updated.astimezone(config.zone) if meta.updated else None,
@@ -303,7 +311,8 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
         series=Link(meta.series, slugify(meta.series), f"{root}/series/{slugify(meta.series)}/")
         if meta.series else None,
         authors=tuple(_author_link(config, key, root) for key in meta.authors),
-        description=meta.description, summary=summary, html=_rebased(config, body.html), text=body.text, toc=body.toc,
+        description=meta.description, summary=summary, html=_rebased(config, body.html), packed_text=body.packed_text,
+        toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
         image=on_site(config, meta.image), links=body.links,
     )
@@ -318,14 +327,10 @@ def page_view(config: SiteConfig, page: RenderedPost) -> PageView:
     """What every tier shows of a content page (the config is the Site's, as for post_view)."""
     meta = page.meta
     return PageView(title=meta.title, slug=meta.slug, url=page_url(config, meta),
-                    description=meta.description or _first_words(page.full.text, 40),
-                    html=_rebased(config, page.full.html), text=page.full.text, image=on_site(config, meta.image),
-                    updated=meta.updated, links=page.full.links)
+                    description=meta.description or page.full.lead,
+                    html=_rebased(config, page.full.html), packed_text=page.full.packed_text,
+                    image=on_site(config, meta.image), updated=meta.updated, links=page.full.links)
 
-
-def _first_words(text: str, count: int) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + ("\u2026" if len(words) > count else "")
 
 
 def _terms(kind: str, views: Sequence[PostView], links_of, prefix: str,  # type: ignore[no-untyped-def]
