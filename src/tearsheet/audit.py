@@ -22,6 +22,7 @@ an audit faster, never laxer. Cost: see the README's "The paywall audit".
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import time
@@ -38,21 +39,22 @@ from .errors import Problem, SiteError
 from .member_shingles import MemberIndex, known_members, member_shingles, with_members
 from .parallel import Task, default_jobs, run_tasks
 from .public_tree import BLOCK_KEY, FILE_KEY, ReadState, file_tokens, raw_bytes, read_files, tree_files
-from .render import RenderedPost
+from .render import RenderedBody, RenderedPost
 from .shingles import EMPTY, SHINGLE, Segment, normal_words, segment_shingles, segments_of, shingles, sorted_unique
 from .site import base_path, page_url, post_url
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
-SKIP_KNOWN_BELOW = 2000  # bytes: a shorter public body is cheaper to read again than to cut out
+SKIP_KNOWN_BELOW = 500  # packed bytes (about 2,000 of HTML): a shorter public body is cheaper to read than cut out
 
 @dataclass(frozen=True, slots=True)
 class AuditInput:
     """What the audit knows: the plus posts' editions and every text the public may see."""
 
     plus: tuple[RenderedPost, ...]  # posts whose public edition leaves something out
-    public_texts: tuple[str, ...]  # HTML or plain text shown to the public (bodies, titles, site words)
-    known: tuple[tuple[str, str], ...]  # (public file, public body it shows), cut out before searching
+    public_texts: tuple[str, ...]  # plain text shown to the public (titles, tags, site words)
+    public_bodies: tuple[RenderedBody, ...]  # the public edition of every post and page
+    known: tuple[tuple[str, bytes], ...]  # (public file, public body it shows, packed), cut out before searching
 
 
 def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost]) -> AuditInput:
@@ -62,12 +64,12 @@ def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequen
     root = base_path(config)
     for post in [*posts, *pages]:
         meta = post.meta
-        texts += [meta.title, meta.description, *meta.tags, meta.series, post.public.html]
+        texts += [meta.title, meta.description, *meta.tags, meta.series]
         url = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
-        if len(post.public.html) >= SKIP_KNOWN_BELOW:
-            known.append((_file_for(url, root), post.public.html))
+        if len(post.public.packed_html) >= SKIP_KNOWN_BELOW:
+            known.append((_file_for(url, root), post.public.packed_html))
     plus = tuple(p for p in posts if p.public is not p.full)
-    return AuditInput(plus, tuple(t for t in texts if t), tuple(known))
+    return AuditInput(plus, tuple(t for t in texts if t), tuple(p.public for p in [*posts, *pages]), tuple(known))
 
 
 def _site_words(config: SiteConfig) -> Iterator[str]:
@@ -153,7 +155,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         memory.forget()  # much of what it remembers is gone from the tree: read it all again
     remembered = frozenset(memory.files) if memory is not None else frozenset()
     blocks = frozenset(memory.blocks) if memory is not None else frozenset()
-    known = {rel: body.encode() for rel, body in audit.known}
+    known = dict(audit.known)
     members = known_members(audit.plus, memory)
     keys: set[bytes] = set()
     new_blocks: set[bytes] = set()
@@ -256,8 +258,13 @@ def _leaks(audit: AuditInput, hits: np.ndarray, owners: np.ndarray) -> dict[int,
     for number, wanted in by_post.items():
         words.update(_shingle_words(normal_words(audit.plus[number].full.html), wanted))
     if leaks:
-        _drop_public(leaks, words, audit.public_texts)
+        bodies = (body.html for body in sorted(audit.public_bodies, key=_packed_size))  # unpacked one at a time
+        _drop_public(leaks, words, itertools.chain(sorted(audit.public_texts, key=len), bodies))
     return dict(leaks)
+
+
+def _packed_size(body: RenderedBody) -> int:
+    return len(body.packed_html)
 
 
 def _shingle_words(segments: Iterable[Segment], wanted: set[int]) -> Iterator[tuple[int, Sequence[bytes]]]:
@@ -271,7 +278,7 @@ def _drop_public(hits: dict[int, list[str]], words: dict[int, Sequence[bytes]], 
     """A shingle the public may read elsewhere (a free post quotes it, say) is not a leak."""
     keys = {max((w for w in words[h] if w.isascii()), key=len, default=b"") for h in hits}
     prefilter = None if b"" in keys else re.compile("|".join(re.escape(k.decode()) for k in keys), re.IGNORECASE)
-    for text in sorted(public_texts, key=len):  # titles and teasers first: they settle most
+    for text in public_texts:  # titles and teasers first: they settle most
         if prefilter is not None and not prefilter.search(text):
             continue  # cannot hold a shingle without its longest word
         for shingle in set(hits).intersection(shingles(normal_words(text))):

@@ -383,13 +383,13 @@ def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:
-    return (body.html, body.packed_text, body.lead, tuple((h.level, h.id, h.text) for h in body.toc), body.words,
+    return (body.packed_html, body.packed_text, body.lead, tuple((h.level, h.id, h.text) for h in body.toc), body.words,
             body.links)
 
 
 def _body_from(values: tuple[Any, ...]) -> RenderedBody:
-    html, packed_text, lead, toc, words, links = values
-    return RenderedBody(html, packed_text, lead, tuple(Heading(*h) for h in toc), words, tuple(links))
+    packed_html, packed_text, lead, toc, words, links = values
+    return RenderedBody(packed_html, packed_text, lead, tuple(Heading(*h) for h in toc), words, tuple(links))
 
 
 class PageCache:

@@ -39,8 +39,8 @@ class ItemContent:
     every body nor spells out every body to compare them.
     """
 
-    body: str = field(repr=False)  # the post's HTML as this tier's feeds show it (a teaser in the public build)
-    digest: str  # of body
+    shown: PostView = field(repr=False)  # the post as this tier's feeds show it (a teaser in the public build)
+    digest: str  # of its body
     url: str  # the post's absolute URL in this tier, against which its links are made absolute
     prompt: str  # the subscribe prompt after a teaser, "" after a full body
     made: dict[tuple[str, str], str] = field(repr=False, compare=False)  # shared by a tier's items
@@ -49,7 +49,7 @@ class ItemContent:
         key = (self.digest, self.url)
         found = self.made.get(key)
         if found is None:
-            found = self.made[key] = absolute_links(self.body, self.url)
+            found = self.made[key] = absolute_links(self.shown.html, self.url)
         return found + self.prompt
 
 
@@ -179,8 +179,8 @@ class _Items:
         content = None
         if mode != "title" and shown is not None:
             prompt = subscribe_prompt_html(site, shown, url) if shown.is_teaser else ""
-            digest = digest_bytes(shown.html.encode("utf-8", "surrogatepass"))
-            content = ItemContent(shown.html, digest, url, prompt, self.bodies)
+            digest = digest_bytes(shown.packed_html)  # the site's base path is in the feed's key (its config)
+            content = ItemContent(shown, digest, url, prompt, self.bodies)
         summary = public_view.summary if public_view is not None and mode != "title" else ""
         return FeedItem(
             id=public_absolute_url(site.config, post.url), url=url, title=post.title, published=post.date,

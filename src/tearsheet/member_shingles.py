@@ -74,9 +74,9 @@ def post_key(post: RenderedPost) -> bytes:
     """What a post's member-only shingles depend on."""
     meta = post.meta
     digest = hashlib.blake2b(digest_size=16)
-    for part in (meta.path, post.full.html, post.public.html, meta.title, meta.description, meta.series,
+    for part in (meta.path, post.full.packed_html, post.public.packed_html, meta.title, meta.description, meta.series,
                  *meta.tags):
-        data = (part or "").encode("utf-8", "surrogatepass")
+        data = part if isinstance(part, bytes) else (part or "").encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.digest()
 

@@ -33,11 +33,13 @@ from .templates import PageSpec
 KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset", "absolute", "head_meta",
                            "post_card"})
 # Every field of a PostView or PageView comes from its post, its tier and the config; a new field might not.
+# (base_path is the Site's, so in the build key through the config.)
 POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
-                    "authors", "description", "summary", "html", "packed_text", "toc", "words", "reading_minutes",
-                    "image", "links")
-PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "html", "packed_text", "image", "updated", "links")
-BODY_FIELDS = ("html", "packed_text", "toc", "words", "links")  # `text` reads `packed_text`
+                    "authors", "description", "summary", "packed_html", "packed_text", "toc", "words",
+                    "reading_minutes", "image", "links", "base_path")
+PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "packed_html", "packed_text", "image", "updated", "links",
+                    "base_path")
+BODY_FIELDS = ("packed_html", "packed_text", "toc", "words", "links")  # `html` and `text` read the packed ones
 SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Site))
 
 Read = tuple[str, ...]  # ("site", field), ("body", post URL) or ("term", kind, slug)

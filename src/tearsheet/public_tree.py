@@ -43,7 +43,8 @@ FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
 BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
 READ_BATCH = 256  # files whose shingles are sorted and merged together
 
-# public folder, known bodies, label, keys of the files and of the long blocks the memory has audited
+# public folder, known bodies (packed, as render.pack makes them), label, keys of the files and of the long
+# blocks the memory has audited
 ReadState = tuple[str, dict[str, bytes], str, frozenset[bytes], frozenset[bytes]]
 
 
@@ -67,14 +68,15 @@ def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, byt
     return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
 
 
-def file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],
+def file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],  # as in ReadState
                  label: str, seen: SeenBlocks | None = None) -> list[bytes]:
     """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
     tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
     data = _searchable(rel, raw, f"{label}/{rel}", problems)
     if data is None:
         return tokens
-    body = known.get(rel)
+    packed = known.get(rel)
+    body = zlib.decompress(packed) if packed is not None else None  # render.pack: UTF-8, compressed
     if body is None or body not in data:
         return tokens + normal_tokens(data, seen)
     head, tail = _edges(body)  # cut the known public body out: its shingles are all public already

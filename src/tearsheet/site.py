@@ -22,7 +22,7 @@ from .config import SiteConfig
 from .content import Asset
 from .errors import Problem, SiteError
 from .frontmatter import PostMeta
-from .render import Heading, RenderedBody, RenderedPost, unpack_text
+from .render import Heading, RenderedBody, RenderedPost, unpack
 
 TIERS = ("public", "members")
 RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search", "pagefind")
@@ -59,17 +59,22 @@ class PostView:
     authors: tuple[Link, ...]
     description: str
     summary: str  # description, or the start of the body this tier may show
-    html: str
-    packed_text: bytes  # the body's plain text, compressed: templates read `text`
+    packed_html: bytes  # the body, compressed as RenderedBody keeps it: templates read `html`
+    packed_text: bytes  # the body's plain text, likewise: templates read `text`
     toc: tuple[Heading, ...]
     words: int
     reading_minutes: int
     image: str
     links: tuple[str, ...]
+    base_path: str  # the site's (see base_path()): the body's root-relative links are put under it
+
+    @property
+    def html(self) -> str:
+        return rebased(unpack(self.packed_html), self.base_path)
 
     @property
     def text(self) -> str:
-        return unpack_text(self.packed_text)
+        return unpack(self.packed_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +85,20 @@ class PageView:
     slug: str
     url: str
     description: str
-    html: str
-    packed_text: bytes  # the body's plain text, compressed: templates read `text`
+    packed_html: bytes  # as in PostView
+    packed_text: bytes
     image: str
     updated: dt.datetime | None
     links: tuple[str, ...]
+    base_path: str
+
+    @property
+    def html(self) -> str:
+        return rebased(unpack(self.packed_html), self.base_path)
 
     @property
     def text(self) -> str:
-        return unpack_text(self.packed_text)
+        return unpack(self.packed_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,14 +253,15 @@ def on_site(config: SiteConfig, url: str) -> str:
     return with_base_path(config, url) if url.startswith("/") and not url.startswith("//") else url
 
 
-def _rebased(config: SiteConfig, fragment: str) -> str:
-    """A rendered body with its root-relative links under the base path; unchanged at the top of a host."""
-    if not base_path(config) or "/" not in fragment:
+def rebased(fragment: str, root: str) -> str:
+    """A rendered body with its root-relative links under the base path `root`; unchanged at the top of a host."""
+    if not root or "/" not in fragment:
         return fragment
 
-    def change(url: str) -> str | None:
-        served = on_site(config, url)
-        return served if served != url else None  # None: the attribute stays byte for byte as it was
+    def change(url: str) -> str | None:  # as on_site() does
+        if not url.startswith("/") or url.startswith("//") or url == root or url.startswith(root + "/"):
+            return None  # None: the attribute stays byte for byte as it was
+        return root + url
 
     return map_urls(fragment, change)
 
@@ -311,10 +322,10 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
         series=Link(meta.series, slugify(meta.series), f"{root}/series/{slugify(meta.series)}/")
         if meta.series else None,
         authors=tuple(_author_link(config, key, root) for key in meta.authors),
-        description=meta.description, summary=summary, html=_rebased(config, body.html), packed_text=body.packed_text,
-        toc=body.toc,
+        description=meta.description, summary=summary, packed_html=body.packed_html,
+        packed_text=body.packed_text, toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
-        image=on_site(config, meta.image), links=body.links,
+        image=on_site(config, meta.image), links=body.links, base_path=root,
     )
 
 
@@ -328,8 +339,9 @@ def page_view(config: SiteConfig, page: RenderedPost) -> PageView:
     meta = page.meta
     return PageView(title=meta.title, slug=meta.slug, url=page_url(config, meta),
                     description=meta.description or page.full.lead,
-                    html=_rebased(config, page.full.html), packed_text=page.full.packed_text,
-                    image=on_site(config, meta.image), updated=meta.updated, links=page.full.links)
+                    packed_html=page.full.packed_html, packed_text=page.full.packed_text,
+                    image=on_site(config, meta.image), updated=meta.updated, links=page.full.links,
+                    base_path=base_path(config))
 
 
 
