@@ -191,9 +191,8 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
     """
     if stage is None:
         return dict(feed_files(site, public))
-    caching = cache is not None and stage.book_dir is not None
-    live = stage.live(site.tier) if caching else {}
     made = cache.pages(stage.book_dir, f"feeds-{site.tier}") if cache is not None and stage.book_dir else None
+    live = stage.live(site.tier) if made is not None else {}
     settings = key_of(code_version(), repr(site.config), site.tier, os.environ.get("SOURCE_DATE_EPOCH", ""))
     root, staged = stage.root(site.tier), stage.staged_digests(site.tier)
     files: dict[str, FileData] = {}
