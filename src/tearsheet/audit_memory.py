@@ -7,14 +7,13 @@ ignored, and the audit then reads everything again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 from typing import Any
 
 import numpy as np
 
-from .cache import _loads, read_checked, write_checked
+from .cache import _loads, checksum_of, read_checked, read_checked_view, write_checked
 from .shingles import sorted_unique
 
 MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
@@ -84,9 +83,10 @@ class AuditMemory:
                 name = known[1]
             else:
                 data = memoryview(np.ascontiguousarray(array)).cast("B")  # not copied: the index is large
-                name = f"{label.split('-')[0]}-{hashlib.blake2b(data, digest_size=8).hexdigest()}"
+                checksum = checksum_of(data)  # names the file too: the index is hashed once
+                name = f"{label.split('-')[0]}-{checksum.hex()[:16]}"
                 if name not in stored:
-                    write_checked(os.path.join(self.folder, name), "audit-array", data)
+                    write_checked(os.path.join(self.folder, name), "audit-array", data, checksum)
             names[label] = name
             on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
@@ -106,7 +106,7 @@ class AuditMemory:
     def _array(self, name: str | None, dtype: Any) -> Any:
         if not isinstance(name, str):
             return None
-        data = read_checked(os.path.join(self.folder, name), "audit-array")
+        data = read_checked_view(os.path.join(self.folder, name), "audit-array")
         if data is None or len(data) % np.dtype(dtype).itemsize:
             return None
         return np.frombuffer(data, dtype=dtype)

@@ -123,6 +123,12 @@ def clean_cache(site_dir: str) -> list[str]:
 
 def read_checked(path: str, kind: str) -> bytes | None:
     """The payload of a cache file, or None when it is missing, damaged, or not this code's."""
+    payload = read_checked_view(path, kind)
+    return None if payload is None else payload.tobytes()
+
+
+def read_checked_view(path: str, kind: str) -> memoryview | None:
+    """As read_checked, the payload seen in place in the file's bytes rather than copied out of them."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -132,18 +138,25 @@ def read_checked(path: str, kind: str) -> bytes | None:
     start = len(header) + CHECKSUM_SIZE
     if not data.startswith(header) or len(data) < start:
         return None
-    payload = data[start:]
-    if hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest() != data[len(header) : start]:
+    payload = memoryview(data)[start:]
+    if checksum_of(payload) != data[len(header) : start]:
         return None
     return payload
 
 
-def write_checked(path: str, kind: str, payload: bytes | memoryview) -> None:
-    """Write a cache file whole or not at all (a large payload is written as it is, not copied)."""
+def checksum_of(payload: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest()
+
+
+def write_checked(path: str, kind: str, payload: bytes | memoryview, checksum: bytes | None = None) -> None:
+    """Write a cache file whole or not at all (a large payload is written as it is, not copied).
+
+    `checksum`: checksum_of(payload), when the caller has it already.
+    """
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
     with open(temp, "wb") as handle:
-        handle.write(_header(kind) + hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest())
+        handle.write(_header(kind) + (checksum or checksum_of(payload)))
         handle.write(payload)
     os.replace(temp, path)
 
