@@ -5,8 +5,10 @@
 
 On the benchmark corpus (bench/make_corpus.py, seed 7, search off) it runs cold builds (no cache, no
 output) in fresh processes, in turn with the audit and with the audit replaced by a step that does
-nothing, and reports the median of each and the audit's share: (with - without) / with. Measured this
-way the share counts all the audit costs a build: its imports, its inputs, its processes. Then a
+nothing, and reports the median of each and the audit's share: (with - without) / with, of wall time
+and of CPU time (user and system, of the build and its workers: steadier on a shared machine).
+Measured this way the share counts all the audit costs a build: its imports, its inputs, its
+processes. Then a
 one-edit build with the cache, where the audit's own stopwatch is the figure. The build without the
 audit exists only here: tearsheet itself has no way to turn the audit off.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -40,19 +43,24 @@ print(json.dumps({"seconds": time.perf_counter() - start, "audit": result.timing
 
 
 def build(site: str, audit: bool, cache: bool, jobs: int) -> dict[str, float]:
+    """One build in a fresh process: its wall seconds, the audit's, and the CPU seconds of all its processes."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", BUILD, site, "with" if audit else "without",
                           "cache" if cache else "no-cache", str(jobs)], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the build's workers too: it waits for them
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {**json.loads(out.stdout.splitlines()[-1]), "cpu": cpu}
 
 
-def cold(site: str, audit: bool, jobs: int) -> float:
+def cold(site: str, audit: bool, jobs: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a cold build."""
     shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
     shutil.rmtree(os.path.join(site, ".tearsheet-cache"), ignore_errors=True)
     result = build(site, audit, False, jobs)
     if audit != (result["audit"] > 0):
         raise SystemExit("the audit ran when it should not, or not when it should: the build has changed "
                          "how it calls the audit, and this script must follow")
-    return result["seconds"]
+    return result["seconds"], result["cpu"]
 
 
 def main() -> None:
@@ -68,14 +76,17 @@ def main() -> None:
         make_corpus.write_corpus(site, args.posts, 7, "tearsheet")
         with open(os.path.join(site, "site.toml"), "a", encoding="utf-8") as handle:
             handle.write("\n[search]\nenabled = false\n")
-    with_audit, without = [], []
+    with_audit: list[tuple[float, float]] = []
+    without: list[tuple[float, float]] = []
     for run in range(args.runs):
         for audit in (run % 2 == 0, run % 2 == 1):  # alternate which goes first
             (with_audit if audit else without).append(cold(site, audit, args.jobs))
-    a, b = statistics.median(with_audit), statistics.median(without)
-    print(f"{args.posts} posts, cold: with the audit {a:.2f} s, without {b:.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in with_audit)} / {', '.join(f'{s:.2f}' for s in without)})")
-    print(f"  the audit's share of a cold build: {(a - b) / a:.1%}")
+    for label, index in (("wall", 0), ("CPU", 1)):
+        runs_with, runs_without = [r[index] for r in with_audit], [r[index] for r in without]
+        a, b = statistics.median(runs_with), statistics.median(runs_without)
+        print(f"{args.posts} posts, cold, {label} time: with the audit {a:.2f} s, without {b:.2f} s "
+              f"(runs: {', '.join(f'{s:.2f}' for s in runs_with)} / {', '.join(f'{s:.2f}' for s in runs_without)})")
+        print(f"  the audit's share of a cold build's {label} time: {(a - b) / a:.1%}")
     build(site, True, True, args.jobs)  # a build that keeps the cache and the audit's memory
     edits = []
     post = sorted(os.path.join(folder, name) for folder, _, names in os.walk(os.path.join(site, "content", "posts"))
