@@ -6,7 +6,7 @@
 On the benchmark corpus (bench/make_corpus.py, seed 7, search off) it runs cold builds (no cache, no
 output) in fresh processes, in turn with the audit and with the audit replaced by a step that does
 nothing, and reports the median of each and the audit's share: (with - without) / with, of wall time
-and of CPU time (user and system, of the build and its workers: steadier on a shared machine).
+and of CPU time (user and system, of the build and its workers).
 Measured this way the share counts all the audit costs a build: its imports, its inputs, its
 processes. Then a
 one-edit build with the cache, where the audit's own stopwatch is the figure. The build without the
