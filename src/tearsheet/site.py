@@ -42,8 +42,26 @@ class Link:
     url: str
 
 
+class PackedBody:
+    """`html` and `text` of a view whose body is kept packed (see render.RenderedBody), for templates."""
+
+    __slots__ = ()
+    packed_html: bytes
+    packed_text: bytes
+    base_path: str
+
+    @property
+    def html(self) -> str:
+        """The body, its root-relative links under the site's base path."""
+        return rebased(unpack(self.packed_html), self.base_path)
+
+    @property
+    def text(self) -> str:
+        return unpack(self.packed_text)
+
+
 @dataclass(frozen=True, slots=True)
-class PostView:
+class PostView(PackedBody):
     """What a template may show of a post in one tier."""
 
     title: str
@@ -68,17 +86,9 @@ class PostView:
     links: tuple[str, ...]
     base_path: str  # the site's (see base_path()): the body's root-relative links are put under it
 
-    @property
-    def html(self) -> str:
-        return rebased(unpack(self.packed_html), self.base_path)
-
-    @property
-    def text(self) -> str:
-        return unpack(self.packed_text)
-
 
 @dataclass(frozen=True, slots=True)
-class PageView:
+class PageView(PackedBody):
     """A content page (About, Subscribe): always public."""
 
     title: str
@@ -91,14 +101,6 @@ class PageView:
     updated: dt.datetime | None
     links: tuple[str, ...]
     base_path: str
-
-    @property
-    def html(self) -> str:
-        return rebased(unpack(self.packed_html), self.base_path)
-
-    @property
-    def text(self) -> str:
-        return unpack(self.packed_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +210,10 @@ def _absolute(config: SiteConfig, address: str, url: str) -> str:
 
 def with_base_path(config: SiteConfig, path: str) -> str:
     """A root-relative path with the base path in front, unless it already has it: /about/ -> /blog/about/."""
-    root = base_path(config)
+    return _under(base_path(config), path)
+
+
+def _under(root: str, path: str) -> str:
     return path if not root or path == root or path.startswith(root + "/") else root + path
 
 
@@ -250,7 +255,11 @@ def on_site(config: SiteConfig, url: str) -> str:
     with --base-url at one) that is /blog/2026/10/slug/. Links already under the base path, relative ones,
     full URLs and `//host/...` are left as they are.
     """
-    return with_base_path(config, url) if url.startswith("/") and not url.startswith("//") else url
+    return _on_site_under(base_path(config), url)
+
+
+def _on_site_under(root: str, url: str) -> str:
+    return _under(root, url) if url.startswith("/") and not url.startswith("//") else url
 
 
 def rebased(fragment: str, root: str) -> str:
@@ -258,10 +267,9 @@ def rebased(fragment: str, root: str) -> str:
     if not root or "/" not in fragment:
         return fragment
 
-    def change(url: str) -> str | None:  # as on_site() does
-        if not url.startswith("/") or url.startswith("//") or url == root or url.startswith(root + "/"):
-            return None  # None: the attribute stays byte for byte as it was
-        return root + url
+    def change(url: str) -> str | None:
+        served = _on_site_under(root, url)
+        return served if served != url else None  # None: the attribute stays byte for byte as it was
 
     return map_urls(fragment, change)
 
