@@ -330,6 +330,27 @@ def test_a_free_post_going_behind_the_wall_is_not_taken_for_a_leak_of_its_old_pu
     assert "Free words that" in page and "about payrolls and claims" not in page
 
 
+def test_a_member_index_merged_over_many_edits_still_catches_each_posts_leak(
+        write_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tearsheet.member_shingles.MAX_PARTS", 1)  # every edit merges the parts it kept
+    sentences = ["Dealers are long duration into month end and the basis trade is crowded again this week.",
+                 "Swap spreads at the long end tell you how little balance sheet the banks will spare now.",
+                 "Emerging market carry still pays for the risk, but only where the central bank is credible."]
+    site = write_site({"content/posts/free.md": FREE, **{
+        f"content/posts/plus{n}.md": PLUS.replace("The refunding", f"Note {n}").replace("10-01", f"10-0{n + 1}")
+        .replace(MEMBER, sentence) for n, sentence in enumerate(sentences)}})
+    build(site)
+    edit = "Edit {n}: the long end sold off into the auction again as real money stepped away from it."
+    for n in (0, 1, 0):
+        path = site / f"content/posts/plus{n}.md"
+        path.write_text(path.read_text() + "\n" + edit.format(n=n) + "\n")
+        build(site)  # each post's old part goes, its new one is added, and the rest are merged into one
+    (site / "content" / "notes.txt").write_text(f"Desk notes: {edit.format(n=1)} {sentences[2]}\n")
+    report = leak_error(site)
+    assert 'public/notes.txt: leaks member-only text of content/posts/plus1.md: "edit 1 the long end' in report
+    assert 'public/notes.txt: leaks member-only text of content/posts/plus2.md: "emerging market carry' in report
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
 def test_a_damaged_memory_is_ignored_and_a_leak_still_caught(site: Path, damage: str) -> None:
     build(site)

@@ -185,8 +185,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if memory is not None and not problems:
         segments = [*memory.shown, shown] if len(shown) else memory.shown
         # the files of this tree only; blocks and shingles of earlier ones too, until they outgrow it
-        memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.hashes, members.owners,
-                    hits, owners)
+        memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.parts, hits, owners)
     return problems
 
 
@@ -219,11 +218,11 @@ def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -
         old_owners = old[memory.hit_owners] if len(memory.posts) else np.zeros(0, np.int32)
         kept = old_owners >= 0
         hits.append((memory.hits[kept], old_owners[kept]))
-        added = np.isin(members.owners, members.added)
-        new_hashes, new_owners = members.hashes[added], members.owners[added]
+        fresh = members.parts[len(members.parts) - members.fresh :]
+        new_hashes = np.concatenate([EMPTY, *(hashes for hashes, _ in fresh)])
+        new_owners = np.concatenate([np.zeros(0, np.int32), *(owners for _, owners in fresh)])
         for segment in memory.shown:
-            at = np.minimum(np.searchsorted(segment, new_hashes), max(len(segment) - 1, 0))
-            found = segment[at] == new_hashes if len(segment) else np.zeros(len(new_hashes), bool)
+            found = _found_in(segment, new_hashes)
             hits.append((new_hashes[found], new_owners[found]))
     all_hashes = np.concatenate([h for h, _ in hits])
     all_owners = np.concatenate([o for _, o in hits])
@@ -236,15 +235,17 @@ def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -
 
 def _among(members: MemberIndex, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(shingle, post number) of the member shingles in `shown` (sorted)."""
-    first = np.searchsorted(members.hashes, shown, side="left")
-    last = np.searchsorted(members.hashes, shown, side="right")
-    counts = last - first
-    if not counts.any():
-        return EMPTY, np.zeros(0, np.int32)
-    starts = np.repeat(first, counts)
-    steps = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    at = starts + steps
-    return members.hashes[at], members.owners[at]
+    found = [(hashes[at], owners[at]) for hashes, owners in members.parts if (at := _found_in(shown, hashes)).any()]
+    return (np.concatenate([EMPTY, *(h for h, _ in found)]),
+            np.concatenate([np.zeros(0, np.int32), *(o for _, o in found)]))
+
+
+def _found_in(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each of `values`, whether `sorted_values` holds it (fastest with `values` sorted too)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
 
 
 def _leaks(audit: AuditInput, hits: np.ndarray, owners: np.ndarray) -> dict[int, list[str]]:

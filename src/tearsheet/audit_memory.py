@@ -26,8 +26,9 @@ class AuditMemory:
     - `blocks`: keys of the long blocks (shingles.SeenBlocks) of those files;
     - `shown`: sorted arrays (uint64) holding every shingle of those files, and maybe some of files
       since changed: a superset, so a hit in it is checked again from scratch, never trusted;
-    - `posts`, `members`, `owners`: each plus post's key, and the member-only shingles of all of them,
-      sorted, with the number (in `posts`) of the post each belongs to;
+    - `posts`, `member_parts`: each plus post's key, and the member-only shingles of all of them in
+      parts, each part (hashes, owners) sorted by shingle, with the number (in `posts`) of the post
+      each belongs to; an edit replaces a part or adds one, and the parts it left alone stay on disk;
     - `hits`, `hit_owners`: the member shingles `shown` held, with their posts' numbers.
     """
 
@@ -39,34 +40,38 @@ class AuditMemory:
         self.posts: list[bytes] = list(index.get("posts", ()))
         self.fresh_sizes: tuple[int, int] = tuple(index.get("fresh_sizes", (0, 0)))  # type: ignore[assignment]
         self.shown: list[Any] = []
-        self.members = self.hits = np.zeros(0, np.uint64)
-        self.owners = self.hit_owners = np.zeros(0, np.int32)
-        arrays = [self._array(name, dtype) for name, dtype in
-                  (*((name, np.uint64) for name in index.get("segments", ())),
-                   *((index.get(name), dtype) for name, dtype in (("members", np.uint64), ("owners", np.int32),
-                                                                   ("hits", np.uint64), ("hit_owners", np.int32))))]
+        self.member_parts: list[tuple[Any, Any]] = []
+        self.hits = np.zeros(0, np.uint64)
+        self.hit_owners = np.zeros(0, np.int32)
+        segments, parts = list(index.get("segments", ())), list(index.get("member_parts", ()))
+        whole = all(isinstance(part, tuple) and len(part) == 2 for part in parts)  # (hashes, owners)
+        names = [*segments, *(name for part in parts for name in part), index.get("hits"), index.get("hit_owners")]
+        dtypes = [*[np.uint64] * len(segments), *[np.uint64, np.int32] * len(parts), np.uint64, np.int32]
+        arrays = [self._array(name, dtype) for name, dtype in zip(names, dtypes, strict=whole)]
         self._on_disk: dict[int, tuple[Any, str]] = {}  # id(array) -> (array, file name) of arrays stored
-        if not index or any(array is None for array in arrays):
+        if "member_parts" not in index or not whole or any(array is None for array in arrays):
             self.forget()
             return
-        *self.shown, self.members, self.owners, self.hits, self.hit_owners = arrays
-        names = [*index.get("segments", ()), *(index[name] for name in ("members", "owners", "hits", "hit_owners"))]
+        self.shown = arrays[: len(segments)]
+        member_arrays = arrays[len(segments) : -2]
+        self.member_parts = list(zip(member_arrays[::2], member_arrays[1::2], strict=True))
+        self.hits, self.hit_owners = arrays[-2:]
         self._on_disk = {id(array): (array, name) for array, name in zip(arrays, names, strict=True)}
 
     def forget(self) -> None:
         """Start afresh: nothing is known to have been audited."""
-        self.files, self.blocks, self.posts, self.shown = set(), set(), [], []
+        self.files, self.blocks, self.posts, self.shown, self.member_parts = set(), set(), [], [], []
         self.fresh_sizes = (0, 0)
-        self.members = self.hits = np.zeros(0, np.uint64)
-        self.owners = self.hit_owners = np.zeros(0, np.int32)
+        self.hits = np.zeros(0, np.uint64)
+        self.hit_owners = np.zeros(0, np.int32)
 
     def outgrown(self) -> bool:
         """Whether blocks and shingles of files long gone make up most of what it remembers."""
         blocks, shingles = self.fresh_sizes
         return len(self.blocks) > 3 * blocks + 10_000 or sum(map(len, self.shown)) > 3 * shingles + 100_000
 
-    def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes], members: Any,
-             owners: Any, hits: Any, hit_owners: Any) -> None:
+    def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes],
+             member_parts: list[tuple[Any, Any]], hits: Any, hit_owners: Any) -> None:
         """Keep what a passing audit learnt; arrays already on disk are not written again."""
         if not self.files and not self.blocks:  # started afresh: the sizes it may grow from
             self.fresh_sizes = (len(blocks), sum(map(len, shown)))
@@ -76,8 +81,10 @@ class AuditMemory:
         names = {}
         stored = {name for _, name in self._on_disk.values()}
         on_disk: dict[int, tuple[Any, str]] = {}
-        for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)), ("members", members),
-                             ("owners", owners), ("hits", hits), ("hit_owners", hit_owners)):
+        for label, array in (*((f"shown-{i}", a) for i, a in enumerate(shown)),
+                             *((f"{kind}-{i}", a) for i, part in enumerate(member_parts)
+                               for kind, a in zip(("members", "owners"), part, strict=True)),
+                             ("hits", hits), ("hit_owners", hit_owners)):
             known = self._on_disk.get(id(array))
             if known is not None and known[0] is array:  # the very array read or written before: its file stands
                 name = known[1]
@@ -90,9 +97,10 @@ class AuditMemory:
             names[label] = name
             on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
+        parts = [(names[f"members-{i}"], names[f"owners-{i}"]) for i in range(len(member_parts))]
         index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
-                 "fresh_sizes": self.fresh_sizes,
-                 **{name: names[name] for name in ("members", "owners", "hits", "hit_owners")}}
+                 "member_parts": parts, "fresh_sizes": self.fresh_sizes,
+                 **{name: names[name] for name in ("hits", "hit_owners")}}
         write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
         for name in os.listdir(self.folder):
             if name != "index" and name not in names.values():
@@ -100,7 +108,7 @@ class AuditMemory:
                     os.remove(os.path.join(self.folder, name))
         # what it remembers now, for a next audit by the same process (a preview server's next rebuild)
         self.files, self.blocks, self.posts, self.shown = set(files), set(blocks), list(posts), list(shown)
-        self.members, self.owners, self.hits, self.hit_owners = members, owners, hits, hit_owners
+        self.member_parts, self.hits, self.hit_owners = list(member_parts), hits, hit_owners
         self._on_disk = on_disk
 
     def _array(self, name: str | None, dtype: Any) -> Any:

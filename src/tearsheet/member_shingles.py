@@ -16,58 +16,70 @@ from .audit_memory import AuditMemory
 from .render import RenderedPost
 from .shingles import BREAK_HASH, EMPTY, hash_shingles, normal_tokens, shingle_array, word_hashes
 
+MAX_PARTS = 64  # parts of the member index an audit keeps as they are (see with_members)
+
+MemberPart = tuple[np.ndarray, np.ndarray]  # (hashes, uint64, sorted; owners, int32, in the same order)
+
 
 @dataclass(frozen=True, slots=True)
 class MemberIndex:
-    """The member-only shingles of every plus post, sorted, each with the post it belongs to."""
+    """The member-only shingles of every plus post, each with the post it belongs to, in parts.
+
+    Each part is sorted by shingle; a shingle two posts share is there twice. The parts are never merged
+    into one array (up to MAX_PARTS): a first audit's index is the largest thing it holds, and an edit
+    then replaces one part, or adds one, where one sorted array would be copied and saved whole.
+    """
 
     keys: list[bytes]  # each plus post's key (see post_key), in the order of AuditInput.plus
-    hashes: np.ndarray  # uint64, sorted; a shingle two posts share is there twice
-    owners: np.ndarray  # int32: the number in AuditInput.plus of the post each shingle belongs to
+    parts: list[MemberPart]
     added: np.ndarray  # int32: the numbers of the posts the memory did not know
+    fresh: int = 0  # the last `fresh` parts hold the shingles of those posts
+
+    @property
+    def size(self) -> int:
+        return sum(len(hashes) for hashes, _ in self.parts)
 
 
 def known_members(plus: Sequence[RenderedPost], memory: AuditMemory | None) -> MemberIndex:
     """The index of the posts the memory knows, unchanged; `added` names the posts still to shingle."""
     keys = [post_key(post) for post in plus]
     if memory is None or not memory.posts:
-        return MemberIndex(keys, np.zeros(0, np.uint64), np.zeros(0, np.int32), np.arange(len(plus), dtype=np.int32))
+        return MemberIndex(keys, [], np.arange(len(plus), dtype=np.int32))
     number_of = {key: number for number, key in enumerate(keys)}
     renumber = np.array([number_of.get(key, -1) for key in memory.posts], dtype=np.int32)
-    owners = renumber[memory.owners]
-    kept = owners >= 0
+    parts = []
+    for hashes, owners in memory.member_parts:
+        numbers = renumber[owners]
+        kept = numbers >= 0
+        if kept.all():  # the part as it was, its numbers too if no post moved: its files stand
+            parts.append((hashes, owners if np.array_equal(numbers, owners) else numbers))
+        elif kept.any():
+            parts.append((hashes[kept], numbers[kept]))
     known = set(memory.posts)
     added = np.array([number for number, key in enumerate(keys) if key not in known], dtype=np.int32)
-    return MemberIndex(keys, memory.members[kept], owners[kept], added)
+    return MemberIndex(keys, parts, added)
 
 
-def with_members(index: MemberIndex, parts: list[tuple[bytes, bytes]]) -> MemberIndex:
-    """The index with the (each sorted) shingles of more posts merged in; `parts` is emptied as they are.
+def with_members(index: MemberIndex, more: list[tuple[bytes, bytes]]) -> MemberIndex:
+    """The index with the parts `member_shingles` made for its added posts; `more` is emptied.
 
-    A few more (an edited post) are inserted into a copy; many (a first audit) are merged by one
-    stable sort of the sorted runs, cheaper than an insert per part. The parts are let go as soon as
-    they are copied, and the sort is done in place: a first audit's index is the largest thing it holds.
+    Beyond MAX_PARTS, all but the largest MAX_PARTS // 2 of the parts it had are merged into one.
     """
-    more_hashes = [np.frombuffer(part, dtype=np.uint64) for part, _ in parts]
-    more_owners = [np.frombuffer(part, dtype=np.int32) for _, part in parts]
-    count = sum(len(part) for part in more_hashes)
-    if not count:
-        return index
-    if count * 8 < len(index.hashes):
-        hashes, owners = np.concatenate(more_hashes), np.concatenate(more_owners)
-        order = np.argsort(hashes, kind="stable")
-        at = np.searchsorted(index.hashes, hashes[order])
-        return MemberIndex(index.keys, np.insert(index.hashes, at, hashes[order]),
-                           np.insert(index.owners, at, owners[order]), index.added)
-    hashes = np.concatenate([index.hashes, *more_hashes])
-    owners = np.concatenate([index.owners, *more_owners])
-    del more_hashes, more_owners
-    parts.clear()
+    made = [(np.frombuffer(hashes, dtype=np.uint64), np.frombuffer(owners, dtype=np.int32))
+            for hashes, owners in more if hashes]
+    more.clear()
+    parts, keep = list(index.parts), MAX_PARTS // 2
+    if len(parts) + len(made) > MAX_PARTS and len(parts) > keep + 1:
+        by_size = sorted(range(len(parts)), key=lambda i: -len(parts[i][0]))
+        parts = [parts[i] for i in sorted(by_size[:keep])] + [_merged([parts[i] for i in sorted(by_size[keep:])])]
+    return MemberIndex(index.keys, [*parts, *made], index.added, fresh=len(made))
+
+
+def _merged(parts: list[MemberPart]) -> MemberPart:
+    hashes = np.concatenate([hashes for hashes, _ in parts])
+    owners = np.concatenate([owners for _, owners in parts])
     order = np.argsort(hashes, kind="stable")  # timsort: fast on a few sorted runs
-    owners = owners[order]
-    del order
-    hashes.sort(kind="stable")  # the same order: equal shingles are equal, whichever goes first
-    return MemberIndex(index.keys, hashes, owners, index.added)
+    return hashes[order], owners[order]
 
 
 def post_key(post: RenderedPost) -> bytes:
