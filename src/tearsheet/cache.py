@@ -392,7 +392,7 @@ def body_entry(post: RenderedPost) -> BodyEntry:
 def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
     full_tuple, public_tuple, cut = entry
     full = _body_from(full_tuple)
-    return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple), cut)
+    return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut)
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:
@@ -400,9 +400,17 @@ def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:
             body.links)
 
 
-def _body_from(values: tuple[Any, ...]) -> RenderedBody:
+def _body_from(values: tuple[Any, ...], full: RenderedBody | None = None) -> RenderedBody:
+    """A body from its plain values; a public body shares what it has in common with its post's `full` body.
+
+    A site's bodies link to the same few URLs (its images, its tags) again and again: each URL is held once.
+    """
     packed_html, packed_text, lead, toc, words, links = values
-    return RenderedBody(packed_html, packed_text, lead, tuple(Heading(*h) for h in toc), words, tuple(links))
+    links = tuple(map(sys.intern, links))
+    if full is not None:
+        lead = full.lead if lead == full.lead else lead
+        links = full.links if links == full.links else links
+    return RenderedBody(packed_html, packed_text, lead, tuple(Heading(*h) for h in toc), words, links)
 
 
 class PageCache:

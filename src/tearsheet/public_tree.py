@@ -17,6 +17,7 @@ import numpy as np
 
 from .content import relative_path
 from .errors import Problem
+from .heap import trim_heap
 from .shingles import (
     BREAK_TOKEN,
     EMPTY,
@@ -65,6 +66,7 @@ def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, byt
             if key not in remembered:
                 batch.append(shingle_array(file_tokens(rel, raw, known, problems, label, seen)))
         found.append(sorted_unique(np.concatenate(batch)))
+        trim_heap()  # a batch's garbage (pages, feeds of megabytes) goes back: a worker reads half a tree
     return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
 
 

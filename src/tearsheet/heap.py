@@ -1,0 +1,34 @@
+"""The C heap's free pages handed back to the system, so that forked workers neither count nor copy them."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+from collections.abc import Callable
+
+
+def give_back_free_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's malloc_trim).
+
+    Called before forking: a free page the parent still holds is counted in its memory, and is copied
+    once for each process that reuses it after the fork. At 4,000 posts this lowers a build's peak (the
+    sum over its processes) by 50-70 MB, for about 0.1 s. Elsewhere than glibc it does nothing.
+    """
+    gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """Return the free pages of the C heap to the system, where the C library can (glibc)."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, TypeError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return None
+
+
+_malloc_trim = _find_malloc_trim()
