@@ -37,8 +37,8 @@ from .audit_memory import AuditMemory
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .member_shingles import MemberIndex, known_members, member_shingles, with_members
-from .parallel import Task, default_jobs, run_tasks
-from .public_tree import BLOCK_KEY, FILE_KEY, ReadState, file_tokens, raw_bytes, read_files, tree_files
+from .parallel import default_jobs, run_tasks
+from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedBody, RenderedPost
 from .shingles import EMPTY, SHINGLE, Segment, normal_words, segment_shingles, segments_of, shingles, sorted_unique
 from .site import base_path, page_url, post_url
@@ -143,7 +143,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
                memory: AuditMemory | None = None) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
 
-    With jobs > 1 the posts, then the files, are shared out among forked processes. Given the memory
+    With jobs > 1 the files, then the posts, are shared out among forked processes. Given the memory
     of the last passing audit, files it read are not read again and posts it knew are not shingled
     again; a hit that involves what it remembers is checked again from scratch.
     """
@@ -160,17 +160,17 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     keys: set[bytes] = set()
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
-    member_parts: list[tuple[bytes, bytes]] = []
-    for kind, result in _read_tree_and_posts(files, (public_dir, known, label, remembered, blocks), audit.plus,
-                                            members.added.tolist(), jobs):
-        if kind == "posts":
-            member_parts.append(result)
-            continue
-        part_keys, part_blocks, found, file_problems = result
+    # one part of the files a worker (a block a part has read once it need not read again)
+    file_parts = [files[i::jobs] for i in range(jobs)] if jobs > 1 else [files]
+    for part_keys, part_blocks, found, file_problems in _on_workers(
+            read_files, file_parts, (public_dir, known, label, remembered, blocks), jobs):
         keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
+    added = members.added.tolist()
+    post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]  # taken as workers finish
+    member_parts = list(_on_workers(member_shingles, post_parts, audit.plus, jobs))
     members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)
@@ -189,19 +189,14 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     return problems
 
 
-def _read_tree_and_posts(files: Sequence[str], read_state: ReadState, plus: Sequence[RenderedPost],
-                         added: Sequence[int], jobs: int) -> Iterator[tuple[str, Any]]:
-    """("files", what read_files found) and ("posts", member_shingles of some posts), on one pool of workers.
+def _on_workers(function: Callable[[Any, Any], Any], parts: Sequence[Any], state: Any, jobs: int) -> Iterator[Any]:
+    """function(part, state) for each part, on forked workers of their own, in the order they finish.
 
-    The files come as one part a worker (a block a part has read once it need not read again) and
-    first; the posts in smaller parts that workers take as they finish.
+    The files and the posts each have their own workers: what a worker keeps of the one (its copies of
+    the build's pages, its heap) is gone before the other starts, and the build's peak memory with it.
     """
-    file_parts = [files[i::jobs] for i in range(jobs)] if jobs > 1 else [files]
-    post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]
-    tasks: list[Task] = [(read_files, part, read_state) for part in file_parts if part]
-    tasks += [(member_shingles, part, plus) for part in post_parts if part]
-    for index, result in run_tasks(tasks, jobs):
-        yield ("files" if tasks[index][0] is read_files else "posts"), result
+    for _, result in run_tasks([(function, part, state) for part in parts if part], jobs):
+        yield result
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:
