@@ -108,7 +108,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     if not options.cache:
         cache = None
     elif cache is None:
-        cache = BuildCache(options.site_dir)
+        cache = BuildCache(options.site_dir, one_build=True)
     try:
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
             plan = plan_site(options, clock, stage, cache, keep_bodies=False)
@@ -166,6 +166,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
             return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
                             unchanged=True)
         posts, pages = bodies.render(source)
+        if cache is not None and cache.one_build:
+            cache.bodies().save_and_let_go()
     if not keep_bodies:
         source = source.without_bodies()
     clock.lap("render")

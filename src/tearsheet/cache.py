@@ -188,10 +188,15 @@ def _loads(payload: bytes | None, load: Callable[[bytes], Any]) -> dict[Any, Any
 # The cache of one build
 
 class BuildCache:
-    """The cache as one build sees it: read lazily, written back once at the end."""
+    """The cache as one build sees it: read lazily, written back once at the end.
 
-    def __init__(self, site_dir: str) -> None:
+    `one_build`: no other build will use it (not a preview server's), so the bodies are written back as
+    soon as they are all rendered, and let go: the build holds them in its rendered posts.
+    """
+
+    def __init__(self, site_dir: str, one_build: bool = False) -> None:
         self.folder = os.path.join(os.path.abspath(site_dir), CACHE_DIR)
+        self.one_build = one_build
         self._sources: SourceCache | None = None
         self._bodies: BodyCache | None = None
         self._pages: dict[str, PageCache] = {}
@@ -359,6 +364,11 @@ class BodyCache:
         if index != self.index:
             write_checked(self._index_path(), "body-index", marshal.dumps(sorted(index)))
         self.index = index
+
+    def save_and_let_go(self) -> None:
+        """Save now and hold no shard: what a later get() needs is read again."""
+        self.save()
+        self.shards, self.used, self.added, self.consulted = {}, set(), set(), False
 
     def next_build(self) -> None:
         """Keep the shards read, as saved (entries this build did not use are gone from them too)."""

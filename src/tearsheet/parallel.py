@@ -226,6 +226,7 @@ class BodyRenderer:
         self._pending, self._sent = [], []
         rendered = [self._rendered(p) for p in source.posts], [self._rendered(p) for p in source.pages]
         self._digests, self._body_keys = {}, {}  # they hold every Markdown body, needed no more
+        self._done = {}  # the rendered posts hold what they need of them
         return rendered
 
     def _queue(self, source: SourcePost) -> None:
