@@ -12,6 +12,7 @@ sends it to them too), and the parent ends them before the staging folder they w
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import multiprocessing
@@ -104,20 +105,43 @@ def end_pool(pool: Pool) -> None:
     pool.join()
 
 
-def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int) -> Iterator[R]:
+def map_on_workers(function: Callable[[T], R], parts: Sequence[T], jobs: int, share: bool = False) -> Iterator[R]:
     """function(part) for every part on `jobs` forked workers, in the order they finish.
+
+    With `share`, on `jobs` processes rather: this one and jobs - 1 workers, for many small parts (a
+    few pages each). This process takes a part itself whenever each worker has two queued. A worker
+    holds its own copy of every page of the parent's memory it touches (60-100 MB by the end of a
+    build's pages), so one worker fewer is that much less memory for the same use of the cores: the
+    parent would otherwise only wait.
 
     The workers are gone when this ends, however it ends: close the generator (contextlib.closing)
     when the loop over it may stop early, rather than leave that to the garbage collector.
     """
-    pool = start_pool(jobs)
+    share = share and jobs > 1
+    pool = start_pool(jobs - 1 if share else jobs)
     try:
-        yield from pool.imap_unordered(function, parts)
+        yield from _shared(pool, function, parts, jobs - 1) if share else pool.imap_unordered(function, parts)
         pool.close()  # rather than terminate(), which can hang when it kills a worker holding the task queue
         pool.join()
     except BaseException:
         end_pool(pool)
         raise
+
+
+def _shared(pool: Pool, function: Callable[[T], R], parts: Sequence[T], workers: int) -> Iterator[R]:
+    waiting = collections.deque(parts)
+    running: list[AsyncResult[R]] = []
+    while waiting or running:
+        while waiting and len(running) < 2 * workers:
+            running.append(pool.apply_async(function, (waiting.popleft(),)))
+        done = [result for result in running if result.ready()]
+        for result in done:
+            running.remove(result)
+            yield result.get()
+        if waiting:
+            yield function(waiting.popleft())
+        elif running and not done:
+            running[0].wait()
 
 
 MIN_SPREAD_ITEMS = 200  # run_tasks() does fewer items than this in this process: forking costs more
@@ -338,7 +362,7 @@ def render_pages(tiers: dict[str, TierPages], specs: list[tuple[str, PageSpec]],
     chunks = [range(start, min(start + PAGE_CHUNK, len(specs))) for start in range(0, len(specs), PAGE_CHUNK)]
     try:
         _page_work[:] = [(tiers, specs)]
-        with contextlib.closing(map_on_workers(_render_chunk, chunks, jobs)) as batches:
+        with contextlib.closing(map_on_workers(_render_chunk, chunks, jobs, share=True)) as batches:
             for batch in batches:
                 yield from batch
     finally:
