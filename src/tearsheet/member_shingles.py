@@ -35,10 +35,6 @@ class MemberIndex:
     added: np.ndarray  # int32: the numbers of the posts the memory did not know
     fresh: int = 0  # the last `fresh` parts hold the shingles of those posts
 
-    @property
-    def size(self) -> int:
-        return sum(len(hashes) for hashes, _ in self.parts)
-
 
 def known_members(plus: Sequence[RenderedPost], memory: AuditMemory | None) -> MemberIndex:
     """The index of the posts the memory knows, unchanged; `added` names the posts still to shingle."""
