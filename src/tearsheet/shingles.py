@@ -30,13 +30,31 @@ SHINGLE = 8
 
 TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
 # Tags that keep the words around them in one run; every other tag ends a run (see the module doc).
-INLINE_TAG = re.compile(rb"</?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
-                        rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)(?=[\s/>])[^<>]*>",
-                        re.IGNORECASE)
+INLINE_NAMES = ("a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
+                "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "td", "th",
+                "time", "tr", "tt", "u", "var", "wbr")
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    """A regex matching any of the names, as a trie (`b(?:d(?:i|o)|r)?`, not `b|bdi|bdo|br`): Python's
+    engine tries the alternatives of a flat list one by one at every tag."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        children[name[:1]].append(name[1:])
+    branches = []
+    for first, rests in sorted(children.items()):
+        if not first:
+            continue
+        tail = _alternatives(rest for rest in rests if rest)
+        optional = "" in rests and tail
+        branches.append(re.escape(first) + (f"(?:{tail})?" if optional else tail))
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})" if branches else ""
+
+
+INLINE = _alternatives(INLINE_NAMES).encode()
+INLINE_TAG = re.compile(rb"</?" + INLINE + rb"(?=[\s/>])[^<>]*>", re.IGNORECASE)
 # Any other tag: the boundary of a block.
-BLOCK_TAG = re.compile(rb"<(?!/?(?:a|abbr|b|bdi|bdo|br|cite|code|data|del|dfn|em|font|i|img|ins|kbd|mark|q|s|samp|"
-                       rb"small|span|strike|strong|sub|sup|td|th|time|tr|tt|u|var|wbr)[\s/>])[a-zA-Z/!?][^<>]*>",
-                       re.IGNORECASE)
+BLOCK_TAG = re.compile(rb"<(?!/?" + INLINE + rb"[\s/>])[a-zA-Z/!?][^<>]*>", re.IGNORECASE)
 BREAK_TOKEN = b"\x1e"  # stands for a block boundary among the words
 BREAK = b" \x1e "
 COMMENT_MARKS = re.compile(rb"<!--|-->")
