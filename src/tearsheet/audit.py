@@ -40,7 +40,17 @@ from .member_shingles import MemberIndex, known_members, member_shingles, with_m
 from .parallel import default_jobs, run_tasks
 from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedBody, RenderedPost
-from .shingles import EMPTY, SHINGLE, Segment, normal_words, segment_shingles, segments_of, shingles, sorted_unique
+from .shingles import (
+    EMPTY,
+    SHINGLE,
+    Segment,
+    among_sorted,
+    normal_words,
+    segment_shingles,
+    segments_of,
+    shingles,
+    sorted_unique,
+)
 from .site import base_path, page_url, post_url
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
@@ -217,7 +227,7 @@ def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -
         new_hashes = np.concatenate([EMPTY, *(hashes for hashes, _ in fresh)])
         new_owners = np.concatenate([np.zeros(0, np.int32), *(owners for _, owners in fresh)])
         for segment in memory.shown:
-            found = _found_in(segment, new_hashes)
+            found = among_sorted(new_hashes, segment)
             hits.append((new_hashes[found], new_owners[found]))
     all_hashes = np.concatenate([h for h, _ in hits])
     all_owners = np.concatenate([o for _, o in hits])
@@ -230,17 +240,9 @@ def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -
 
 def _among(members: MemberIndex, shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(shingle, post number) of the member shingles in `shown` (sorted)."""
-    found = [(hashes[at], owners[at]) for hashes, owners in members.parts if (at := _found_in(shown, hashes)).any()]
+    found = [(hashes[at], owners[at]) for hashes, owners in members.parts if (at := among_sorted(hashes, shown)).any()]
     return (np.concatenate([EMPTY, *(h for h, _ in found)]),
             np.concatenate([np.zeros(0, np.int32), *(o for _, o in found)]))
-
-
-def _found_in(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each of `values`, whether `sorted_values` holds it (fastest with `values` sorted too)."""
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
 
 
 def _leaks(audit: AuditInput, hits: np.ndarray, owners: np.ndarray) -> dict[int, list[str]]:

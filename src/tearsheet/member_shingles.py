@@ -14,7 +14,7 @@ import numpy as np
 
 from .audit_memory import AuditMemory
 from .render import RenderedPost
-from .shingles import BREAK_HASH, EMPTY, hash_shingles, normal_tokens, shingle_array, word_hashes
+from .shingles import BREAK_HASH, EMPTY, among_sorted, hash_shingles, normal_tokens, shingle_array, word_hashes
 
 MAX_PARTS = 64  # parts of the member index an audit keeps as they are (see with_members)
 
@@ -105,20 +105,12 @@ def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[
                                         (meta.title, meta.description, *meta.tags, meta.series) if text)]
         full = word_hashes(normal_tokens(post.full.html))
         full_shingles = hash_shingles(full[_after_teaser(full, public) :])
-        member = full_shingles[~_among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
+        member = full_shingles[~among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
         hashes.append(member)
         posts.append(np.full(len(member), number, dtype=np.int32))
     all_hashes = np.concatenate([EMPTY, *hashes])
     order = np.argsort(all_hashes, kind="stable")
     return all_hashes[order].tobytes(), np.concatenate([np.zeros(0, np.int32), *posts])[order].tobytes()
-
-
-def _among_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """For each value, whether the sorted array holds it (np.isin sorts both sides; this only the small one)."""
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
 
 
 def _after_teaser(full_words: np.ndarray, public_words: np.ndarray) -> int:
