@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,4 +37,6 @@ def test_audit_share_bench_compares_builds_with_and_without_the_audit(tmp_path: 
     for measure in ("wall", "CPU"):
         assert f"40 posts, cold, {measure} time: with the audit" in run.stdout
         assert f"the audit's share of a cold build's {measure} time:" in run.stdout
+    assert re.search(r"within each build with the audit, its stopwatch over the build's wall time: median [0-9.]+%",
+                     run.stdout)
     assert "one edit: build" in run.stdout

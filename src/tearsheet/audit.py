@@ -99,9 +99,15 @@ def _file_for(url: str, root: str) -> str:
 
 def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                timings: dict[str, float] | None = None, jobs: int = 1,
-               memory: AuditMemory | None = None) -> Callable[[str], None]:
-    """A before-swap step for the writer: audit the staged public tree; a leak stops the swap."""
+               memory: AuditMemory | None = None, started: float | None = None) -> Callable[[str], None]:
+    """A before-swap step for the writer: audit the staged public tree; a leak stops the swap.
+
+    timings["audit"] is the time the step runs, and the time since `started` (the caller's clock
+    before it imported the audit) that it took to get ready: the audit's whole cost to a build.
+    """
+    ready = time.perf_counter()
     audit = audit_input(config, posts, pages)
+    preparing = time.perf_counter() - (ready if started is None else started)
 
     def run(staging_dir: str) -> None:
         start = time.perf_counter()
@@ -109,7 +115,7 @@ def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequenc
             check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs, memory=memory)
         finally:
             if timings is not None:
-                timings["audit"] = time.perf_counter() - start
+                timings["audit"] = preparing + time.perf_counter() - start
 
     return run
 

@@ -120,11 +120,12 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 if options.progress is not None:
                     options.progress("writing", 0, 1)  # the steps before the swap (search, audit) take a while
                 search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
+                auditing = time.perf_counter()
                 from .audit import audit_step  # here: numpy and the audit load only when a build writes
 
                 memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
-                                   jobs=options.jobs or default_jobs(), memory=memory)
+                                   jobs=options.jobs or default_jobs(), memory=memory, started=auditing)
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
                                       steps_write=search is not None)
     finally:
