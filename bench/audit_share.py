@@ -36,6 +36,8 @@ import json, sys, time
 start = time.perf_counter()
 import tearsheet.audit
 from tearsheet.build import BuildOptions, build_site
+from tearsheet.heap import fewer_collections
+fewer_collections()  # as the command line does
 if sys.argv[2] == "without":
     tearsheet.audit.audit_step = lambda *args, **kwargs: (lambda staging_dir: None)
 jobs = int(sys.argv[4]) or None

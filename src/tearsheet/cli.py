@@ -14,9 +14,11 @@ from . import __version__
 from .access import TierChange
 from .build import BuildOptions, build_site
 from .errors import SiteError
+from .heap import fewer_collections
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    fewer_collections()
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

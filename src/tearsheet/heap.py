@@ -1,10 +1,25 @@
-"""The C heap's free pages handed back to the system, so that forked workers neither count nor copy them."""
+"""How the process uses memory: Python's collector told to run less often, and the C heap's free pages
+handed back to the system, so that forked workers neither count nor copy them."""
 
 from __future__ import annotations
 
 import ctypes
 import gc
 from collections.abc import Callable
+
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)  # Python's defaults: (700, 10, 10)
+
+
+def fewer_collections() -> None:
+    """Let Python's cycle collector run far less often than it does by default.
+
+    A build makes millions of objects that live to its end (front matter, views of both tiers, the page
+    keys) and few reference cycles, and by default the collector walks the survivors again and again:
+    at 4,000 posts it took 0.3 s of a one-edit build (2.03-2.04 s, 1.78-1.90 s with these thresholds,
+    in alternating runs) and 0.5 s of a cold one's parent. Cycles are still collected, every 50,000
+    allocations rather than 700; forked workers inherit the setting.
+    """
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def give_back_free_memory() -> None:
