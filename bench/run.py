@@ -217,8 +217,10 @@ def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
     def step() -> tuple[float, float]:
         for name in ("public", "resources"):
             shutil.rmtree(os.path.join(site, name), ignore_errors=True)
-        return measure([hugo, "--source", site, "--quiet", "--cacheDir", os.path.join(site, ".hugo-cache"),
-                        "--ignoreCache"])
+        figures = measure([hugo, "--source", site, "--quiet", "--cacheDir", os.path.join(site, ".hugo-cache"),
+                           "--ignoreCache"])
+        _check_built(os.path.join(site, "public"), posts, "Hugo", "see the site under --work")
+        return figures
 
     return timed(posts, "hugo", "cold", repeat, step)
 
@@ -230,9 +232,19 @@ def pelican_run(work: str, posts: int, pelican: str, repeat: int) -> Run:
 
     def step() -> tuple[float, float]:
         shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
-        return measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
+        figures = measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
+        _check_built(os.path.join(site, "output"), posts, "Pelican",
+                     "without python-markdown it skips .md files: pip install 'pelican[markdown]'")
+        return figures
 
     return timed(posts, "pelican", "cold", repeat, step)
+
+
+def _check_built(out: str, posts: int, tool: str, hint: str) -> None:
+    """A baseline that exits 0 having built next to nothing is no baseline: it fails, saying why."""
+    pages = sum(name.endswith(".html") for _, _, names in os.walk(out) for name in names)
+    if pages < posts:
+        raise Failed(f"{tool} wrote {pages} HTML pages for {posts} posts ({hint})")
 
 
 # The whole benchmark

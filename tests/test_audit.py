@@ -12,8 +12,9 @@ import pytest
 
 import tearsheet.public_tree
 import tearsheet.templates
-from tearsheet.audit import SHINGLE, audit_output, normal_words
-from tearsheet.build import BuildOptions, build_site
+from tearsheet.audit import SHINGLE, audit_input, audit_output, audit_tree, normal_words
+from tearsheet.audit_memory import AuditMemory
+from tearsheet.build import BuildOptions, build_site, plan_site
 from tearsheet.cache import BuildCache
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
@@ -296,6 +297,57 @@ def test_a_warm_build_searches_only_the_files_that_changed(site: Path, builds: C
     builds()
     assert "2026/09/free/index.html" in searched
     assert 0 < len(searched) < len(read_tree(site / "output" / "public")) / 2
+
+
+def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    real = tearsheet.public_tree.raw_bytes
+
+    def counting(public_dir: str, rel: str) -> bytes:
+        read.append(rel)
+        return real(public_dir, rel)
+
+    monkeypatch.setattr("tearsheet.public_tree.raw_bytes", counting)
+    return read
+
+
+def test_warm_builds_read_only_the_files_written_since_the_last_audits(site: Path, builds: Callable[[], object],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = site / "content" / "posts" / "free.md"
+    for n in range(3):  # the first builds make the spare tree: files linked into it are read again once
+        path.write_text(path.read_text() + f"\nFree sentence number {n} about the dollar and the curve today.\n")
+        builds()
+    read = files_read(monkeypatch)
+    path.write_text(path.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
+    builds()
+    assert "2026/09/free/index.html" in read
+    unchanged = ["2026/10/refunding/index.html", "robots.txt", "tags/index.html", "archive/2026/10/index.html"]
+    assert not set(unchanged) & set(read)
+    assert len(read) < len(read_tree(site / "output" / "public")) * 3 / 4  # Pagefind writes all its files anew
+
+
+def test_a_file_changed_in_place_with_its_size_and_time_kept_is_read_again(site: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    build(site)
+    plan = plan_site(BuildOptions(site_dir=str(site)))
+    audit, public = audit_input(plan.config, plan.posts, plan.pages), str(site / "output" / "public")
+    memory = AuditMemory(str(tmp_path / "memory"))
+    assert audit_tree(public, audit, memory=memory) == []  # it reads every file, and remembers them
+    read = files_read(monkeypatch)
+    assert audit_tree(public, audit, memory=memory) == [] and read == []  # nothing changed: nothing read
+    page = site / "output" / "public" / "2026" / "09" / "free" / "index.html"
+    data, before = page.read_bytes(), page.stat()
+    free_words = b"Free words that anyone may read, in full, about payrolls and claims and the dollar."
+    page.write_bytes(data.replace(free_words, MEMBER.encode()[: len(free_words)]))
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a tool that hides its edit would
+    after = page.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    problems = audit_tree(public, audit, memory=memory)
+    everything = sorted(read_tree(site / "output" / "public"))
+    # it reads that file alone; then, finding a leak, it forgets what it remembers and reads all afresh
+    assert read[0] == "2026/09/free/index.html" and read[1 : 1 + len(everything)] == everything
+    assert [(p.path, p.message.split(":")[0]) for p in problems] == [
+        ("public/2026/09/free/index.html", f"leaks member-only text of {MEMBER_PATH}")]
 
 
 def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Path,

@@ -38,7 +38,7 @@ from .config import SiteConfig
 from .errors import Problem, SiteError
 from .member_shingles import MemberIndex, known_members, member_shingles, with_members
 from .parallel import default_jobs, run_tasks
-from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
+from .public_tree import BLOCK_KEY, FILE_KEY, file_signature, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedBody, RenderedPost
 from .shingles import (
     EMPTY,
@@ -171,22 +171,30 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         memory.forget()  # much of what it remembers is gone from the tree: read it all again
     remembered = frozenset(memory.files) if memory is not None else frozenset()
     blocks = frozenset(memory.blocks) if memory is not None else frozenset()
+    # taken before any file is read: a file written after it has a new signature, and is read next time
+    signatures = {rel: file_signature(public_dir, rel) for rel in files} if memory is not None else {}
+    file_keys: dict[str, bytes] = {}  # a file's key, by its name
+    if memory is not None and remembered:  # a file as the last audits saw it, bytes they read: not read again
+        file_keys = {rel: key for rel in files
+                     if (key := memory.known_key(rel, signatures[rel])) is not None and key in remembered}
+    unread = [rel for rel in files if rel not in file_keys]
     known = dict(audit.known)
     members = known_members(audit.plus, memory)
-    keys: set[bytes] = set()
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
     # one part of the files a worker (a block a part has read once it need not read again)
-    file_parts = [files[i::jobs] for i in range(jobs)] if jobs > 1 else [files]
-    for part_keys, part_blocks, found, file_problems in _on_workers(
+    file_parts = [unread[i::jobs] for i in range(jobs)] if jobs > 1 else [unread]
+    for part, (part_keys, part_blocks, found, file_problems) in _on_workers(
             read_files, file_parts, (public_dir, known, label, remembered, blocks), jobs):
-        keys.update(part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY))
+        file_keys.update(zip(part, (part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY)),
+                             strict=True))
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
+    keys = set(file_keys.values())
     added = members.added.tolist()
     post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]  # taken as workers finish
-    member_parts = list(_on_workers(member_shingles, post_parts, audit.plus, jobs))
+    member_parts = [result for _, result in _on_workers(member_shingles, post_parts, audit.plus, jobs)]
     members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)
@@ -201,18 +209,21 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if memory is not None and not problems:
         segments = [*memory.shown, shown] if len(shown) else memory.shown
         # the files of this tree only; blocks and shingles of earlier ones too, until they outgrow it
-        memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.parts, hits, owners)
+        stats = {rel: (signature, file_keys[rel]) for rel, signature in signatures.items() if signature is not None}
+        memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.parts, hits, owners, stats)
     return problems
 
 
-def _on_workers(function: Callable[[Any, Any], Any], parts: Sequence[Any], state: Any, jobs: int) -> Iterator[Any]:
-    """function(part, state) for each part, on forked workers of their own, in the order they finish.
+def _on_workers(function: Callable[[Any, Any], Any], parts: Sequence[Any], state: Any,
+                jobs: int) -> Iterator[tuple[Any, Any]]:
+    """(part, function(part, state)) for each part, on forked workers of their own, in the order they finish.
 
     The files and the posts each have their own workers: what a worker keeps of the one (its copies of
     the build's pages, its heap) is gone before the other starts, and the build's peak memory with it.
     """
-    for _, result in run_tasks([(function, part, state) for part in parts if part], jobs):
-        yield result
+    tasks = [(function, part, state) for part in parts if part]
+    for index, result in run_tasks(tasks, jobs):
+        yield tasks[index][1], result
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,12 @@ class AuditMemory:
     - `posts`, `member_parts`: each plus post's key, and the member-only shingles of all of them in
       parts, each part (hashes, owners) sorted by shingle, with the number (in `posts`) of the post
       each belongs to; an edit replaces a part or adds one, and the parts it left alone stay on disk;
-    - `hits`, `hit_owners`: the member shingles `shown` held, with their posts' numbers.
+    - `hits`, `hit_owners`: the member shingles `shown` held, with their posts' numbers;
+    - `stats`: for the last two audits (a build stages into the spare tree and the live one in turn),
+      {file: (signature, key)}: a file whose signature (device, inode, size, modified and changed
+      times) is as an audit saw it holds the bytes that audit read. Any write changes a file's
+      change time, which cannot be set back: a file edited in place with its size and modified time
+      kept has a new signature all the same.
     """
 
     def __init__(self, folder: str) -> None:
@@ -39,6 +44,9 @@ class AuditMemory:
         self.blocks: set[bytes] = set(index.get("blocks", ()))
         self.posts: list[bytes] = list(index.get("posts", ()))
         self.fresh_sizes: tuple[int, int] = tuple(index.get("fresh_sizes", (0, 0)))  # type: ignore[assignment]
+        stats = index.get("stats", [])
+        self.stats: list[dict[str, tuple[tuple[int, ...], bytes]]] = (
+            stats if isinstance(stats, list) and all(isinstance(each, dict) for each in stats) else [])
         self.shown: list[Any] = []
         self.member_parts: list[tuple[Any, Any]] = []
         self.hits = np.zeros(0, np.uint64)
@@ -61,6 +69,7 @@ class AuditMemory:
     def forget(self) -> None:
         """Start afresh: nothing is known to have been audited."""
         self.files, self.blocks, self.posts, self.shown, self.member_parts = set(), set(), [], [], []
+        self.stats = []
         self.fresh_sizes = (0, 0)
         self.hits = np.zeros(0, np.uint64)
         self.hit_owners = np.zeros(0, np.int32)
@@ -70,8 +79,17 @@ class AuditMemory:
         blocks, shingles = self.fresh_sizes
         return len(self.blocks) > 3 * blocks + 10_000 or sum(map(len, self.shown)) > 3 * shingles + 100_000
 
+    def known_key(self, rel: str, signature: tuple[int, ...] | None) -> bytes | None:
+        """The key of a file that an audit read and that has not changed since (see `stats`), else None."""
+        for stats in self.stats:
+            seen = stats.get(rel)
+            if seen is not None and signature is not None and tuple(seen[0]) == signature:
+                return seen[1]
+        return None
+
     def save(self, files: set[bytes], blocks: set[bytes], shown: list[Any], posts: list[bytes],
-             member_parts: list[tuple[Any, Any]], hits: Any, hit_owners: Any) -> None:
+             member_parts: list[tuple[Any, Any]], hits: Any, hit_owners: Any,
+             stats: dict[str, tuple[tuple[int, ...], bytes]] | None = None) -> None:
         """Keep what a passing audit learnt; arrays already on disk are not written again."""
         if not self.files and not self.blocks:  # started afresh: the sizes it may grow from
             self.fresh_sizes = (len(blocks), sum(map(len, shown)))
@@ -98,8 +116,9 @@ class AuditMemory:
             on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]
         parts = [(names[f"members-{i}"], names[f"owners-{i}"]) for i in range(len(member_parts))]
+        recent = [stats or {}, *self.stats[:1]]  # this tree's and the other's
         index = {"files": sorted(files), "blocks": sorted(blocks), "posts": posts, "segments": segments,
-                 "member_parts": parts, "fresh_sizes": self.fresh_sizes,
+                 "member_parts": parts, "fresh_sizes": self.fresh_sizes, "stats": recent,
                  **{name: names[name] for name in ("hits", "hit_owners")}}
         write_checked(os.path.join(self.folder, "index"), "audit-index", marshal.dumps(index))
         for name in os.listdir(self.folder):
@@ -109,6 +128,7 @@ class AuditMemory:
         # what it remembers now, for a next audit by the same process (a preview server's next rebuild)
         self.files, self.blocks, self.posts, self.shown = set(files), set(blocks), list(posts), list(shown)
         self.member_parts, self.hits, self.hit_owners = list(member_parts), hits, hit_owners
+        self.stats = recent
         self._on_disk = on_disk
 
     def _array(self, name: str | None, dtype: Any) -> Any:
