@@ -110,7 +110,8 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     elif cache is None:
         cache = BuildCache(options.site_dir, one_build=True)
     try:
-        with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None) as stage:
+        with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None,
+                   list_ahead=(options.jobs or default_jobs()) > 1) as stage:  # --jobs 1: one process
             plan = plan_site(options, clock, stage, cache, keep_bodies=False)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
                 plan = dataclasses.replace(plan, sites={}, env=None)

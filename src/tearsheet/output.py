@@ -130,8 +130,10 @@ class Stage:
     forked while it is open write into `root(tier)` with `stage_file` and report back with `record`.
     """
 
-    def __init__(self, out_dir: str, tiers: tuple[str, ...], book_dir: str | None = None) -> None:
+    def __init__(self, out_dir: str, tiers: tuple[str, ...], book_dir: str | None = None,
+                 list_ahead: bool = True) -> None:
         self.out_dir = os.path.abspath(out_dir)
+        self.list_ahead = list_ahead  # list the trees on a forked child as soon as the stage opens (TreeScans)
         self.tiers = tiers
         self.book_dir = os.path.abspath(book_dir) if book_dir else None
         self.signature = ""  # of the output the manifest describes
@@ -156,7 +158,8 @@ class Stage:
             live = [os.path.join(self.out_dir, tier) for tier in self.tiers if self._manifest["live"].get(tier)]
             spare = [os.path.join(self.book_dir, SPARE_DIR, tier) for tier in self.tiers
                      if self._manifest["spare"].get(tier)]
-            self._scans = TreeScans(live + spare)  # listed while the build reads its sources
+            if self.list_ahead:
+                self._scans = TreeScans(live + spare)  # listed while the build reads its sources
         return self
 
     def __exit__(self, *exc: object) -> None:
