@@ -657,9 +657,13 @@ class TreeScans:
                     out.write(data)
             finally:
                 os._exit(0)
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(writing)
         self._pid, self._pipe = pid, reading
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held off is raised here
+        except BaseException:
+            self.close()  # the stage is not open yet: nothing else would end the child
+            raise
 
     def take(self, root: str) -> dict[str, Stat] | None:
         """The listing of a tree (None: list it now), once."""
