@@ -18,15 +18,17 @@ import numpy as np
 from .errors import Problem
 from .heap import trim_heap
 from .shingles import (
+    BREAK_HASH,
     BREAK_TOKEN,
     EMPTY,
     INLINE_TAG,
     TAG,
     SeenBlocks,
+    hash_shingles,
     normal_tokens,
-    shingle_array,
     sorted_unique,
     text_tokens,
+    word_hashes,
 )
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -60,6 +62,7 @@ def file_signature(public_dir: str, rel: str) -> tuple[int, ...] | None:
 
 
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
+FILE_END = np.array([BREAK_HASH], dtype=np.uint64)  # no shingle runs from one file into the next
 BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
 READ_BATCH = 256  # files whose shingles are sorted and merged together
 
@@ -77,14 +80,14 @@ def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, byt
     found: list[np.ndarray] = [EMPTY]
     seen = SeenBlocks(blocks)
     for start in range(0, len(part), READ_BATCH):
-        batch = [EMPTY]
+        words = [EMPTY]  # each file's word hashes, a block's end after each: shingled at once, not file by file
         for rel in part[start : start + READ_BATCH]:
             raw = raw_bytes(public_dir, rel)
             key = hashlib.blake2b(rel.encode() + b"\x00" + raw, digest_size=FILE_KEY).digest()
             keys.append(key)
             if key not in remembered:
-                batch.append(shingle_array(file_tokens(rel, raw, known, problems, label, seen)))
-        found.append(sorted_unique(np.concatenate(batch)))
+                words += (word_hashes(file_tokens(rel, raw, known, problems, label, seen)), FILE_END)
+        found.append(sorted_unique(hash_shingles(np.concatenate(words))))
         trim_heap()  # a batch's garbage (pages, feeds of megabytes) goes back: a worker reads half a tree
     return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
 
