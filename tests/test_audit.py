@@ -253,16 +253,25 @@ def normal_words_text(html: str) -> list[str]:
 
 # The audit's memory: a warm build reads only the files that changed, and misses nothing for it
 
+def files_passed_to(monkeypatch: pytest.MonkeyPatch, function: str, position: int) -> list[str]:
+    """The file names given to one of public_tree's functions from now on (the argument at `position`)."""
+    names: list[str] = []
+    real = getattr(tearsheet.public_tree, function)
+
+    def counting(*args: object, **kwargs: object) -> object:
+        names.append(str(args[position]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(f"tearsheet.public_tree.{function}", counting)
+    return names
+
+
 def files_searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    searched: list[str] = []
-    real = tearsheet.public_tree.file_tokens
+    return files_passed_to(monkeypatch, "file_tokens", 0)
 
-    def counting(rel: str, *args: object, **kwargs: object) -> list[bytes]:
-        searched.append(rel)
-        return real(rel, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("tearsheet.public_tree.file_tokens", counting)
-    return searched
+def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return files_passed_to(monkeypatch, "raw_bytes", 1)
 
 
 @pytest.fixture(params=["own cache", "cache kept in memory"])
@@ -297,18 +306,6 @@ def test_a_warm_build_searches_only_the_files_that_changed(site: Path, builds: C
     builds()
     assert "2026/09/free/index.html" in searched
     assert 0 < len(searched) < len(read_tree(site / "output" / "public")) / 2
-
-
-def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    read: list[str] = []
-    real = tearsheet.public_tree.raw_bytes
-
-    def counting(public_dir: str, rel: str) -> bytes:
-        read.append(rel)
-        return real(public_dir, rel)
-
-    monkeypatch.setattr("tearsheet.public_tree.raw_bytes", counting)
-    return read
 
 
 def test_warm_builds_read_only_the_files_written_since_the_last_audits(site: Path, builds: Callable[[], object],

@@ -105,9 +105,9 @@ def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequenc
     timings["audit"] is the time the step runs, and the time since `started` (the caller's clock
     before it imported the audit) that it took to get ready: the audit's whole cost to a build.
     """
-    ready = time.perf_counter()
+    begun = time.perf_counter() if started is None else started
     audit = audit_input(config, posts, pages)
-    preparing = time.perf_counter() - (ready if started is None else started)
+    preparing = time.perf_counter() - begun
 
     def run(staging_dir: str) -> None:
         start = time.perf_counter()

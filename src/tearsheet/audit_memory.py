@@ -81,9 +81,11 @@ class AuditMemory:
 
     def known_key(self, rel: str, signature: tuple[int, ...] | None) -> bytes | None:
         """The key of a file that an audit read and that has not changed since (see `stats`), else None."""
+        if signature is None:
+            return None
         for stats in self.stats:
             seen = stats.get(rel)
-            if seen is not None and signature is not None and tuple(seen[0]) == signature:
+            if seen is not None and tuple(seen[0]) == signature:
                 return seen[1]
         return None
 

@@ -155,11 +155,11 @@ class Stage:
         _remove_leftovers(self.out_dir)
         if self.book_dir is not None:
             self._manifest, self.signature = read_manifest(self.book_dir)
-            live = [os.path.join(self.out_dir, tier) for tier in self.tiers if self._manifest["live"].get(tier)]
-            spare = [os.path.join(self.book_dir, SPARE_DIR, tier) for tier in self.tiers
-                     if self._manifest["spare"].get(tier)]
-            if self.list_ahead:
-                self._scans = TreeScans(live + spare)  # listed while the build reads its sources
+            if self.list_ahead:  # listed while the build reads its sources
+                self._scans = TreeScans(
+                    [os.path.join(self.out_dir, tier) for tier in self.tiers if self._manifest["live"].get(tier)]
+                    + [os.path.join(self.book_dir, SPARE_DIR, tier) for tier in self.tiers
+                       if self._manifest["spare"].get(tier)])
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -699,6 +699,7 @@ class TreeScans:
 
 
 def _scan_or_none(root: str) -> dict[str, Stat] | None:
+    """_scan of a tree, or None where there is no folder (or a link to one) or it cannot be read."""
     if not os.path.isdir(root) or os.path.islink(root):
         return None
     try:
@@ -714,11 +715,8 @@ def _verify(root: str, recorded: Mapping[str, list] | None,
     `listed`: the tree's _scan, if it was made already (see TreeScans)."""
     if not recorded or not os.path.isdir(root) or os.path.islink(root):
         return None
-    try:
-        found = listed if listed is not None else _scan(root)
-    except OSError:
-        return None
-    if len(found) != len(recorded):
+    found = listed if listed is not None else _scan_or_none(root)
+    if found is None or len(found) != len(recorded):
         return None
     checked: dict[str, tuple[str, Stat]] = {}
     for path, stat in found.items():
