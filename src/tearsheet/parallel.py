@@ -40,7 +40,7 @@ from .cache import (
 )
 from .config import SiteConfig
 from .content import SourceContent, SourcePost, parse_source
-from .heap import give_back_free_memory, trim_heap
+from .heap import trim_heap
 from .markdown import make_markdown
 from .output import FileData, KeepFile, Stage, StagedFile, Stat, digest_bytes, stage_file
 from .pagekeys import Mirror, PageKeys, Read, pages_cacheable
@@ -84,7 +84,7 @@ def start_pool(jobs: int, initializer: Callable[..., None] | None = None, initar
     pool: Pool | None = None
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the workers inherit this: Ctrl-C is ours
-        give_back_free_memory()
+        trim_heap()
         gc.freeze()  # workers then leave the parent's objects alone when they collect: fewer pages copied on write
         try:
             pool = multiprocessing.get_context("fork").Pool(jobs, initializer, initargs)
