@@ -7,13 +7,14 @@ ignored, and the audit then reads everything again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import os
 from typing import Any
 
 import numpy as np
 
-from .cache import _loads, checksum_of, read_checked, read_checked_view, write_checked
+from .cache import _loads, read_checked, read_checked_view, write_checked
 from .shingles import sorted_unique
 
 MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
@@ -110,10 +111,9 @@ class AuditMemory:
                 name = known[1]
             else:
                 data = memoryview(np.ascontiguousarray(array)).cast("B")  # not copied: the index is large
-                checksum = checksum_of(data)  # names the file too: the index is hashed once
-                name = f"{label.split('-')[0]}-{checksum.hex()[:16]}"
+                name = f"{label.split('-')[0]}-{hashlib.blake2b(data, digest_size=8).hexdigest()}"  # its contents
                 if name not in stored:
-                    write_checked(os.path.join(self.folder, name), "audit-array", data, checksum)
+                    write_checked(os.path.join(self.folder, name), "audit-array", data)
             names[label] = name
             on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]

@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".tearsheet-cache"
 MAGIC = b"tearsheet-cache 1\n"
-CHECKSUM_SIZE = 32
+CHECKSUM_SIZE = 12  # CRC-32 and length of the payload (see checksum_of)
 SHARDS = 16
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "feedgen")
 
@@ -145,18 +146,22 @@ def read_checked_view(path: str, kind: str) -> memoryview | None:
 
 
 def checksum_of(payload: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(payload, digest_size=CHECKSUM_SIZE).digest()
+    """What a cache file holds to show its payload is whole: its CRC-32 and its length.
 
-
-def write_checked(path: str, kind: str, payload: bytes | memoryview, checksum: bytes | None = None) -> None:
-    """Write a cache file whole or not at all (a large payload is written as it is, not copied).
-
-    `checksum`: checksum_of(payload), when the caller has it already.
+    It guards against damage (a disk's, a copy's, a hand's), as in gzip and zip files, not against
+    forgery: whoever can write the cache can write the output too. A one-edit build at 4,000 posts
+    checks 100 MB of cache: 0.08 s with BLAKE2b, 0.02 s with CRC-32. Names that must tell contents
+    apart (the audit's arrays) take a cryptographic digest of their own.
     """
+    return zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
+
+
+def write_checked(path: str, kind: str, payload: bytes | memoryview) -> None:
+    """Write a cache file whole or not at all (a large payload is written as it is, not copied)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
     with open(temp, "wb") as handle:
-        handle.write(_header(kind) + (checksum or checksum_of(payload)))
+        handle.write(_header(kind) + checksum_of(payload))
         handle.write(payload)
     os.replace(temp, path)
 
