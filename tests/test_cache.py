@@ -21,6 +21,7 @@ from tearsheet.cache import CACHE_DIR
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
 from tearsheet.output import TreeScans, _scan
+from tearsheet.pagekeys import PageKeys
 
 from .conftest import SITES, build, read_tree
 
@@ -134,6 +135,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
             "<span>{{ site.posts[0].title }} {{ site.posts | length }}</span>"),
     "post edit seen by that template": lambda s: _replace(s, "content/posts/2026/free-note.md", "A free note",
                                                          "A retitled free note"),
+    "opening words": lambda s: _replace(s, "content/posts/2026/note-08.md", "word8x0 ", "Opening eight "),
 }
 
 
@@ -152,6 +154,25 @@ def test_editing_one_body_renders_a_few_pages_only(site: Path) -> None:
     again = fast_build(site)
     assert 0 < again.rendered < first.rendered / 2
     assert 0 < again.written < first.written / 10
+
+
+def test_a_body_edit_that_leaves_every_card_as_it_was_keys_no_page_afresh(site: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the site as the last build keyed it, each page's context key is taken as stored, and only the
+    pages that read what changed (here, the edited post's own two) are rendered again."""
+    fast_build(site)
+    fast_build(site)
+    keyed: list[str] = []
+    context_key = PageKeys.context_key
+    monkeypatch.setattr(PageKeys, "context_key", lambda self, spec: keyed.append(spec.path) or context_key(self, spec))
+    EDITS["body"](site)  # a closing paragraph: the summary and reading time stay
+    assert fast_build(site).rendered == 2
+    assert keyed == []
+    assert tiers(site) == plain_build(site, tmp_path)
+    EDITS["opening words"](site)  # the post's summary changes, and with it its card on every list
+    assert fast_build(site).rendered > 10
+    assert len(keyed) > 50
+    assert tiers(site) == plain_build(site, tmp_path)
 
 
 def _truncate(path: Path) -> None:

@@ -429,12 +429,22 @@ def _body_from(values: tuple[Any, ...], full: RenderedBody | None = None) -> Ren
 
 
 class PageCache:
-    """{output path: (context key, what it read, full key, digest of its bytes)} of one tier's pages."""
+    """{output path: (context key, what it read, full key, digest of its bytes)} of one tier's pages.
+
+    With them, the site key they were keyed under and the digest of each thing they read (see
+    PageKeys.site_key): a build under the same site key knows every context key already, and renders
+    again only the pages that read something whose digest changed.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.old: dict[str, PageEntry] = _loads(read_checked(path, "pages"), marshal.loads)
+        stored = _loads(read_checked(path, "pages"), marshal.loads)
+        self.old: dict[str, PageEntry] = _dict(stored.get("pages"))
+        self.old_site: str = stored.get("site") if isinstance(stored.get("site"), str) else ""  # type: ignore[assignment]
+        self.old_reads: dict[tuple[str, ...], str] = _dict(stored.get("reads"))
         self.new: dict[str, PageEntry] = {}
+        self.site = ""  # the site key of this build's pages ("" for none)
+        self.reads: dict[tuple[str, ...], str] = {}
         self.consulted = False  # whether this build looked any page up (one that did not keeps all)
 
     def lookup(self, path: str, context: str, full_key: Callable[[str, Iterable[tuple[str, ...]]], str]) -> str | None:
@@ -446,18 +456,29 @@ class PageCache:
         self.new[path] = entry
         return entry[3]
 
+    def keep(self, path: str) -> str:
+        """Keep a page as stored (its inputs known to be unchanged); the digest of its bytes."""
+        self.consulted = True
+        entry = self.new[path] = self.old[path]
+        return entry[3]
+
     def store(self, path: str, context: str, reads: Iterable[tuple[str, ...]], full: str, digest: str) -> None:
         self.consulted = True
         self.new[path] = (context, tuple(sorted(reads)), full, digest)
 
     def save(self) -> None:
-        if self.consulted and self.new != self.old:
-            write_checked(self.path, "pages", marshal.dumps(self.new))
+        if self.consulted and (self.new != self.old or self.site != self.old_site or self.reads != self.old_reads):
+            write_checked(self.path, "pages", marshal.dumps({"pages": self.new, "site": self.site,
+                                                             "reads": self.reads}))
 
     def next_build(self) -> None:
         if self.consulted:
-            self.old = self.new
-        self.new, self.consulted = {}, False
+            self.old, self.old_site, self.old_reads = self.new, self.site, self.reads
+        self.new, self.site, self.reads, self.consulted = {}, "", {}, False
+
+
+def _dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class TemplateCodeCache(jinja2.BytecodeCache):

@@ -157,6 +157,19 @@ class PageKeys:
         except Uncacheable:
             return None
 
+    def site_key(self) -> str | None:
+        """A digest of everything page contexts are made from: the build key and the Site as the keys see
+        it (posts by their cards, terms with their posts). When it is the last build's, so is every page's
+        context key (page_specs makes the contexts from the Site alone). None: the Site holds something
+        the keys cannot account for.
+        """
+        try:
+            parts = [self._digest(getattr(self.site, name)) for name in SITE_FIELDS]
+            parts += [self._digest(term.posts) for term in self.terms.values()]
+        except Uncacheable:
+            return None
+        return key_of(self.build_key, *parts)
+
     def full_key(self, context: str, reads: Iterable[Read]) -> str:
         """The context key together with the current digest of each thing the page read."""
         return key_of(context, *(f"{'/'.join(read)}={self.read_digest(read)}" for read in reads))

@@ -413,13 +413,24 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
         globals_ = page_globals(site, asset_urls, sites["public"])
         live = stage.live(tier) if stage is not None else {}
         mirror = None
+        changed: set[Read] | None = None  # with the site as the last build keyed it: the reads that changed
         if (stage is not None and stage.book_dir is not None and cache is not None and sources is not None
                 and pages_cacheable(env, globals_)):
             build_key = key_of(templates_digest(site_dir), repr(site.config), repr(sorted(asset_urls.items())), tier)
             keyed[tier] = (PageKeys(build_key, site, sites["public"], sources), cache.pages(stage.book_dir, tier))
+            changed = _changed_reads(*keyed[tier])
             mirror = Mirror(site)
             globals_ = {**globals_, "site": mirror.site}
         for spec in page_specs(mirror.site if mirror is not None else site):
+            entry = keyed[tier][1].old.get(spec.path) if changed is not None else None
+            if entry is not None:  # its context key is as stored: it changed only if something it read did
+                assert changed is not None
+                if changed.isdisjoint(entry[1]) and live.get(spec.path) == entry[3]:
+                    files[tier][spec.path] = KeepFile(keyed[tier][1].keep(spec.path))
+                    continue
+                contexts[(tier, spec.path)] = entry[0]
+                todo.append((tier, spec))
+                continue
             context = keyed[tier][0].context_key(spec) if tier in keyed else None
             if context is not None:
                 keys, pages = keyed[tier]
@@ -442,7 +453,20 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
             if context is not None:
                 keys, pages = keyed[page.tier]
                 pages.store(page.path, context, page.reads, keys.full_key(context, page.reads), page.digest)
+    for keys, pages in keyed.values():
+        pages.reads = {read: keys.read_digest(read) for entry in pages.new.values() for read in entry[1]}
     return files, len(todo)
+
+
+def _changed_reads(keys: PageKeys, pages: PageCache) -> set[Read] | None:
+    """Note the site key on the page cache; when it is the one the stored pages were keyed under, the
+    reads whose digest is not as stored (None: every page is keyed afresh)."""
+    pages.site = keys.site_key() or ""
+    if not pages.site or pages.site != pages.old_site or not pages.old:
+        return None
+    if not all(read in pages.old_reads for entry in pages.old.values() for read in entry[1]):
+        return None  # a cache that does not note every read it needs is not used
+    return {read for read, digest in pages.old_reads.items() if digest == "unknown" or keys.read_digest(read) != digest}
 
 
 def _page_file(page: RenderedPage, stage: Stage | None) -> FileData:
