@@ -12,6 +12,10 @@ context and whatever else its templates read. Three kinds of reads are found as 
 Everything else in a context counts at once: a post by its front matter, summary, reading time and
 cut (and its public twin's summary, which `head_meta` shows), a page by its source. Templates see
 mirror copies of the Site's records whose lazy fields note each read; all else is the record as is.
+
+Contexts are made from the Site alone, so a build whose site key (the Site digested the same way, and
+the build key) is the last build's need not key its pages again: each stored context key stands, and
+only the reads are checked (see site_pages).
 """
 
 from __future__ import annotations
