@@ -19,6 +19,7 @@ from tearsheet import cache as cache_module
 from tearsheet import parallel
 from tearsheet.cache import CACHE_DIR
 from tearsheet.cli import main
+from tearsheet.content import read_config
 from tearsheet.errors import SiteError
 from tearsheet.output import TreeScans, _scan
 from tearsheet.pagekeys import PageKeys
@@ -215,6 +216,70 @@ def test_a_damaged_cache_or_output_is_never_trusted(site: Path, tmp_path: Path) 
     EDITS["body"](site)
     fast_build(site)
     assert tiers(site) == plain_build(site, tmp_path)
+
+
+def _content_files_opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The content files read_content opens from now on (it reads each one whole, with open())."""
+    import builtins
+
+    from tearsheet import content
+
+    opened: list[str] = []
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file).endswith(".md"):
+            opened.append(os.path.basename(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(content, "open", counting_open, raising=False)
+    return opened
+
+
+def test_sources_unchanged_since_the_last_build_are_not_read_again(site: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_build(site)
+    opened = _content_files_opened(monkeypatch)
+    EDITS["body"](site)
+    fast_build(site)
+    assert opened == ["note-07.md"]
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_a_source_edited_in_place_with_its_size_and_time_kept_is_read_again(site: Path, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_build(site)
+    path = site / "content/posts/2026/note-09.md"
+    before = path.stat()
+    text = path.read_text()
+    assert "word9x1 " in text
+    path.write_text(text.replace("word9x1 ", "secret9 ", 1))  # the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same modified time: the changed time moves
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    opened = _content_files_opened(monkeypatch)
+    fast_build(site)
+    assert opened == ["note-09.md"]
+    assert b"secret9" in (site / "output/members/2026/09/note-09/index.html").read_bytes()
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_a_body_not_read_is_read_when_it_has_to_be_rendered(site: Path, tmp_path: Path) -> None:
+    fast_build(site)
+    shutil.rmtree(site / CACHE_DIR / "bodies")  # the front matter is known; the bodies must be rendered again
+    EDITS["template"](site)  # and every page with them
+    assert fast_build(site).rendered > 50
+    assert tiers(site) == plain_build(site, tmp_path)
+
+
+def test_a_body_changed_after_its_file_was_looked_at_is_an_error(site: Path) -> None:
+    fast_build(site)
+    sources = cache_module.BuildCache(str(site)).sources(read_config(str(site)))
+    file = site / "content/posts/2026/note-11.md"
+    recalled = sources.recall(str(file), "content/posts/2026/note-11.md", "post")
+    assert recalled is not None and recalled.body == "" and recalled.body_at is not None
+    assert "word11x0" in cache_module.with_body(recalled).body
+    file.write_text(file.read_text().replace("word11x0", "word11y0"))  # saved while the build runs
+    with pytest.raises(SiteError, match="changed while the build was reading it"):
+        cache_module.with_body(recalled)
 
 
 def test_a_cache_written_by_other_code_is_ignored(site: Path, tmp_path: Path,

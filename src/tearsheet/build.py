@@ -153,9 +153,11 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     env = make_environment(site_dir, cache.templates() if cache else None)
     jobs = options.jobs or default_jobs()
     parse = cache.sources(config).parse if cache else parse_source
+    recall = cache.sources(config).recall if cache else None
     static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
-    with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse, options.progress) as bodies:
-        source = load_sources(site_dir, config, env, bodies.parse)  # bodies render while the rest is read
+    with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse, options.progress,
+                      recall) as bodies:
+        source = load_sources(site_dir, config, env, bodies.parse, bodies.recall)  # bodies render as the rest is read
         now = build_now(options)
         source, changes = apply_access_rules(source, now)
         published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
@@ -228,11 +230,12 @@ def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
 
 
 def load_sources(site_dir: str, config: SiteConfig, env: jinja2.Environment,
-                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None) -> SourceContent:
+                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None,
+                 recall: Callable[[str, str, str], SourcePost | None] | None = None) -> SourceContent:
     """Read content and compile templates, reporting the problems of both in one error."""
     problems: list[Problem] = []
     try:
-        source = read_content(site_dir, config, parse)
+        source = read_content(site_dir, config, parse, recall)
     except SiteError as exc:
         problems.extend(exc.problems)
     try:

@@ -33,6 +33,7 @@ import jinja2.bccache
 from . import __version__
 from .config import SiteConfig
 from .content import Asset, SourcePost, parse_source
+from .errors import SiteError
 from .frontmatter import PostMeta
 from .render import Heading, RenderedBody, RenderedPost
 from .templates import THEME_DIR
@@ -264,6 +265,8 @@ class SourceCache:
     """Front matter parsed before: a wrapper of content.parse_source with the same results.
 
     Sharded like the bodies: an edit rewrites the shards its old and new entries fall in, not all.
+    It also knows each file's signature (device, inode, size, modified and changed times) as it was
+    when last read: a file whose signature is the same is not read again (see recall).
     """
 
     def __init__(self, folder: str, config: SiteConfig) -> None:
@@ -273,13 +276,46 @@ class SourceCache:
         self.old: dict[str, SourceEntry] = {key: entry for shard in self.shards for key, entry in shard.items()}
         self.new: dict[str, SourceEntry] = {}
         self.saved = self.old  # what the files hold
+        # {content path: (signature, settings, kind, key)} of the files read or recalled
+        self.old_files: dict[str, tuple[Any, ...]] = _loads(read_checked(self._files_path(), "source-files"),
+                                                              marshal.loads)
+        self.files: dict[str, tuple[Any, ...]] = {}
+        self._signatures: dict[str, tuple[int, ...]] = {}  # taken by recall, before the file is read
+
+    def recall(self, file: str, path: str, kind: str) -> SourcePost | None:
+        """The record of a file whose signature is as when it was last read, without reading it (its body
+        is read only if it has to be rendered: with_body); None: the file must be read.
+
+        The signature is taken before the file is read: a write after it moves the changed time, and the
+        next build reads the file again. A change that keeps the signature (the same inode, size and
+        both times, to the nanosecond) would take changing the system clock.
+        """
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return None  # read_content reports it
+        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        self._signatures[path] = signature
+        known = self.old_files.get(path)
+        if known is None or tuple(known[:3]) != (signature, self.settings, kind):
+            return None
+        hit = self.old.get(known[3])
+        if hit is None:
+            return None
+        meta, body_line, offset, body_digest = hit
+        self.new[known[3]] = hit
+        self.files[path] = known
+        return SourcePost(meta, "", body_line, body_digest, (file, offset))
 
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
         key = key_of(self.settings, path, kind, data)
+        signature = self._signatures.pop(path, None)
         hit = self.old.get(key)
         if hit is not None:
             meta, body_line, offset, body_digest = hit
             self.new[key] = hit
+            if signature is not None:
+                self.files[path] = (signature, self.settings, kind, key)
             return SourcePost(meta, _decoded(data)[offset:], body_line, body_digest)
         post = parse_source(path, data, kind, config)
         post = SourcePost(post.meta, post.body, post.body_line, key_of(post.body))
@@ -287,9 +323,14 @@ class SourceCache:
         offset = len(text) - len(post.body)
         if offset >= 0 and text[offset:] == post.body:  # stored as where the body starts in the file's text
             self.new[key] = (post.meta, post.body_line, offset, post.body_digest)
+            if signature is not None:
+                self.files[path] = (signature, self.settings, kind, key)
         return post
 
     def save(self) -> None:
+        if self.files != self.old_files:
+            write_checked(self._files_path(), "source-files", marshal.dumps(self.files))
+            self.old_files = self.files
         if not self.new or self.new.keys() == self.old.keys():
             return
         kept = dict(self.new)  # and what other settings (a preview's base_url) parsed, up to as many again
@@ -309,9 +350,33 @@ class SourceCache:
 
     def next_build(self) -> None:
         self.old, self.new = self.saved, {}
+        self.old_files, self.files, self._signatures = self.files, {}, {}
 
     def _path(self, number: int) -> str:
         return os.path.join(self.folder, f"{number:02x}.pickle")
+
+    def _files_path(self) -> str:
+        return os.path.join(self.folder, "files")
+
+
+def with_body(source: SourcePost) -> SourcePost:
+    """A record whose body was not read (SourceCache.recall), with its body read now.
+
+    The file is read again: one changed since the build first looked at it (being saved as the build
+    runs) is an error to build again for, not a body to take with the front matter it no longer has.
+    """
+    if source.body_at is None:
+        return source
+    file, offset = source.body_at
+    try:
+        with open(file, "rb") as handle:
+            body = _decoded(handle.read())[offset:]
+    except (OSError, UnicodeDecodeError):
+        body = None
+    if body is None or key_of(body) != source.body_digest:
+        raise SiteError.one(source.meta.path, None, "changed while the build was reading it",
+                            "build again once it is saved")
+    return SourcePost(source.meta, body, source.body_line, source.body_digest)
 
 
 def _decoded(data: bytes) -> str:

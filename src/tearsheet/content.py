@@ -24,9 +24,11 @@ class SourcePost:
     """A post or page as written: its checked front matter and its Markdown body."""
 
     meta: PostMeta
-    body: str
+    body: str  # "" when not read (see body_at)
     body_line: int  # line of the file where the body starts
     body_digest: str = ""  # cache.key_of(body), when whoever read the file knows it already
+    body_at: tuple[str, int] | None = None  # (file, offset in its text) of a body not read: the file was as
+    # the build cache last saw it, and the body is read only if it has to be rendered (cache.with_body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +129,13 @@ def read_static(folders: list[str]) -> dict[str, bytes]:
 
 
 def read_content(site_dir: str, config: SiteConfig,
-                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None) -> SourceContent:
+                 parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None,
+                 recall: Callable[[str, str, str], SourcePost | None] | None = None) -> SourceContent:
     """Read and check every file under content/, reporting all problems at once.
 
     `parse` stands in for parse_source with the same results (the build's cache and renderer use it).
+    `recall(file, path, kind)`, called before a Markdown file is read, may give its record without
+    reading it (the build cache knows the file as it is; see SourceCache.recall).
     """
     parse = parse or parse_source
     content_dir = os.path.join(site_dir, "content")
@@ -154,13 +159,15 @@ def read_content(site_dir: str, config: SiteConfig,
             problems.append(Problem(rel, None, "Markdown file outside content/posts/ and content/pages/",
                                     "move it into content/posts/ (an essay) or content/pages/ (a page)"))
             continue
-        with open(path, "rb") as handle:
-            data = handle.read()
-        try:
-            record = parse(rel, data, kind, config)
-        except SiteError as exc:
-            problems.extend(exc.problems)
-            continue
+        record = recall(path, rel, kind) if recall is not None else None
+        if record is None:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            try:
+                record = parse(rel, data, kind, config)
+            except SiteError as exc:
+                problems.extend(exc.problems)
+                continue
         (posts if kind == "post" else pages).append(record)
     if problems:
         raise SiteError(problems)

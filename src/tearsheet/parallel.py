@@ -37,6 +37,7 @@ from .cache import (
     key_of,
     rendered_from,
     templates_digest,
+    with_body,
 )
 from .config import SiteConfig
 from .content import SourceContent, SourcePost, parse_source
@@ -59,6 +60,7 @@ PAGE_CHUNK = 32
 QUEUED_PER_WORKER = 8
 
 Parse = Callable[[str, bytes, str, SiteConfig], SourcePost]
+Recall = Callable[[str, str, str], SourcePost | None]  # (file, content path, kind): see SourceCache.recall
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -189,12 +191,13 @@ class BodyRenderer:
     """
 
     def __init__(self, raw_html: bool, jobs: int, bodies: BodyCache | None = None, parse: Parse = parse_source,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, recall: Recall | None = None):
         self.raw_html = raw_html
         self.progress = progress
         self.jobs = jobs
         self.bodies = bodies
         self._parse_source = parse
+        self._recall = recall
         self._md: MarkdownIt | None = None
         self._pool: Pool | None = None
         self._pending: list[tuple[str, SourcePost]] = []
@@ -218,6 +221,14 @@ class BodyRenderer:
     def parse(self, path: str, data: bytes, kind: str, config: SiteConfig) -> SourcePost:
         source = self._parse_source(path, data, kind, config)
         self._queue(source)
+        return source
+
+    def recall(self, file: str, path: str, kind: str) -> SourcePost | None:
+        """The hook content.read_content calls before reading a file: its record, if the cache knows the file
+        as it is (the body is read only if it has to be rendered)."""
+        source = self._recall(file, path, kind) if self._recall is not None else None
+        if source is not None:
+            self._queue(source)
         return source
 
     def key(self, source: SourcePost) -> str:
@@ -266,7 +277,7 @@ class BodyRenderer:
             self._in_cache[key] = source
             return
         self._queued.add(key)
-        self._pending.append((key, source))
+        self._pending.append((key, with_body(source)))
         if self._pool is None and self.jobs > 1 and len(self._pending) >= MIN_PARALLEL_BODIES and can_fork():
             self._pool = start_pool(self.jobs, _start_body_worker, (self.raw_html,))
         if self._pool is not None and len(self._pending) >= BODY_CHUNK:
@@ -281,7 +292,7 @@ class BodyRenderer:
                 self._done[key] = entry
             else:
                 self._queued.add(key)
-                self._pending.append((key, source))
+                self._pending.append((key, with_body(source)))
         self._in_cache = {}
 
     def _send(self) -> None:
