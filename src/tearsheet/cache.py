@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
@@ -258,6 +259,7 @@ class BuildCache:
                 part.next_build()
 
 
+FRESH_NS = 3_000_000_000  # a source modified less than this before a build is read again by the next (see _remember)
 SourceEntry = tuple[PostMeta, int, int, str]  # front matter, line where the body starts, its offset, its digest
 
 
@@ -281,6 +283,7 @@ class SourceCache:
                                                               marshal.loads)
         self.files: dict[str, tuple[Any, ...]] = {}
         self._signatures: dict[str, tuple[int, ...]] = {}  # taken by recall, before the file is read
+        self._fresh_after = time.time_ns() - FRESH_NS  # a file modified since is not remembered (see _remember)
 
     def recall(self, file: str, path: str, kind: str) -> SourcePost | None:
         """The record of a file whose signature is as when it was last read, without reading it (its body
@@ -314,8 +317,7 @@ class SourceCache:
         if hit is not None:
             meta, body_line, offset, body_digest = hit
             self.new[key] = hit
-            if signature is not None:
-                self.files[path] = (signature, self.settings, kind, key)
+            self._remember(path, signature, kind, key)
             return SourcePost(meta, _decoded(data)[offset:], body_line, body_digest)
         post = parse_source(path, data, kind, config)
         post = SourcePost(post.meta, post.body, post.body_line, key_of(post.body))
@@ -323,9 +325,18 @@ class SourceCache:
         offset = len(text) - len(post.body)
         if offset >= 0 and text[offset:] == post.body:  # stored as where the body starts in the file's text
             self.new[key] = (post.meta, post.body_line, offset, post.body_digest)
-            if signature is not None:
-                self.files[path] = (signature, self.settings, kind, key)
+            self._remember(path, signature, kind, key)
         return post
+
+    def _remember(self, path: str, signature: tuple[int, ...] | None, kind: str, key: str) -> None:
+        """Note the signature a file had when it was read, unless it was modified just before the build.
+
+        Some file systems keep modified times to 2 s (FAT) or 10 ms (exFAT), and Windows's "changed" time
+        is the creation time: two saves of the same size within one tick would look alike. A file modified
+        that recently is read again next time, as git treats an index entry as recent as the index.
+        """
+        if signature is not None and signature[3] < self._fresh_after:
+            self.files[path] = (signature, self.settings, kind, key)
 
     def save(self) -> None:
         if self.files != self.old_files:
@@ -351,6 +362,7 @@ class SourceCache:
     def next_build(self) -> None:
         self.old, self.new = self.saved, {}
         self.old_files, self.files, self._signatures = self.files, {}, {}
+        self._fresh_after = time.time_ns() - FRESH_NS
 
     def _path(self, number: int) -> str:
         return os.path.join(self.folder, f"{number:02x}.pickle")
