@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from .audit_memory import AuditMemory
+from .cache import file_signature
 from .config import SiteConfig
 from .errors import Problem, SiteError
 from .member_shingles import MemberIndex, known_members, member_shingles, with_members
 from .parallel import default_jobs, run_tasks
-from .public_tree import BLOCK_KEY, FILE_KEY, file_signature, file_tokens, raw_bytes, read_files, tree_files
+from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedBody, RenderedPost
 from .shingles import (
     EMPTY,
@@ -172,7 +173,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     remembered = frozenset(memory.files) if memory is not None else frozenset()
     blocks = frozenset(memory.blocks) if memory is not None else frozenset()
     # taken before any file is read: a file written after it has a new signature, and is read next time
-    signatures = {rel: file_signature(public_dir, rel) for rel in files} if memory is not None else {}
+    signatures = {rel: file_signature(f"{public_dir}/{rel}") for rel in files} if memory is not None else {}
     file_keys: dict[str, bytes] = {}  # a file's key, by its name
     if memory is not None and remembered:  # a file as the last audits saw it, bytes they read: not read again
         file_keys = {rel: key for rel in files

@@ -152,8 +152,9 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     config, pagefind, warnings = search_setup(_config(site_dir, options))
     env = make_environment(site_dir, cache.templates() if cache else None)
     jobs = options.jobs or default_jobs()
-    parse = cache.sources(config).parse if cache else parse_source
-    recall = cache.sources(config).recall if cache else None
+    sources = cache.sources(config) if cache else None
+    parse = sources.parse if sources else parse_source
+    recall = sources.recall if sources else None
     static = _fingerprinted(read_static([os.path.join(THEME_DIR, "static"), os.path.join(site_dir, "static")]))
     with BodyRenderer(config.raw_html, jobs, cache.bodies() if cache else None, parse, options.progress,
                       recall) as bodies:

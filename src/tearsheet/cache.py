@@ -259,6 +259,17 @@ class BuildCache:
                 part.next_build()
 
 
+def file_signature(path: str) -> tuple[int, ...] | None:
+    """What tells a file apart from any other and from itself before a write: device, inode, size, modified
+    and changed times (any write moves the changed time); None when it cannot be read. Symbolic links
+    are followed, as reading the file follows them."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
 FRESH_NS = 3_000_000_000  # a source modified less than this before a build is read again by the next (see _remember)
 SourceEntry = tuple[PostMeta, int, int, str]  # front matter, line where the body starts, its offset, its digest
 
@@ -293,11 +304,9 @@ class SourceCache:
         next build reads the file again. A change that keeps the signature (the same inode, size and
         both times, to the nanosecond) would take changing the system clock.
         """
-        try:
-            stat = os.stat(file)
-        except OSError:
+        signature = file_signature(file)
+        if signature is None:
             return None  # read_content reports it
-        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         self._signatures[path] = signature
         known = self.old_files.get(path)
         if known is None or tuple(known[:3]) != (signature, self.settings, kind):

@@ -276,8 +276,7 @@ class BodyRenderer:
         if self.bodies is not None and self.bodies.has(key):
             self._in_cache[key] = source
             return
-        self._queued.add(key)
-        self._pending.append((key, with_body(source)))
+        self._pend(key, source)
         if self._pool is None and self.jobs > 1 and len(self._pending) >= MIN_PARALLEL_BODIES and can_fork():
             self._pool = start_pool(self.jobs, _start_body_worker, (self.raw_html,))
         if self._pool is not None and len(self._pending) >= BODY_CHUNK:
@@ -291,9 +290,13 @@ class BodyRenderer:
             if entry is not None:
                 self._done[key] = entry
             else:
-                self._queued.add(key)
-                self._pending.append((key, with_body(source)))
+                self._pend(key, source)
         self._in_cache = {}
+
+    def _pend(self, key: str, source: SourcePost) -> None:
+        """Queue a body to render, reading it first if the source cache left it unread."""
+        self._queued.add(key)
+        self._pending.append((key, with_body(source)))
 
     def _send(self) -> None:
         assert self._pool is not None

@@ -51,16 +51,6 @@ def tree_files(root: str, inside: str = "") -> Iterator[str]:
             yield from tree_files(entry.path, f"{inside}{entry.name}/")
 
 
-def file_signature(public_dir: str, rel: str) -> tuple[int, ...] | None:
-    """What tells a file apart from any other and from itself before a write: device, inode, size, modified
-    and changed times (see AuditMemory.stats); None when it cannot be read."""
-    try:
-        stat = os.stat(f"{public_dir}/{rel}")  # followed, as raw_bytes follows it
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-
 FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
 FILE_END = np.array([BREAK_HASH], dtype=np.uint64)  # no shingle runs from one file into the next
 BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
