@@ -315,6 +315,16 @@ def test_a_cache_written_by_other_code_is_ignored(site: Path, tmp_path: Path,
     assert tiers(site) == plain_build(site, tmp_path)
 
 
+def test_the_cache_is_keyed_by_the_libraries_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    found = cache_module._installed_versions((*cache_module.LIBRARIES, "no-such-library"))
+    assert found == {**{name: metadata.version(name) for name in cache_module.LIBRARIES}, "no-such-library": "none"}
+    (tmp_path / "Jinja2-9.9.dist-info").mkdir()  # an upgrade installed ahead of the one in use
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert cache_module._installed_versions(("jinja2",)) == {"jinja2": "9.9"}
+
+
 def test_no_cache_keeps_no_cache(site: Path) -> None:
     build(site, now=NOW, cache=False)
     assert not (site / CACHE_DIR).exists()

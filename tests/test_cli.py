@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -32,6 +33,17 @@ def test_version(capsys) -> None:
 def test_console_script_runs_as_a_module() -> None:
     result = subprocess.run([sys.executable, "-m", "tearsheet", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_the_command_reports_through_a_pipe(write_site) -> None:
+    site = write_site({"content/posts/2026/a.md": "---\ntitle: A\ndate: 2026-01-05\n---\nSome words.\n"})
+    command = [sys.executable, "-m", "tearsheet", "build", str(site)]
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # a pipe buffers
+    built = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert built.returncode == 0 and built.stdout.startswith("Built 1 post"), built.stdout + built.stderr
+    (site / "content/posts/2026/b.md").write_text("---\ntitle: [B\n---\nText.\n")
+    failed = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert failed.returncode == 1 and "b.md" in failed.stderr and "previous output is as it was" in failed.stderr
 
 
 def test_new_writes_a_dated_post_that_builds(write_site, monkeypatch, capsys) -> None:

@@ -20,12 +20,12 @@ import hashlib
 import marshal
 import os
 import pickle
+import re
 import shutil
 import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -55,18 +55,50 @@ PageEntry = tuple[str, tuple[tuple[str, ...], ...], str, str]  # context key, re
 @functools.cache
 def code_version() -> str:
     """A digest of everything that decides what the build makes, besides the site itself."""
-    parts: list[str | bytes] = [__version__, sys.version]
-    for name in LIBRARIES:
-        try:
-            parts.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name}=none")
+    versions = _installed_versions(LIBRARIES)
+    parts: list[str | bytes] = [__version__, sys.version, *(f"{name}={versions[name]}" for name in LIBRARIES)]
     package = os.path.dirname(__file__)
     for name in sorted(os.listdir(package)):
         if name.endswith(".py"):
             with open(os.path.join(package, name), "rb") as handle:
                 parts += [name, handle.read()]
     return key_of(*parts)
+
+
+def _installed_versions(names: Iterable[str]) -> dict[str, str]:
+    """{distribution name: its installed version ("none" if not installed)}, as importlib.metadata finds them.
+
+    Read from the names of the *.dist-info and *.egg-info folders on sys.path, the first found winning;
+    importlib.metadata answers any name that has none (it takes 20 ms to import: a one-edit build's 2%).
+    """
+    wanted = {_normalized(name): name for name in names}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            entries = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, version = stem.partition("-")
+            name = wanted.get(_normalized(dist))
+            if name is not None and name not in found and version:
+                found[name] = version.split("-")[0]  # an egg's "1.0-py3.11"
+    for name in wanted.values():
+        if name not in found:
+            from importlib import metadata
+
+            try:
+                found[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                found[name] = "none"
+    return found
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def key_of(*parts: str | bytes) -> str:

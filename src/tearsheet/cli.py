@@ -42,6 +42,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The `tearsheet` command: main(), then an exit that leaves the process's memory to the system.
+
+    Python's own exit frees a build's objects one by one: 25 ms, 3% of a one-edit build. Every file is
+    closed and every worker joined by then; only the standard streams may still hold text.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe, say: Python's own exit would report it and exit 120
+        code = code or 120
+    os._exit(code)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tearsheet", description="Build a public site and a members site from Markdown essays.")
@@ -327,4 +342,4 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

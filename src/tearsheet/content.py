@@ -187,30 +187,45 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
         return []
     site_root = os.path.realpath(site_dir)
     found: list[str] = []
-    for folder, dirs, files in os.walk(content_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+
+    def visit(folder: str) -> None:  # as os.walk(folder) would, with one stat fewer per plain file
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            return  # as os.walk does: a folder that cannot be listed is left out
+        dirs = []
+        for entry in entries:
+            if entry.is_dir():
+                if not entry.name.startswith("."):
+                    dirs.append(entry)
+                continue
+            name = entry.name
             if name.startswith(".") or name.endswith("~"):
                 continue
-            path = os.path.join(folder, name)
-            if os.path.islink(path) and not _inside(os.path.realpath(path), site_root):
-                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
-                problems.append(Problem(rel, None, "symbolic link points outside the site",
-                                        "copy the file into content/ instead of linking to it"))
-                continue
-            if not os.path.exists(path):  # a link whose target was moved or deleted
-                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
-                problems.append(Problem(rel, None, "symbolic link points to nothing",
-                                        "delete the link, or point it at a file that exists"))
-                continue
+            path = entry.path
+            if entry.is_symlink():
+                if not _inside(os.path.realpath(path), site_root):
+                    rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                    problems.append(Problem(rel, None, "symbolic link points outside the site",
+                                            "copy the file into content/ instead of linking to it"))
+                    continue
+                if not os.path.exists(path):  # a link whose target was moved or deleted
+                    rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                    problems.append(Problem(rel, None, "symbolic link points to nothing",
+                                            "delete the link, or point it at a file that exists"))
+                    continue
             found.append(path)
-        for name in list(dirs):
-            path = os.path.join(folder, name)
-            if os.path.islink(path) and not _inside(os.path.realpath(path), site_root):
-                rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
-                problems.append(Problem(rel, None, "symbolic link points outside the site",
-                                        "copy the folder into content/ instead of linking to it"))
-                dirs.remove(name)
+        for entry in dirs:
+            if entry.is_symlink():  # os.walk lists a linked folder but does not go into it
+                if not _inside(os.path.realpath(entry.path), site_root):
+                    rel = os.path.relpath(entry.path, site_dir).replace(os.sep, "/")
+                    problems.append(Problem(rel, None, "symbolic link points outside the site",
+                                            "copy the folder into content/ instead of linking to it"))
+                continue
+            visit(entry.path)
+
+    visit(content_dir)
     return found
 
 

@@ -7,10 +7,10 @@ Every description and date of a plus post comes from the public Site (teasers on
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
-from xml.sax.saxutils import escape as xml_escape
 
 from .feeds import feed_links
 from .site import PageView, PostView, Site, Term, absolute_url, base_path, public_absolute_url
@@ -150,7 +150,7 @@ def sitemap_xml(site: Site) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, lastmod in entries:
-        loc = xml_escape(quote(absolute_url(site, url), safe=":/?#[]@!$&'()*+,;=%~-._"))
+        loc = html.escape(quote(absolute_url(site, url), safe=":/?#[]@!$&'()*+,;=%~-._"), quote=False)
         stamp = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{loc}</loc>{stamp}</url>")
     lines.append("</urlset>")

@@ -167,12 +167,9 @@ class PageKeys:
         context key (page_specs makes the contexts from the Site alone). None: the Site holds something
         the keys cannot account for.
         """
-        try:
-            parts = [self._digest(getattr(self.site, name)) for name in SITE_FIELDS]
-            parts += [self._digest(term.posts) for term in self.terms.values()]
-        except Uncacheable:
-            return None
-        return key_of(self.build_key, *parts)
+        parts = [self.read_digest(("site", name)) for name in SITE_FIELDS]  # noted: pages read them too
+        parts += [self.read_digest(("term", *term)) for term in self.terms]
+        return None if "unknown" in parts else key_of(self.build_key, *parts)
 
     def full_key(self, context: str, reads: Iterable[Read]) -> str:
         """The context key together with the current digest of each thing the page read."""

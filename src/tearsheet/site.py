@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
 from .content import Asset
@@ -171,10 +172,13 @@ def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[Po
 
 def post_url(config: SiteConfig, meta: PostMeta) -> str:
     assert meta.date is not None
-    local = meta.date.astimezone(config.zone)
-    path = config.permalink.format(year=f"{local.year:04d}", month=f"{local.month:02d}",
-                                   day=f"{local.day:02d}", slug=meta.slug)
-    return base_path(config) + path
+    return base_path(config) + _post_path(config.permalink, config.timezone, meta.date, meta.slug)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a build asks for each post's URL a few times in each tier
+def _post_path(permalink: str, timezone: str, date: dt.datetime, slug: str) -> str:
+    local = date.astimezone(ZoneInfo(timezone))
+    return permalink.format(year=f"{local.year:04d}", month=f"{local.month:02d}", day=f"{local.day:02d}", slug=slug)
 
 
 def page_url(config: SiteConfig, meta: PostMeta) -> str:
@@ -287,7 +291,8 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
                   pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
     """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
-    views = sorted((post_view(tier, config, p) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
+    links = _Links(config)
+    views = sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
     page_views = tuple(sorted((page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
@@ -315,21 +320,24 @@ def _edition(tier: str, post: RenderedPost) -> RenderedBody:
     return post.full if tier == "members" else post.public
 
 
-def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
-    """What one tier shows of a post: the config is the Site's (assemble_site links it to the site)."""
+def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links | None = None) -> PostView:
+    """What one tier shows of a post: the config is the Site's (assemble_site links it to the site).
+
+    `links` makes each tag's, series' and author's link once for all the posts of a site.
+    """
     meta, body = post.meta, _edition(tier, post)
     assert meta.date is not None
-    root = base_path(config)
+    links = links or _Links(config)
+    root = links.root
     summary = meta.description or body.lead
     return PostView(
-        title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(config.zone),
-        updated=meta.updated.astimezone(config.zone) if meta.updated else None,
+        title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(links.zone),
+        updated=meta.updated.astimezone(links.zone) if meta.updated else None,
         is_plus=meta.tier == "plus", is_teaser=tier == "public" and meta.tier == "plus",
         cut=tier == "public" and post.cut,
-        tags=tuple(Link(t, slugify(t), f"{root}/tags/{slugify(t)}/") for t in meta.tags),
-        series=Link(meta.series, slugify(meta.series), f"{root}/series/{slugify(meta.series)}/")
-        if meta.series else None,
-        authors=tuple(_author_link(config, key, root) for key in meta.authors),
+        tags=tuple(links.tag(t) for t in meta.tags),
+        series=links.series(meta.series) if meta.series else None,
+        authors=tuple(links.author(key) for key in meta.authors),
         description=meta.description, summary=summary, packed_html=body.packed_html,
         packed_text=body.packed_text, toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
@@ -337,9 +345,33 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost) -> PostView:
     )
 
 
-def _author_link(config: SiteConfig, key: str, root: str) -> Link:
-    author = config.author(key)
-    return Link(author.name if author else key, key, f"{root}/authors/{key}/")
+class _Links:
+    """The links of one site's tags, series and authors, each made once."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.root = base_path(config)
+        self.zone = config.zone
+        self._names = {author.key: author.name for author in config.authors}
+        self._made: dict[tuple[str, str], Link] = {}
+
+    def tag(self, name: str) -> Link:
+        return self._link("tags", name)
+
+    def series(self, name: str) -> Link:
+        return self._link("series", name)
+
+    def author(self, key: str) -> Link:
+        made = self._made.get(("authors", key))
+        if made is None:
+            made = self._made["authors", key] = Link(self._names.get(key, key), key, f"{self.root}/authors/{key}/")
+        return made
+
+    def _link(self, kind: str, name: str) -> Link:
+        made = self._made.get((kind, name))
+        if made is None:
+            slug = slugify(name)
+            made = self._made[kind, name] = Link(name, slug, f"{self.root}/{kind}/{slug}/")
+        return made
 
 
 def page_view(config: SiteConfig, page: RenderedPost) -> PageView:
