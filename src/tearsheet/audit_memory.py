@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .cache import _loads, read_checked, read_checked_view, write_checked
+from .cache import _loads, read_checked_view, write_checked
 from .shingles import sorted_unique
 
 MAX_SEGMENTS = 8  # arrays of public shingles kept before they are merged into one
@@ -40,7 +40,7 @@ class AuditMemory:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        index = _loads(read_checked(os.path.join(folder, "index"), "audit-index"), marshal.loads)
+        index = _loads(read_checked_view(os.path.join(folder, "index"), "audit-index"), marshal.loads)
         self.files: set[bytes] = set(index.get("files", ()))
         self.blocks: set[bytes] = set(index.get("blocks", ()))
         self.posts: list[bytes] = list(index.get("posts", ()))

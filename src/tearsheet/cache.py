@@ -214,7 +214,7 @@ def _loads_list(payload: bytes | None) -> list[str]:
     return [key for key in value if isinstance(key, str)] if isinstance(value, list) else []
 
 
-def _loads(payload: bytes | None, load: Callable[[bytes], Any]) -> dict[Any, Any]:
+def _loads(payload: bytes | memoryview | None, load: Callable[[Any], Any]) -> dict[Any, Any]:
     if payload is None:
         return {}
     try:
@@ -317,12 +317,13 @@ class SourceCache:
     def __init__(self, folder: str, config: SiteConfig) -> None:
         self.folder = folder
         self.settings = key_of(repr(config))
-        self.shards = [_loads(read_checked(self._path(number), "sources"), pickle.loads) for number in range(SHARDS)]
+        self.shards = [_loads(read_checked_view(self._path(number), "sources"), pickle.loads)
+                       for number in range(SHARDS)]
         self.old: dict[str, SourceEntry] = {key: entry for shard in self.shards for key, entry in shard.items()}
         self.new: dict[str, SourceEntry] = {}
         self.saved = self.old  # what the files hold
         # {content path: (signature, settings, kind, key)} of the files read or recalled
-        self.old_files: dict[str, tuple[Any, ...]] = _loads(read_checked(self._files_path(), "source-files"),
+        self.old_files: dict[str, tuple[Any, ...]] = _loads(read_checked_view(self._files_path(), "source-files"),
                                                               marshal.loads)
         self.files: dict[str, tuple[Any, ...]] = {}
         self._signatures: dict[str, tuple[int, ...]] = {}  # taken by recall, before the file is read
@@ -505,7 +506,7 @@ class BodyCache:
     def _shard(self, key: str) -> dict[str, BodyEntry]:
         number = _shard_of(key)
         if number not in self.shards:
-            self.shards[number] = _loads(read_checked(self._path(number), "bodies"), marshal.loads)
+            self.shards[number] = _loads(read_checked_view(self._path(number), "bodies"), marshal.loads)
         return self.shards[number]
 
     def _path(self, number: int) -> str:
@@ -556,7 +557,7 @@ class PageCache:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        stored = _loads(read_checked(path, "pages"), marshal.loads)
+        stored = _loads(read_checked_view(path, "pages"), marshal.loads)
         self.old: dict[str, PageEntry] = _dict(stored.get("pages"))
         self.old_site: str = stored.get("site") if isinstance(stored.get("site"), str) else ""  # type: ignore[assignment]
         self.old_reads: dict[tuple[str, ...], str] = _dict(stored.get("reads"))

@@ -65,9 +65,13 @@ def read_patches(book_dir: str) -> dict[str, dict[str, list]] | None:
 
 
 def _well_formed(files: object) -> bool:
-    return isinstance(files, dict) and all(
-        isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)
-        and all(isinstance(n, int) for n in entry[1:]) for entry in files.values())
+    return isinstance(files, dict) and all(map(_well_formed_entry, files.values()))
+
+
+def _well_formed_entry(entry: object) -> bool:
+    """[digest, size, mtime, inode]: 26,000 of them at 4,000 posts, so checked without a loop of its own."""
+    return (type(entry) is list and len(entry) == 4 and type(entry[0]) is str and type(entry[1]) is int
+            and type(entry[2]) is int and type(entry[3]) is int)
 
 
 def write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:

@@ -96,15 +96,28 @@ class _Term(Term):
 
 
 class _Site(Site):
-    __slots__ = ("_reads",)
+    __slots__ = ("_mirror", "_reads")
 
 
 for _name in BODY_FIELDS:
     setattr(_View, _name, _lazy(PostView, _name, lambda view: ("body", PostView.__dict__["url"].__get__(view))))
 _Term.posts = _lazy(Term, "posts", lambda term: ("term", Term.__dict__["kind"].__get__(term),  # type: ignore[assignment,misc]
                                                  Term.__dict__["slug"].__get__(term)))
+
+
+def _site_field(name: str) -> property:
+    """A Site field of the mirror's site: noted as read, and given as mirror records (made when first read)."""
+    slot = Site.__dict__[name]
+
+    def get(self: Any) -> Any:
+        self._reads.add(("site", name))
+        return self._mirror.of(slot.__get__(self, type(self)))
+
+    return property(get)
+
+
 for _name in SITE_FIELDS:
-    setattr(_Site, _name, _lazy(Site, _name, lambda _site, n=_name: ("site", n)))
+    setattr(_Site, _name, _site_field(_name))
 
 
 def _copy(cls: type, base: type, record: Any, reads: set[Read], **changes: Any) -> Any:
@@ -116,28 +129,49 @@ def _copy(cls: type, base: type, record: Any, reads: set[Read], **changes: Any) 
 
 
 class Mirror:
-    """A Site whose posts, terms and own fields note what each page reads of them."""
+    """A Site whose posts, terms and own fields note what each page reads of them.
+
+    Its records are made as they are reached (from `site`'s fields, or a page's context through
+    `spec`), not all at once: a build that renders a few pages mirrors only what those pages show.
+    """
 
     def __init__(self, site: Site) -> None:
         self.reads: set[Read] = set()
-        self._views: dict[int, PostView] = {}
-        posts = tuple(self._view(v) for v in site.posts)
-        tags, series, authors = ([self._term(t) for t in terms] for terms in (site.tags, site.series, site.authors))
-        years = tuple(dataclasses.replace(y, months=tuple(
-            dataclasses.replace(m, posts=tuple(self._view(v) for v in m.posts)) for m in y.months)) for y in site.years)
-        self.site: Site = _copy(_Site, Site, site, self.reads, posts=posts, tags=tuple(tags), series=tuple(series),
-                                authors=tuple(authors), years=years)
+        self._made: dict[int, tuple[Any, Any]] = {}  # id(record) -> (record, its mirror record)
+        self.site: Site = _copy(_Site, Site, site, self.reads)
+        object.__setattr__(self.site, "_mirror", self)
 
     def start_page(self) -> None:
         self.reads.clear()
 
-    def _view(self, view: PostView) -> PostView:
-        if id(view) not in self._views:
-            self._views[id(view)] = _copy(_View, PostView, view, self.reads)
-        return self._views[id(view)]
+    def spec(self, spec: PageSpec) -> PageSpec:
+        """The page with its context made of mirror records."""
+        return dataclasses.replace(spec, context={name: self.of(value) for name, value in spec.context.items()})
 
-    def _term(self, term: Term) -> Term:
-        return _copy(_Term, Term, term, self.reads, posts=tuple(self._view(v) for v in term.posts))
+    def of(self, value: Any) -> Any:
+        """A value with each post view and term in it replaced by its mirror record."""
+        kind = type(value)
+        if kind is str or value is None or kind in _PLAIN or kind is _View or kind is _Term:
+            return value
+        made = self._made.get(id(value))
+        if made is not None and made[0] is value:
+            return made[1]
+        if kind is PostView:
+            twin = _copy(_View, PostView, value, self.reads)
+        elif kind is Term:
+            twin = _copy(_Term, Term, value, self.reads, posts=self.of(value.posts))
+        elif kind is tuple or kind is list:
+            twin = kind(self.of(item) for item in value)
+        elif kind is dict:
+            twin = {key: self.of(item) for key, item in value.items()}
+        elif hasattr(kind, "__dataclass_fields__") and kind is not PageView and not isinstance(value, Site):
+            changes = {name: self.of(getattr(value, name)) for name in _fields(value)}
+            changed = {name: item for name, item in changes.items() if item is not getattr(value, name)}
+            twin = dataclasses.replace(value, **changed) if changed else value
+        else:
+            twin = value
+        self._made[id(value)] = (value, twin)
+        return twin
 
 
 # Keys

@@ -444,7 +444,7 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
             changed = _changed_reads(*keyed[tier])
             mirror = Mirror(site)
             globals_ = {**globals_, "site": mirror.site}
-        for spec in page_specs(mirror.site if mirror is not None else site):
+        for spec in page_specs(site):  # a page to render gets mirror records for its context (Mirror.spec)
             entry = keyed[tier][1].old.get(spec.path) if changed is not None else None
             if entry is not None:  # its context key is as stored: it changed only if something it read did
                 assert changed is not None
@@ -452,7 +452,7 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
                     files[tier][spec.path] = KeepFile(keyed[tier][1].keep(spec.path))
                     continue
                 contexts[(tier, spec.path)] = entry[0]
-                todo.append((tier, spec))
+                todo.append((tier, mirror.spec(spec) if mirror is not None else spec))
                 continue
             context = keyed[tier][0].context_key(spec) if tier in keyed else None
             if context is not None:
@@ -462,7 +462,7 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
                     files[tier][spec.path] = KeepFile(digest)
                     continue
             contexts[(tier, spec.path)] = context
-            todo.append((tier, spec))
+            todo.append((tier, mirror.spec(spec) if mirror is not None else spec))
         jobs_by_tier[tier] = TierPages(env, globals_, mirror, site_dir, None, live, {})
     if todo and stage is not None:
         jobs_by_tier = {tier: TierPages(job.env, job.globals_, job.mirror, site_dir, stage.root(tier), job.live,
