@@ -19,7 +19,7 @@ from .config import SiteConfig, source_date_epoch
 from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file
 from .errors import Problem, SiteError
-from .feeds import feed_file_bytes, feed_files, feed_sources
+from .feeds import FeedFile, feed_file_bytes, feed_files, feed_sources
 from .frontmatter import PostMeta
 from .metadata import search_engine_files
 from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, stage_file
@@ -205,8 +205,11 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
     settings = key_of(code_version(), repr(site.config), site.tier, os.environ.get("SOURCE_DATE_EPOCH", ""))
     root, staged = stage.root(site.tier), stage.staged_digests(site.tier)
     files: dict[str, FileData] = {}
+    spelt: dict[int, str] = {}  # repr of each feed, made once for its two or three files
     for source in feed_sources(site, public):
-        key = key_of(settings, repr(source)) if made is not None else ""
+        key = ""
+        if made is not None:
+            key = key_of(settings, *(_feed_field(source, name, spelt) for name in FEED_FILE_FIELDS))
         digest = made.lookup(source.path, key, lambda context, _reads: context) if made is not None else None
         if digest is not None and live.get(source.path) == digest:
             files[source.path] = KeepFile(digest)
@@ -217,6 +220,19 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
             made.store(source.path, key, (), key, digest)
         files[source.path] = StagedFile(digest)
     return files
+
+
+FEED_FILE_FIELDS = tuple(f.name for f in dataclasses.fields(FeedFile))
+
+
+def _feed_field(source: FeedFile, name: str, spelt: dict[int, str]) -> str:
+    """repr of one field of a feed file; a feed's own repr is made once for its two or three files."""
+    value = getattr(source, name)
+    if name != "feed":
+        return repr(value)
+    if id(value) not in spelt:
+        spelt[id(value)] = repr(value)
+    return spelt[id(value)]
 
 
 def _in_order(*steps: Callable[[str], None] | None) -> Callable[[str], None]:
