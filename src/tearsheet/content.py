@@ -196,7 +196,11 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
             return  # as os.walk does: a folder that cannot be listed is left out
         dirs = []
         for entry in entries:
-            if entry.is_dir():
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # as os.walk takes it: not a folder
+                is_dir = False
+            if is_dir:
                 if not entry.name.startswith("."):
                     dirs.append(entry)
                 continue
