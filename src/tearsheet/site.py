@@ -351,7 +351,7 @@ class _Links:
     def __init__(self, config: SiteConfig) -> None:
         self.root = base_path(config)
         self.zone = config.zone
-        self._names = {author.key: author.name for author in config.authors}
+        self._names = {author.key: author.name for author in reversed(config.authors)}  # the first wins, as in author()
         self._made: dict[tuple[str, str], Link] = {}
 
     def tag(self, name: str) -> Link:
