@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import tearsheet.audit
+import tearsheet.parallel
 import tearsheet.public_tree
 import tearsheet.templates
 from tearsheet.audit import SHINGLE, audit_input, audit_output, audit_tree, normal_words
@@ -148,6 +150,23 @@ def test_the_audit_command_names_each_leaking_file(site: Path, capsys: pytest.Ca
     assert err.startswith("2 problems:")
     assert f"public/a.html: leaks member-only text of {MEMBER_PATH}" in err
     assert f"public/deep/b.json.gz: leaks member-only text of {MEMBER_PATH}" in err
+
+
+def test_the_audit_command_renders_the_posts_on_workers(site: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site of thousands of posts is rendered on every core, as a build does; the leak is still found."""
+    build(site)
+    monkeypatch.setattr(tearsheet.parallel, "MIN_PARALLEL_BODIES", 1)
+    monkeypatch.setattr(tearsheet.parallel, "BODY_CHUNK", 1)
+    monkeypatch.setattr(tearsheet.audit, "default_jobs", lambda: 2)
+    started = []
+    real_start = tearsheet.parallel.start_pool
+    monkeypatch.setattr(tearsheet.parallel, "start_pool", lambda *a, **k: started.append(1) or real_start(*a, **k))
+    assert main(["audit", str(site / "output"), "--site", str(site)]) == 0
+    (site / "output" / "public" / "c.html").write_text(f"<div hidden>{MEMBER}</div>", encoding="utf-8")
+    assert main(["audit", str(site / "output"), "--site", str(site)]) == 1
+    assert f"public/c.html: leaks member-only text of {MEMBER_PATH}" in capsys.readouterr().err
+    assert started  # the bodies were rendered on workers
 
 
 def test_the_audit_command_without_a_public_folder_is_a_clear_error(site: Path,

@@ -132,19 +132,20 @@ def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) ->
     """Audit out_dir/public against the site's posts as they stand: drafts and future posts included."""
     from .access import apply_access_rules
     from .content import read_config, read_content
-    from .markdown import make_markdown
-    from .render import render_post
+    from .parallel import BodyRenderer
 
     public_dir = os.path.join(out_dir, "public")
     if not os.path.isdir(public_dir):
         raise SiteError.one(out_dir, None, "no public/ folder here to audit",
                             "pass the folder `tearsheet build --out` wrote (default: SITE_DIR/output)")
     config = read_config(site_dir)
-    source, _ = apply_access_rules(read_content(site_dir, config), now or dt.datetime.now(dt.UTC))
-    md = make_markdown(config.raw_html)
-    posts = [render_post(md, p) for p in source.posts]
-    audit = audit_input(config, posts, [render_post(md, p) for p in source.pages])
-    problems = audit_tree(public_dir, audit, os.path.relpath(public_dir), default_jobs())
+    jobs = default_jobs()
+    with BodyRenderer(config.raw_html, jobs) as bodies:  # every body afresh (no cache), on every core
+        source = read_content(site_dir, config, bodies.parse)
+        source, _ = apply_access_rules(source, now or dt.datetime.now(dt.UTC))
+        posts, pages = bodies.render(source)
+    audit = audit_input(config, posts, pages)
+    problems = audit_tree(public_dir, audit, os.path.relpath(public_dir), jobs)
     return AuditReport(sum(1 for _ in tree_files(public_dir)), len(audit.plus), tuple(problems))
 
 
