@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tearsheet import parallel
 from tearsheet.build import BuildOptions
 from tearsheet.check import check_site
 from tearsheet.cli import main
@@ -52,6 +54,26 @@ def test_broken_links_anchors_and_images_name_file_and_line(write_site: Callable
         "anchor on that page",
         "content/posts/2026/a.md:12: link to /images/missing.svg: nothing on the site is at that address",
     ]
+
+
+def test_check_takes_what_a_build_cached_and_writes_nothing(write_site: Callable[..., Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    body = "Words first.\n\nA [typo](/2026/10/bb/) here.\n"
+    site = write_site({"content/posts/2026/a.md": A.format(extra="", body=body),
+                       "content/posts/2026/b.md": "---\ntitle: B\ndate: 2026-10-02\n---\n\nWords.\n"})
+    an_hour_ago = int((dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).timestamp() * 1e9)
+    for path in (site / "content").rglob("*.md"):  # a file modified just before a build is not remembered
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    build(site)
+    cache = site / ".tearsheet-cache"
+    before = {path: path.stat().st_mtime_ns for path in cache.rglob("*")}
+    rendered: list[str] = []
+    real_render = parallel.render_post
+    monkeypatch.setattr(parallel, "render_post",
+                        lambda md, source: rendered.append(source.meta.path) or real_render(md, source))
+    assert problems(site) == ["content/posts/2026/a.md:8: link to /2026/10/bb/: nothing on the site is at that address"]
+    assert rendered == []  # every body came from the cache, and the line from the file, read for it
+    assert {path: path.stat().st_mtime_ns for path in cache.rglob("*")} == before
 
 
 def test_anchor_after_the_cut_is_broken_only_in_the_public_edition(write_site: Callable[..., Path]) -> None:

@@ -233,9 +233,10 @@ class BuildCache:
     soon as they are all rendered, and let go: the build holds them in its rendered posts.
     """
 
-    def __init__(self, site_dir: str, one_build: bool = False) -> None:
+    def __init__(self, site_dir: str, one_build: bool = False, read_only: bool = False) -> None:
         self.folder = os.path.join(os.path.abspath(site_dir), CACHE_DIR)
         self.one_build = one_build
+        self.read_only = read_only  # `tearsheet check`: take what the cache holds, write nothing back
         self._sources: SourceCache | None = None
         self._bodies: BodyCache | None = None
         self._pages: dict[str, PageCache] = {}
@@ -269,13 +270,15 @@ class BuildCache:
 
     def templates(self) -> TemplateCodeCache:
         """Compiled templates, so a build does not compile them again."""
-        return TemplateCodeCache(os.path.join(self.folder, "templates"))
+        return TemplateCodeCache(os.path.join(self.folder, "templates"), self.read_only)
 
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
         return os.path.join(self.folder, "output-" + key_of(os.path.abspath(out_dir))[:12])
 
     def save(self) -> None:
+        if self.read_only:
+            return
         for part in (self._sources, self._bodies, *self._pages.values()):
             if part is not None:
                 part.save()
@@ -603,8 +606,9 @@ def _dict(value: Any) -> dict[Any, Any]:
 class TemplateCodeCache(jinja2.BytecodeCache):
     """Jinja's compiled templates, each file checked like every other cache file (Jinja keys them by source)."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, read_only: bool = False) -> None:
         self.folder = folder
+        self.read_only = read_only
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         data = read_checked(os.path.join(self.folder, bucket.key), "template")
@@ -612,4 +616,6 @@ class TemplateCodeCache(jinja2.BytecodeCache):
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if self.read_only:
+            return
         write_checked(os.path.join(self.folder, bucket.key), "template", bucket.bytecode_to_string())

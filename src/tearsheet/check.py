@@ -17,9 +17,11 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import BuildOptions, SitePlan, plan_site
+from .cache import BuildCache, with_body
 from .content import SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
+from .parallel import default_jobs, run_tasks
 from .render import srcset_urls
 from .search import PAGEFIND_DIR
 from .site import TIERS, base_path, on_site, page_url, post_url
@@ -55,11 +57,13 @@ class Broken:
 
 def check_site(options: BuildOptions) -> CheckReport:
     """Plan the build as `tearsheet build` would, then follow every internal link; write nothing."""
+    cache = BuildCache(options.site_dir, read_only=True) if options.cache else None  # what a build left, if any
     try:
-        plan = plan_site(options)
+        plan = plan_site(options, cache=cache)
     except SiteError as exc:
         return CheckReport(exc.problems, (), 0, 0)
-    pages = {tier: read_pages(plan.trees[tier]) for tier in TIERS}
+    jobs = options.jobs or default_jobs()
+    pages = {tier: read_pages(plan.trees[tier], jobs) for tier in TIERS}
     broken = {tier: list(broken_links(plan, tier, pages[tier])) for tier in TIERS}
     problems = _attribute(plan, broken, options.site_dir)
     problems += _missing_images(plan, options.site_dir)
@@ -67,16 +71,29 @@ def check_site(options: BuildOptions) -> CheckReport:
     return CheckReport(tuple(_unique(problems)), plan.warnings, sum(len(p) for p in pages.values()), links)
 
 
-def read_pages(tree: dict[str, FileData]) -> dict[str, PageLinks]:
-    """The links and ids of every HTML page the build made (not copied files)."""
-    found = {}
-    for path, data in tree.items():
-        if path.endswith(".html") and isinstance(data, bytes):
-            parser = _LinkParser()
-            parser.feed(data.decode("utf-8", "replace"))
-            parser.close()
-            found[path] = PageLinks(tuple(parser.urls), frozenset(parser.ids))
-    return found
+def read_pages(tree: dict[str, FileData], jobs: int = 1) -> dict[str, PageLinks]:
+    """The links and ids of every HTML page the build made (not copied files), read on `jobs` processes."""
+    paths = [path for path, data in tree.items() if path.endswith(".html") and isinstance(data, bytes)]
+    parts = [paths[start : start + READ_PART] for start in range(0, len(paths), READ_PART)]
+    found: dict[str, PageLinks] = {}
+    for index, links in run_tasks([(_page_links, part, tree) for part in parts], jobs):
+        found.update(zip(parts[index], links, strict=True))
+    return {path: found[path] for path in paths}  # in the tree's order, whichever worker read them
+
+
+READ_PART = 256  # pages a worker reads at a time
+
+
+def _page_links(paths: list[str], tree: dict[str, FileData]) -> list[PageLinks]:
+    links = []
+    for path in paths:
+        data = tree[path]
+        assert isinstance(data, bytes)
+        parser = _LinkParser()
+        parser.feed(data.decode("utf-8", "replace"))
+        parser.close()
+        links.append(PageLinks(tuple(parser.urls), frozenset(parser.ids)))
+    return links
 
 
 class _LinkParser(HTMLParser):
@@ -109,22 +126,36 @@ def broken_links(plan: SitePlan, tier: str, pages: dict[str, PageLinks]) -> Iter
     tree = plan.trees[tier]
     site = urlsplit(plan.config.base_url)
     root = base_path(plan.config)
+    resolved: dict[str, tuple[bool, str | None, str]] = {}  # href starting with "/" -> where it leads, from any page
     for page, links in sorted(pages.items()):
         here = f"{site.scheme}://{site.netloc}{_url_of(page, root)}"
         for href in links.urls:
             if href == plan.config.paywall.login_url:  # a login lives on the members' system, not in this build
                 continue
-            target = urlsplit(urljoin(here, href))
-            if target.scheme not in ("http", "https") or target.netloc != site.netloc:
+            known = resolved.get(href)
+            if known is None:
+                known = _target(plan, tree, site.netloc, root, here, href)
+                if href.startswith("/"):  # the page it is on changes nothing: the site's nav, tags, cards
+                    resolved[href] = known
+            ours, found, fragment = known
+            if not ours:
                 continue
-            path = _normal_path(target.path)
-            if _generated_later(plan, path, root) or _elsewhere_on_host(href, path, root):
-                continue
-            found = _file_for(tree, path, root)
             if found is None:
                 yield Broken(page, href, "page")
-            elif target.fragment and found in pages and unquote(target.fragment) not in pages[found].ids:
+            elif fragment and found in pages and unquote(fragment) not in pages[found].ids:
                 yield Broken(page, href, "anchor")
+
+
+def _target(plan: SitePlan, tree: dict[str, FileData], netloc: str, root: str, here: str,
+            href: str) -> tuple[bool, str | None, str]:
+    """(whether the link is to this site's pages, the output file it leads to, its fragment)."""
+    target = urlsplit(urljoin(here, href))
+    if target.scheme not in ("http", "https") or target.netloc != netloc:
+        return False, None, ""
+    path = _normal_path(target.path)
+    if _generated_later(plan, path, root) or _elsewhere_on_host(href, path, root):
+        return False, None, ""
+    return True, _file_for(tree, path, root), target.fragment
 
 
 def _elsewhere_on_host(href: str, path: str, root: str) -> bool:
@@ -173,7 +204,10 @@ def _generated_later(plan: SitePlan, path: str, root: str) -> bool:
 
 def _attribute(plan: SitePlan, broken: dict[str, list[Broken]], site_dir: str) -> list[Problem]:
     """Name the file (and line) that wrote each broken link; members first, then what only the public lacks."""
+    if not broken["members"] and not broken["public"]:
+        return []
     sources = _sources_by_page(plan)
+    body_links = _links_by_source(plan)
     templates = {tier: {spec.path: spec.template for spec in page_specs(plan.sites[tier])} for tier in TIERS}
     problems: list[Problem] = []
     in_members = {(b.page, b.href) for b in broken["members"]}
@@ -181,11 +215,12 @@ def _attribute(plan: SitePlan, broken: dict[str, list[Broken]], site_dir: str) -
         for item in broken[tier]:
             public_only = tier == "public" and (item.page, item.href) not in in_members
             problems.append(_problem(plan, item, sources.get(item.page), templates[tier].get(item.page, ""),
-                                     public_only, site_dir))
+                                     public_only, site_dir, body_links))
     return problems
 
 
 def _sources_by_page(plan: SitePlan) -> dict[str, SourcePost]:
+    """The source of each post's and page's output file (its body read when the cache left it unread)."""
     root = base_path(plan.config)
     by_url = {post_url(plan.config, p.meta): p for p in plan.source.posts if p.meta.date is not None}
     by_url.update({page_url(plan.config, p.meta): p for p in plan.source.pages})
@@ -198,13 +233,14 @@ def _path_of(url: str, root: str) -> str:
 
 
 def _problem(plan: SitePlan, item: Broken, source: SourcePost | None, template: str, public_only: bool,
-             site_dir: str) -> Problem:
+             site_dir: str, body_links: dict[str, set[str]]) -> Problem:
     what = (f"#{urlsplit(item.href).fragment} is not a heading or anchor on that page" if item.reason == "anchor"
             else "nothing on the site is at that address")
     where = " in the public edition" if public_only else ""
-    written = _as_written(plan, item.href, _body_links(plan, source)) if source is not None else None
+    written = _as_written(plan, item.href, body_links.get(source.meta.path, set())) if source is not None else None
     if source is not None and written is not None:
-        return Problem(source.meta.path, _line_of(source, written), f"link to {written}{where}: {what}",
+        line = _line_of(with_body(source), written)  # a source the cache knew was not read: read it for the line
+        return Problem(source.meta.path, line, f"link to {written}{where}: {what}",
                        _address_hint(plan, item, written) or _hint(item, public_only))
     hint = _address_hint(plan, item, item.href) or _hint(item, False)
     config_key, written = _config_key(plan, item.href)
@@ -255,9 +291,12 @@ def _address_hint(plan: SitePlan, item: Broken, href: str) -> str:
     return ""
 
 
-def _body_links(plan: SitePlan, source: SourcePost) -> set[str]:
-    rendered = [p for p in (*plan.posts, *plan.pages) if p.meta.path == source.meta.path]
-    return {link for p in rendered for link in (*p.full.links, *p.public.links)}
+def _links_by_source(plan: SitePlan) -> dict[str, set[str]]:
+    """{source file: every link its bodies hold, of both editions}."""
+    links: dict[str, set[str]] = {}
+    for post in (*plan.posts, *plan.pages):
+        links.setdefault(post.meta.path, set()).update(post.full.links, post.public.links)
+    return links
 
 
 def _line_of(source: SourcePost, href: str) -> int | None:
