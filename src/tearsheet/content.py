@@ -210,12 +210,12 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
             path = entry.path
             if entry.is_symlink():
                 if not _inside(os.path.realpath(path), site_root):
-                    rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                    rel = relative_path(path, site_dir)
                     problems.append(Problem(rel, None, "symbolic link points outside the site",
                                             "copy the file into content/ instead of linking to it"))
                     continue
                 if not os.path.exists(path):  # a link whose target was moved or deleted
-                    rel = os.path.relpath(path, site_dir).replace(os.sep, "/")
+                    rel = relative_path(path, site_dir)
                     problems.append(Problem(rel, None, "symbolic link points to nothing",
                                             "delete the link, or point it at a file that exists"))
                     continue
@@ -223,7 +223,7 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
         for entry in dirs:
             if entry.is_symlink():  # os.walk lists a linked folder but does not go into it
                 if not _inside(os.path.realpath(entry.path), site_root):
-                    rel = os.path.relpath(entry.path, site_dir).replace(os.sep, "/")
+                    rel = relative_path(entry.path, site_dir)
                     problems.append(Problem(rel, None, "symbolic link points outside the site",
                                             "copy the folder into content/ instead of linking to it"))
                 continue
