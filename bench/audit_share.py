@@ -30,6 +30,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_corpus  # noqa: E402 - the generator beside this script
+from set_aside import SetAside  # noqa: E402
 
 BUILD = """
 import json, sys, time
@@ -56,10 +57,9 @@ def build(site: str, audit: bool, cache: bool, jobs: int) -> dict[str, float]:
     return {**json.loads(out.stdout.splitlines()[-1]), "cpu": cpu}
 
 
-def cold(site: str, audit: bool, jobs: int) -> tuple[float, float, float]:
+def cold(site: str, audit: bool, jobs: int, aside: SetAside) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, the audit's seconds) of a cold build."""
-    shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
-    shutil.rmtree(os.path.join(site, ".tearsheet-cache"), ignore_errors=True)
+    aside(os.path.join(site, "output"), os.path.join(site, ".tearsheet-cache"))  # not deleted: see set_aside.py
     result = build(site, audit, False, jobs)
     if audit != (result["audit"] > 0):
         raise SystemExit("the audit ran when it should not, or not when it should: the build has changed "
@@ -80,11 +80,12 @@ def main() -> None:
         make_corpus.write_corpus(site, args.posts, 7, "tearsheet")
         with open(os.path.join(site, "site.toml"), "a", encoding="utf-8") as handle:
             handle.write("\n[search]\nenabled = false\n")
+    aside = SetAside(work)
     with_audit: list[tuple[float, float, float]] = []
     without: list[tuple[float, float, float]] = []
     for run in range(args.runs):
         for audit in (run % 2 == 0, run % 2 == 1):  # alternate which goes first
-            (with_audit if audit else without).append(cold(site, audit, args.jobs))
+            (with_audit if audit else without).append(cold(site, audit, args.jobs, aside))
     for label, index in (("wall", 0), ("CPU", 1)):
         runs_with, runs_without = [r[index] for r in with_audit], [r[index] for r in without]
         a, b = statistics.median(runs_with), statistics.median(runs_without)
@@ -105,6 +106,7 @@ def main() -> None:
     seconds = statistics.median(e["seconds"] for e in edits)
     audit = statistics.median(e["audit"] for e in edits)
     print(f"  one edit: build {seconds:.2f} s, audit {audit:.2f} s ({audit / seconds:.1%})")
+    aside.clear()
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -15,6 +15,8 @@ command line, interpreter start included:
 
 Every tearsheet figure is also given as a ratio to the baselines measured in this run, so the
 numbers mean the same on a busy laptop and a quiet server. It prints a table and writes JSON.
+Each cold run's output (and tearsheet's cache) is moved out of the way, not deleted, and deleted only
+once every figure is taken: see bench/set_aside.py for what deleting between timed runs costs on ext4.
 --quick runs 300 and 600 posts, once each, floor baselines only unless Hugo/Pelican are named.
 """
 
@@ -38,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_corpus  # noqa: E402 - the generator beside this script
+from set_aside import SetAside  # noqa: E402
 
 SEED = 7
 EDITED = "\nOne more sentence, added by the benchmark's one-edit step.\n"
@@ -138,12 +141,11 @@ def best(repeat: int, step) -> tuple[float, float]:  # type: ignore[no-untyped-d
 
 # The tools
 
-def tearsheet_runs(site: str, posts: int, repeat: int) -> list[Run]:
+def tearsheet_runs(site: str, posts: int, repeat: int, aside: SetAside) -> list[Run]:
     build = [sys.executable, "-m", "tearsheet", "build", site, "--quiet"]
-    clean = [sys.executable, "-m", "tearsheet", "clean", site]
 
     def cold() -> tuple[float, float]:
-        subprocess.run(clean, check=True, stdout=subprocess.DEVNULL)
+        aside(os.path.join(site, "output"), os.path.join(site, ".tearsheet-cache"))  # as `tearsheet clean`, unfreed
         with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(site, "templates", "base.html"))  # an earlier run's template change
         return measure(build)
@@ -196,27 +198,26 @@ def _change_template(site: str, number: int) -> None:
         handle.write(base + TEMPLATE_MARK.format(n=f"{number}-{time.time_ns()}"))  # never what was there
 
 
-def floor_run(site: str, posts: int, jobs: int, repeat: int) -> Run:
+def floor_run(site: str, posts: int, jobs: int, repeat: int, aside: SetAside) -> Run:
     out = os.path.join(site, "floor-output")
 
     def step() -> tuple[float, float]:
-        shutil.rmtree(out, ignore_errors=True)
+        aside(out)
         return measure([sys.executable, os.path.join(HERE, "floor.py"), os.path.join(site, "content"), out,
                         "--jobs", str(jobs)])
 
     run = timed(posts, f"floor-{jobs}", "cold", repeat, step)
-    shutil.rmtree(out, ignore_errors=True)
+    aside(out)
     return run
 
 
-def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
+def hugo_run(work: str, posts: int, hugo: str, repeat: int, aside: SetAside) -> Run:
     site = os.path.join(work, f"hugo-{posts}")
     if not os.path.isdir(site):
         make_corpus.write_corpus(site, posts, SEED, "hugo")
 
     def step() -> tuple[float, float]:
-        for name in ("public", "resources"):
-            shutil.rmtree(os.path.join(site, name), ignore_errors=True)
+        aside(*(os.path.join(site, name) for name in ("public", "resources")))
         figures = measure([hugo, "--source", site, "--quiet", "--cacheDir", os.path.join(site, ".hugo-cache"),
                            "--ignoreCache"])
         _check_built(os.path.join(site, "public"), posts, "Hugo", "see the site under --work")
@@ -225,13 +226,13 @@ def hugo_run(work: str, posts: int, hugo: str, repeat: int) -> Run:
     return timed(posts, "hugo", "cold", repeat, step)
 
 
-def pelican_run(work: str, posts: int, pelican: str, repeat: int) -> Run:
+def pelican_run(work: str, posts: int, pelican: str, repeat: int, aside: SetAside) -> Run:
     site = os.path.join(work, f"pelican-{posts}")
     if not os.path.isdir(site):
         make_corpus.write_corpus(site, posts, SEED, "pelican")
 
     def step() -> tuple[float, float]:
-        shutil.rmtree(os.path.join(site, "output"), ignore_errors=True)
+        aside(os.path.join(site, "output"))
         figures = measure([pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=site)
         _check_built(os.path.join(site, "output"), posts, "Pelican",
                      "without python-markdown it skips .md files: pip install 'pelican[markdown]'")
@@ -249,19 +250,19 @@ def _check_built(out: str, posts: int, tool: str, hint: str) -> None:
 
 # The whole benchmark
 
-def bench_size(work: str, posts: int, args: argparse.Namespace) -> list[Run]:
+def bench_size(work: str, posts: int, args: argparse.Namespace, aside: SetAside) -> list[Run]:
     site = os.path.join(work, f"tearsheet-{posts}")
     if not os.path.isdir(site):
         make_corpus.write_corpus(site, posts, SEED, "tearsheet")
         if args.no_search:
             with open(os.path.join(site, "site.toml"), "a", encoding="utf-8") as handle:
                 handle.write("\n[search]\nenabled = false\n")
-    runs = [floor_run(site, posts, 1, args.repeat), floor_run(site, posts, 2, args.repeat)]
+    runs = [floor_run(site, posts, 1, args.repeat, aside), floor_run(site, posts, 2, args.repeat, aside)]
     if args.hugo:
-        runs.append(hugo_run(work, posts, args.hugo, args.repeat))
+        runs.append(hugo_run(work, posts, args.hugo, args.repeat, aside))
     if args.pelican:
-        runs.append(pelican_run(work, posts, args.pelican, args.repeat))
-    mine = tearsheet_runs(site, posts, args.repeat)
+        runs.append(pelican_run(work, posts, args.pelican, args.repeat, aside))
+    mine = tearsheet_runs(site, posts, args.repeat, aside)
     baselines = {run.tool: run.seconds for run in runs if not run.error}
     for run in mine:
         if not run.error:
@@ -328,12 +329,14 @@ def main() -> None:
     if args.no_baselines:
         args.hugo = args.pelican = None
     work = args.work or tempfile.mkdtemp(prefix="tearsheet-bench-")
+    aside = SetAside(work)  # outputs are moved out of the way, and deleted only after all timing (see set_aside.py)
     try:
         runs: list[Run] = []
         for posts in args.sizes:
-            runs += bench_size(work, posts, args)
+            runs += bench_size(work, posts, args, aside)
             print(table([r for r in runs if r.posts == posts]) + "\n", flush=True)
     finally:
+        aside.clear()
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     result = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},

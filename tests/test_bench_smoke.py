@@ -28,6 +28,9 @@ def test_bench_runs_every_scenario_and_writes_table_and_json(tmp_path: Path) -> 
     cold = next(r for r in result["runs"] if (r["tool"], r["scenario"]) == ("tearsheet", "cold"))
     assert cold["seconds"] > 0 and cold["peak_mb"] > 0 and set(cold["ratios"]) == {"vs floor-1", "vs floor-2"}
     assert (tmp_path / "work" / "tearsheet-30" / "content" / "posts").is_dir()
+    # each cold run's output was set aside rather than deleted while timing, and deleted at the end
+    assert not (tmp_path / "work" / ".set-aside").exists()
+    assert not (tmp_path / "work" / "tearsheet-30" / "floor-output").exists()
 
 
 def test_audit_share_bench_compares_builds_with_and_without_the_audit(tmp_path: Path) -> None:
@@ -40,3 +43,4 @@ def test_audit_share_bench_compares_builds_with_and_without_the_audit(tmp_path: 
     assert re.search(r"within each build with the audit, its stopwatch over the build's wall time: median [0-9.]+%",
                      run.stdout)
     assert "one edit: build" in run.stdout
+    assert not (tmp_path / ".set-aside").exists()
