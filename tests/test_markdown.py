@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import unescape
 
+from markdown_it import MarkdownIt
+
 from tearsheet.markdown import make_markdown, parse_body, render_tokens
 
 
@@ -83,3 +85,21 @@ def test_footnote_back_link_is_an_arrow_written_in_ascii() -> None:
     assert html.isascii()
     assert '<a href="#fnref1" class="footnote-backref">&#8617;&#65038;</a>' in html
     assert "\u21a9\ufe0e" in unescape(html)
+
+
+def test_links_render_as_markdown_it_does_however_often_a_url_recurs() -> None:
+    # each parser remembers the URLs it normalised: a link seen before must come out as it did the first time
+    links = ("[a](https://example.com/a b) [b](<https://example.com/a b>) [c](HTTPS://EXAMPLE.COM/%7Ex) "
+             "[d](javascript:alert(1)) [e](/posts/2024/fed?x=1&y=2#h) ![f](/images/chart 1.png) "
+             "<https://example.com/ünï> [g](mailto:Me@Example.com)\n\n[ref]: https://example.com/ünï 'T'\n\n[h][ref]\n")
+    stock = MarkdownIt("commonmark").enable("strikethrough")
+    md = make_markdown()
+    for _ in range(3):
+        tokens, env = parse_body(md, links)
+        html = render_tokens(md, tokens, env)
+        hrefs = [t.attrGet("href") or t.attrGet("src") for block in tokens for t in block.children or []
+                 if t.type in ("link_open", "image")]
+        expected = [t.attrGet("href") or t.attrGet("src") for block in stock.parse(links) for t in block.children or []
+                    if t.type in ("link_open", "image")]
+        assert hrefs == expected and len(hrefs) == 6  # "javascript:" refused, a bare space is no link
+        assert 'href="javascript' not in html and 'href="https://example.com/%C3%BCn%C3%AF"' in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,11 @@ DEEP_MARGIN = 4  # levels short of markdown-it's nesting limit where _too_deep_r
 # character references: a body without other non-ASCII text then stays an ASCII string, half the memory.
 BACKREF_ARROW, BACKREF_ENTITY = "\u21a9\ufe0e", "&#8617;&#65038;"
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+# markdown-it-py normalises and checks every link and image URL afresh (mdurl parses, encodes and
+# formats it: a tenth of a parse). Essays link to the same places over and over (their charts, the
+# writer's other posts), and the functions are pure: each parser remembers the last URLs it was given.
+LINK_FUNCTIONS = ("normalizeLink", "normalizeLinkText", "validateLink")
+LINK_MEMO = 1 << 14  # URLs per function
 
 
 def make_markdown(raw_html: bool = True) -> MarkdownIt:
@@ -38,6 +44,8 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     backref = md.renderer.rules["footnote_anchor"]  # bound to the renderer already
     md.add_render_rule("footnote_anchor",
                        lambda _self, *args: backref(*args).replace(BACKREF_ARROW, BACKREF_ENTITY))
+    for name in LINK_FUNCTIONS:  # the rules call them as state.md.normalizeLink(...): the instance's own first
+        setattr(md, name, functools.lru_cache(maxsize=LINK_MEMO)(getattr(md, name)))
     return md
 
 
