@@ -13,7 +13,7 @@ import pytest
 from tearsheet import __version__
 from tearsheet.cli import main
 
-from .conftest import build
+from .conftest import build, read_tree
 
 
 @pytest.mark.parametrize("verb", ["build", "new", "init"])
@@ -56,6 +56,18 @@ def test_new_writes_a_dated_post_that_builds(write_site, monkeypatch, capsys) ->
     assert 'title: "Fed Minutes: What\'s Next?"' in text and "tier: plus" in text and "teaser: 80" in text
     assert re.search(r"date: \d{4}-\d\d-\d\dT\d\d:\d\d:00\+00:00", text)
     assert main(["build", "--quiet", "--drafts"]) == 0
+
+
+def test_new_plus_post_shows_where_the_paywall_goes_and_builds_once_published(write_site, monkeypatch, capsys) -> None:
+    site = write_site({})
+    monkeypatch.chdir(site)
+    assert main(["new", "Curve trade", "--tier", "plus"]) == 0
+    path = site / capsys.readouterr().out.strip()
+    text = path.read_text()
+    assert "\n<!--more-->\n" in text and "draft: true" in text
+    path.write_text(text.replace("draft: true\n", ""))
+    assert main(["build", "--quiet"]) == 0  # the skeleton keeps something back: it may be published as it is
+    assert not any(b"only members read" in data for data in read_tree(site / "output" / "public").values())
 
 
 def test_new_refuses_to_overwrite(write_site, monkeypatch, capsys) -> None:

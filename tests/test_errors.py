@@ -171,7 +171,8 @@ def test_a_comment_cutting_a_title_says_how_to_quote_it(built_site: Path, capsys
 
 def test_a_comment_after_a_title_is_still_a_comment(built_site: Path, capsys) -> None:
     (built_site / "content" / "posts" / "note.md").write_bytes(
-        b"---\ntitle: Rates  # working title\ndate: 2026-01-01\ntier: plus  # for members\n---\n\nWords.\n")
+        b"---\ntitle: Rates  # working title\ndate: 2026-01-01\ntier: plus  # for members\n---\n\nWords.\n\n"
+        b"<!--more-->\n\nMore words.\n")
     assert main(["build", str(built_site), "--quiet"]) == 0
 
 
@@ -266,3 +267,40 @@ def test_content_saved_as_a_file_does_not_empty_the_site(built_site: Path, capsy
     assert code == 1
     assert err.startswith("error: content: is a file, not a folder\n")
     assert read_tree(built_site / "output") == before
+
+
+# A plus post that keeps nothing back: its whole text would be public, under a prompt to pay for "the rest"
+WHOLLY_PUBLIC = [
+    ("short.md", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\n---\n\nBuy the belly of the curve now.\n",
+     "content/posts/short.md: this plus post's public teaser is the whole post (7 words, and its teaser is 10)"),
+    ("more-last.md", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\n---\n\n" + b"word " * 30 + b"\n\n<!--more-->\n",
+     "content/posts/more-last.md: this plus post's public teaser is the whole post (nothing follows its "
+     "`<!--more-->` line)"),
+    ("bodiless.md", b"---\ntitle: x\ndate: 2026-01-01\ntier: plus\n---\n",
+     "content/posts/bodiless.md: this plus post's public teaser is the whole post (it has no body text)"),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), WHOLLY_PUBLIC, ids=[w[0] for w in WHOLLY_PUBLIC])
+def test_a_plus_post_that_keeps_nothing_back_is_refused(built_site: Path, capsys, name: str, data: bytes,
+                                                        expected: str) -> None:
+    before = read_tree(built_site / "output")
+    (built_site / "content" / "posts" / name).write_bytes(data)
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and expected in err and "Traceback" not in err
+    assert "`<!--more-->`" in err and "`teaser: 0`" in err and "`tier: free`" in err  # what to do
+    assert read_tree(built_site / "output") == before
+    assert main(["check", str(built_site)]) == 1  # check reports what build would
+    assert expected in capsys.readouterr().err
+
+
+def test_a_short_plus_post_builds_once_it_keeps_something_back(built_site: Path, capsys) -> None:
+    post = built_site / "content" / "posts" / "short.md"
+    post.write_text("---\ntitle: Short\ndate: 2026-01-02\ntier: plus\nteaser: 0\n---\n\nBuy the belly of the curve.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    public = read_tree(built_site / "output" / "public")
+    assert not any(b"belly of the curve" in data for data in public.values())
+    assert any(b"belly of the curve" in data for data in read_tree(built_site / "output" / "members").values())
+    post.write_text("---\ntitle: Short\ndate: 2026-01-02\ntier: plus\ndraft: true\n---\n\nBuy the belly.\n")
+    assert main(["build", str(built_site), "--quiet", "--drafts"]) == 0  # a draft is looked at, not published
+    assert main(["build", str(built_site), "--quiet"]) == 0  # and left out without --drafts

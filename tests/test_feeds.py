@@ -256,6 +256,8 @@ def test_hostile_text_in_titles_and_bodies_stays_well_formed(write_site: Callabl
         ```
         <![CDATA[ nested ]]>
         ```
+
+        And then the members-only part: {"words of the paid analysis " * 10}
         """}, toml=MINIMAL_TOML.replace('name = "Ann Analyst"', 'name = "Ann ]]> & <Analyst>"'))
     build(site)
     public = site / "output" / "public"

@@ -26,7 +26,7 @@ from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, 
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
-from .site import TIERS, Site, assemble_site, check_urls, select_posts
+from .site import TIERS, Site, assemble_site, check_urls, check_withheld, select_posts
 from .templates import THEME_DIR, check_templates, make_environment, render_pages
 
 FINGERPRINTED = (".css", ".js")
@@ -178,6 +178,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     clock.lap("render")
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
+    check_withheld(posts)
     # "public" first: the members build borrows its teasers for feeds and descriptions
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")

@@ -61,9 +61,12 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
             return None
         md = md or make_markdown(plan.config.raw_html)
         try:
-            edited.append(render_post(md, dataclasses.replace(source, meta=meta)))
+            post = render_post(md, dataclasses.replace(source, meta=meta))
         except SiteError:
             return None
+        if meta.tier == "plus" and not post.cut:
+            return None  # its teaser would be all of it: the full rebuild says so
+        edited.append(post)
     if not edited:
         return None
     try:

@@ -20,14 +20,20 @@ def slug_for_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
 
 
-def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int | None) -> str:
+def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int | None, plus: bool = False) -> str:
+    """A new post's file; `plus` (its tier, given or the site's default) adds a `<!--more-->` line, unless a
+    teaser length is given."""
     lines = ["---", f"title: {json.dumps(' '.join(title.split()), ensure_ascii=False)}", f"date: {date.isoformat()}"]
     if tier:
         lines.append(f"tier: {tier}")
     if teaser is not None:
         lines.append(f"teaser: {teaser}")
-    lines += ["tags: []", 'description: ""', "draft: true", "---", "",
-              "Write the essay here. Remove `draft: true` above when it is ready to publish.", ""]
+    lines += ["tags: []", 'description: ""', "draft: true", "---", ""]
+    if plus and teaser is None:  # show where the paywall goes (`teaser:` given, the count decides)
+        lines += ["Write the opening everyone reads here.", "", "<!--more-->", "",
+                  "Write what only members read here. Remove `draft: true` above when it is ready to publish.", ""]
+    else:
+        lines += ["Write the essay here. Remove `draft: true` above when it is ready to publish.", ""]
     return "\n".join(lines)
 
 
@@ -46,7 +52,7 @@ def write_new_post(site_dir: str, title: str, tier: str | None, teaser: int | No
                             "choose another title, or edit the existing post")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:
-        handle.write(new_post_text(title, now, tier, teaser))
+        handle.write(new_post_text(title, now, tier, teaser, (tier or config.default_tier) == "plus"))
     return os.path.relpath(path)
 
 

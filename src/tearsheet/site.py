@@ -170,6 +170,30 @@ def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[Po
         raise SiteError(problems)
 
 
+def check_withheld(posts: Sequence[RenderedPost]) -> None:
+    """A plus post must keep something for members: one whose teaser is all of it would go out whole.
+
+    A draft (built only with --drafts, to look at) is let through: the check comes when it is published.
+    """
+    problems = [Problem(post.meta.path, None,
+                        f"this plus post's public teaser is the whole post ({_why_whole(post)}): the public site "
+                        "would show all of it, and nothing would be for members only",
+                        "put a `<!--more-->` line where the public part ends, with text after it; or set a smaller "
+                        "`teaser:` (`teaser: 0` shows only the title and the prompt); or make it `tier: free`")
+                for post in posts if post.meta.tier == "plus" and not post.cut and not post.meta.draft]
+    if problems:
+        raise SiteError(problems)
+
+
+def _why_whole(post: RenderedPost) -> str:
+    words = post.full.words
+    if not words:
+        return "it has no body text"
+    if words <= post.meta.teaser:
+        return f"{words} word{'s' if words != 1 else ''}, and its teaser is {post.meta.teaser}"
+    return "nothing follows its `<!--more-->` line"
+
+
 def post_url(config: SiteConfig, meta: PostMeta) -> str:
     assert meta.date is not None
     return base_path(config) + _post_path(config.permalink, config.timezone, meta.date, meta.slug)
