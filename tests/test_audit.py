@@ -68,6 +68,8 @@ def test_a_clean_build_passes_and_the_audit_command_agrees(site: Path, capsys: p
     build(site)
     assert main(["audit", str(site / "output"), "--site", str(site)]) == 0
     assert "no member-only text found" in capsys.readouterr().out
+    assert main(["audit", str(site / "output" / "public"), "--site", str(site)]) == 0  # the tree itself, named
+    assert f"files of {site / 'output' / 'public'} against" in capsys.readouterr().out
 
 
 def test_a_template_printing_member_text_stops_the_build_and_keeps_the_old_output(site: Path) -> None:

@@ -207,3 +207,40 @@ def test_init_with_an_empty_folder_name(tmp_path: Path, monkeypatch, capsys) -> 
     assert main(["init", ""]) == 1
     assert capsys.readouterr().err.startswith("error: tearsheet init: no folder given\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_prints_a_cd_line_that_works_when_pasted(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "my letter"]) == 0
+    assert "  cd 'my letter' && tearsheet build" in capsys.readouterr().out
+
+
+def test_clean_removes_the_preview_too(write_site, capsys) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nHi.\n"})
+    (site / ".tearsheet-preview" / "members").mkdir(parents=True)  # what `serve` builds: both tiers in full
+    (site / ".tearsheet-preview" / "members" / "index.html").write_text("every post in full")
+    build(site)
+    assert main(["clean", str(site)]) == 0
+    assert ".tearsheet-preview/" in capsys.readouterr().out
+    assert not (site / ".tearsheet-preview").exists() and not (site / "output").exists()
+
+
+def test_default_tier_is_read_in_any_case_as_a_posts_tier_is(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nOne two three.\n\n<!--more-->\n\nFour.\n"})
+    toml = (site / "site.toml").read_text()
+    (site / "site.toml").write_text('default_tier = "Plus"\n' + toml)
+    assert build(site).plus_posts == 1
+
+
+def test_build_says_which_posts_it_left_out_and_why(write_site, capsys) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nHi.\n",
+                       "content/posts/b.md": "---\ntitle: B\ndate: 2026-01-02\ndraft: true\n---\n\nHi.\n",
+                       "content/posts/c.md": "---\ntitle: C\ndate: 2026-03-01T09:00:00+00:00\n---\n\nHi.\n",
+                       "content/posts/d.md": "---\ntitle: D\ndate: 2026-04-01\n---\n\nHi.\n"})
+    assert main(["build", str(site), "--now", "2026-02-01"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Built 1 post ")
+    assert ("Not built: 1 draft (draft: true; --drafts builds them); 2 posts dated after now, the next "
+            "content/posts/c.md on 2026-03-01T09:00+00:00 (--future builds them)") in out
+    assert main(["build", str(site), "--now", "2026-02-01", "--drafts", "--future"]) == 0
+    assert "Not built" not in capsys.readouterr().out

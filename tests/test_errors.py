@@ -304,3 +304,47 @@ def test_a_short_plus_post_builds_once_it_keeps_something_back(built_site: Path,
     post.write_text("---\ntitle: Short\ndate: 2026-01-02\ntier: plus\ndraft: true\n---\n\nBuy the belly.\n")
     assert main(["build", str(built_site), "--quiet", "--drafts"]) == 0  # a draft is looked at, not published
     assert main(["build", str(built_site), "--quiet"]) == 0  # and left out without --drafts
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ('["%%"]', 'content/posts/tagged.md: tag "%%" has no letters or digits to make its URL from'),
+    ('["' + "market structure " * 20 + '"]', 'content/posts/tagged.md: tag "market structure market structure market…" '
+     "is too long for its URL (339 bytes as a folder name; at most 200)"),
+    ('["' + "日本" * 40 + '"]', "is too long for its URL (240 bytes as a folder name; at most 200)"),
+], ids=["no-letters", "long", "long-in-bytes"])
+def test_a_tag_that_cannot_make_a_url_is_named(built_site: Path, capsys, tags: str, expected: str) -> None:
+    # these were a build failing in the staging folder ("File name too long", no post named) or a
+    # tags/untitled/ page shared by every such tag
+    before = read_tree(built_site / "output")
+    (built_site / "content" / "posts" / "tagged.md").write_text(f"---\ntitle: x\ndate: 2026-01-01\ntags: {tags}\n---\n\nHi.\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and expected in err and "Traceback" not in err and "staging" not in err
+    assert read_tree(built_site / "output") == before
+    assert main(["check", str(built_site)]) == 1 and expected in capsys.readouterr().err
+
+
+def test_two_spellings_of_one_tag_url_build_with_a_warning(built_site: Path, capsys) -> None:
+    posts = built_site / "content" / "posts"
+    (posts / "a.md").write_text('---\ntitle: A\ndate: 2026-01-01\ntags: ["S&P 500", "Rates"]\n---\n\nHi.\n')
+    (posts / "b.md").write_text('---\ntitle: B\ndate: 2026-01-02\ntags: ["S&P-500", "rates"]\n---\n\nHo.\n')
+    assert main(["build", str(built_site)]) == 0
+    err = capsys.readouterr().err
+    assert ('warning: content/posts/b.md: tag "S&P-500" makes the same URL (/tags/s-p-500/) as "S&P 500" in '
+            "content/posts/a.md") in err
+    assert "Rates" not in err  # the same name in another case is the same tag
+    page = (built_site / "output" / "public" / "tags" / "s-p-500" / "index.html").read_text()
+    assert ">A<" in page and ">B<" in page
+
+
+def test_a_tab_indented_list_is_named_as_the_cause(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "tabbed.md").write_text("---\ntitle: x\ndate: 2026-01-01\ntags:\n\t- rates\n---\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "content/posts/tabbed.md:5: front matter is not valid YAML" in err
+    assert "indent with spaces, not tabs" in err
+
+
+def test_a_page_without_front_matter_is_told_what_a_page_needs(built_site: Path, capsys) -> None:
+    (built_site / "content" / "pages").mkdir()
+    (built_site / "content" / "pages" / "about.md").write_text("About us.\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "start the file with ---, then a title: line, then --- again" in err

@@ -11,6 +11,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from tearsheet.cli import main
+
 from .conftest import MINIMAL_TOML, SITES, build, read_tree
 
 SITE_TITLES = ["A free note", "Plus post without a description", "Plus post zero", "Plus post marker",
@@ -344,3 +346,31 @@ def test_members_url_changes_only_the_members_feeds(built: Path, built_for_membe
 def test_without_members_url_the_members_feeds_use_base_url(built: Path) -> None:
     rss = parse((built / "members" / "feeds" / "rss.xml").read_bytes())
     assert all(e.link.startswith("https://canary.example.com/2026/") for e in rss.entries)
+
+
+def test_a_token_feed_without_members_url_is_warned_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "tiers"
+    shutil.copytree(SITES / "tiers", site)
+    assert main(["build", str(site), "--quiet"]) == 0
+    assert "members_url is not set, so the members' token feed gives its own address as " \
+           "https://canary.example.com/feeds/TOKEN/ on the public site" in capsys.readouterr().err
+    toml = (site / "site.toml").read_text()
+    (site / "site.toml").write_text(toml.replace('base_url = "https://canary.example.com"\n',
+                                                 f'base_url = "https://canary.example.com"\nmembers_url = "{MEMBERS_URL}/"\n'))
+    assert main(["build", str(site), "--quiet"]) == 0
+    assert "token feed" not in capsys.readouterr().err
+
+
+def test_the_members_token_may_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # a CI secret rather than a line of site.toml in the repository
+    site = tmp_path / "tiers"
+    shutil.copytree(SITES / "tiers", site)
+    monkeypatch.setenv("TEARSHEET_MEMBERS_TOKEN", "zqsecret-from-ci-0123")
+    assert main(["build", str(site), "--quiet"]) == 0
+    assert (site / "output" / "members" / "feeds" / "zqsecret-from-ci-0123" / "rss.xml").exists()
+    assert not (site / "output" / "members" / "feeds" / TOKEN).exists()
+    assert not any(b"zqsecret" in data or "zqsecret" in path for path, data in read_tree(site / "output" / "public").items())
+    monkeypatch.setenv("TEARSHEET_MEMBERS_TOKEN", "short")
+    assert main(["build", str(site), "--quiet"]) == 1
+    assert "the TEARSHEET_MEMBERS_TOKEN environment variable must be 8 or more letters" in capsys.readouterr().err

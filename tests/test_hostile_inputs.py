@@ -121,10 +121,10 @@ def test_a_dangling_symlink_is_a_clear_error(write_site: Callable[..., Path]) ->
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (b"---\ntitle: x\ndate: 2026-02-30\n---\nbody\n", "3: front matter has an impossible value: day is out of range"),
-    (b"---\ntitle: x\ndate: 2026-01-01\nupdated: 2026-13-01\n---\n", "4: front matter has an impossible value"),
-    (b"---\ntitle: x\ndate: 2026-01-01T10:00:00+25:00\n---\n", "3: front matter has an impossible value"),
-    (b"---\ntitle: x\ndate: 0000-01-01\n---\n", "3: front matter has an impossible value: year 0"),
+    (b"---\ntitle: x\ndate: 2026-02-30\n---\nbody\n", "3: `date` has an impossible value: day is out of range"),
+    (b"---\ntitle: x\ndate: 2026-01-01\nupdated: 2026-13-01\n---\n", "4: `updated` has an impossible value: month must be in 1..12"),
+    (b"---\ntitle: x\ndate: 2026-01-01T10:00:00+25:00\n---\n", "3: `date` has an impossible value"),
+    (b"---\ntitle: x\ndate: 0000-01-01\n---\n", "3: `date` has an impossible value: year 0"),
     (b"---\n- item: 2026-02-30\n---\n", "2: front matter has an impossible value"),  # found by the fuzzer
     (b"---\ntitle: x\ndate: 2026-01-01\x00\n---\n", "not a text file (it contains NUL bytes)"),
     (b"---\ntitle: \xff\n---\n", "2: not UTF-8 text (byte 0xff at offset 11)"),

@@ -26,7 +26,7 @@ from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, 
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
-from .site import TIERS, Site, assemble_site, check_urls, check_withheld, select_posts
+from .site import TIERS, Site, assemble_site, check_terms, check_urls, check_withheld, select_posts
 from .templates import THEME_DIR, check_templates, make_environment, render_pages
 
 FINGERPRINTED = (".css", ".js")
@@ -62,6 +62,7 @@ class BuildResult:
     written: int = 0  # files written or removed in the output
     changed: tuple[str, ...] = ()  # "tier/path" of each of them
     plan: SitePlan | None = None  # with BuildOptions.keep_plan: what was built, for the preview's fast render
+    left_out: tuple[PostMeta, ...] = ()  # drafts and posts dated after now, not built (see --drafts, --future)
 
 
 def build_now(options: BuildOptions) -> dt.datetime:
@@ -94,6 +95,7 @@ class SitePlan:
     unchanged: bool = False  # the output already holds what these inputs make: nothing rendered, nothing to write
     env: jinja2.Environment | None = None  # the templates the pages were rendered with
     asset_urls: dict[str, str] = field(default_factory=dict)  # {theme file: its fingerprinted URL}
+    left_out: tuple[PostMeta, ...] = ()  # drafts and posts dated after now, not built
 
 
 def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
@@ -137,7 +139,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
                        files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
                        0 if plan.unchanged else report.written + report.removed,
-                       () if plan.unchanged else report.changed, plan if options.keep_plan else None)
+                       () if plan.unchanged else report.changed, plan if options.keep_plan else None, plan.left_out)
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
@@ -162,14 +164,16 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         now = build_now(options)
         source, changes = apply_access_rules(source, now)
         published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
+        warnings = (*warnings, *check_terms(published), *_token_feed_warning(config))
         built = {meta.path for meta in published}
+        left_out = tuple(p.meta for p in source.posts if p.meta.path not in built)
         tier_changes = tuple(c for c in changes if c.path in built)
         inputs = inputs_key(site_dir, config, bodies.sources_digest(source), built, source.assets, static,
                             pagefind) if cache else ""
         clock.lap("load")
         if stage is not None and inputs and stage.holds(inputs) and not options.keep_plan:
             return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
-                            unchanged=True)
+                            unchanged=True, left_out=left_out)
         posts, pages = bodies.render(source)
         if cache is not None and cache.one_build:
             cache.bodies().save_and_let_go()
@@ -191,7 +195,15 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
              for tier in TIERS}
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
-                    published, rendered, inputs, env=env, asset_urls=asset_urls)
+                    published, rendered, inputs, env=env, asset_urls=asset_urls, left_out=left_out)
+
+
+def _token_feed_warning(config: SiteConfig) -> tuple[str, ...]:
+    if not config.feeds.members_token or config.members_url:
+        return ()
+    return (f"site.toml: members_url is not set, so the members' token feed gives its own address as "
+            f"{config.base_url.rstrip('/')}/feeds/TOKEN/ on the public site; set members_url to where "
+            "output/members is served (unless that folder is copied to the public site)",)
 
 
 def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache | None) -> dict[str, FileData]:

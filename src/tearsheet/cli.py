@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from . import __version__
 from .access import TierChange
 from .build import BuildOptions, build_site
 from .errors import SiteError
+from .frontmatter import PostMeta
 from .heap import fewer_collections
 
 
@@ -226,9 +228,27 @@ def _build(args: argparse.Namespace) -> int:
         print(f"Built {_count(result.posts, 'post')} ({result.plus_posts} plus) and {_count(result.pages, 'page')}: "
               f"{files} in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
         _print_tier_changes(result.tier_changes)
+        _print_left_out(result.left_out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _print_left_out(left_out: Sequence[PostMeta]) -> None:
+    """Say which posts the build left out and why: a writer looking for a new post should not have to guess."""
+    drafts = [meta for meta in left_out if meta.draft]
+    scheduled = sorted((meta for meta in left_out if not meta.draft and meta.date is not None),
+                       key=lambda meta: meta.date)  # type: ignore[arg-type,return-value]
+    parts = []
+    if drafts:
+        parts.append(f"{_count(len(drafts), 'draft')} (draft: true; --drafts builds them)")
+    if scheduled:
+        first = scheduled[0]
+        assert first.date is not None
+        parts.append(f"{_count(len(scheduled), 'post')} dated after now, the next {first.path} on "
+                     f"{first.date.isoformat(timespec='minutes')} (--future builds them)")
+    if parts:
+        print("Not built: " + "; ".join(parts))
 
 
 def _count(number: int, noun: str) -> str:
@@ -245,12 +265,25 @@ def _clean(args: argparse.Namespace) -> int:
         read_config(args.site_dir, content_problems=False)
     _check_out(args.site_dir, args.out)
     out_dir = args.out or os.path.join(args.site_dir, "output")
-    removed = clean_cache(args.site_dir) + clean_output(out_dir, TIERS)
+    removed = clean_cache(args.site_dir) + clean_output(out_dir, TIERS) + _clean_preview(args.site_dir)
     if removed:
         print("Removed " + ", ".join(os.path.relpath(path) + "/" for path in removed))
     else:
         print("Nothing to clean.")
     return 0
+
+
+def _clean_preview(site_dir: str) -> list[str]:
+    """Remove what `tearsheet serve` built (both tiers in full) and left under the site."""
+    import shutil
+
+    from .serve import PREVIEW_DIR
+
+    folder = os.path.join(site_dir, PREVIEW_DIR)
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return []
+    shutil.rmtree(folder)
+    return [folder]
 
 
 def _print_tier_changes(changes: Sequence[TierChange], shown: int = 10) -> None:
@@ -292,10 +325,14 @@ def _check(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from .audit import audit_output
 
-    report = audit_output(args.site, args.out_dir, args.now)
+    out_dir = args.out_dir
+    named = os.path.normpath(out_dir)
+    if os.path.basename(named) == "public" and not os.path.isdir(os.path.join(named, "public")):
+        out_dir = os.path.dirname(named) or "."  # OUTPUT_DIR/public given for OUTPUT_DIR: the tree meant
+    report = audit_output(args.site, out_dir, args.now)
     if report.problems:
         raise SiteError(report.problems)
-    print(f"Audited {report.files} files of {os.path.join(args.out_dir, 'public')} against {report.plus_posts} "
+    print(f"Audited {report.files} files of {os.path.join(out_dir, 'public')} against {report.plus_posts} "
           "plus posts: no member-only text found.")
     return 0
 
@@ -312,7 +349,7 @@ def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_site
 
     notes = init_site(args.dir, args.title)
-    print(f"Created a new site in {args.dir}/\n  cd {args.dir} && tearsheet build")
+    print(f"Created a new site in {args.dir}/\n  cd {shlex.quote(args.dir)} && tearsheet build")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

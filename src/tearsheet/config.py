@@ -19,6 +19,7 @@ from .errors import Problem, SiteError, did_you_mean
 CONFIG_NAME = "site.toml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug")
 MAX_RULE_DAYS = 36500  # free_after / plus_after: a hundred years
+MEMBERS_TOKEN_ENV = "TEARSHEET_MEMBERS_TOKEN"  # when set, in place of [feeds] members_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,8 @@ def _build(data: dict[str, Any], text: str, path: str, problems: list[Problem]) 
                                      "paywall", text, path, problems))
     feeds = FeedSettings(**_check_table(_table(data, "feeds", text, path, problems), FeedSettings,
                                         "feeds", text, path, problems))
+    if os.environ.get(MEMBERS_TOKEN_ENV, "").strip():  # a CI secret, kept out of the repository
+        feeds = dataclasses.replace(feeds, members_token=os.environ[MEMBERS_TOKEN_ENV].strip())
     search = SearchSettings(**_check_table(_table(data, "search", text, path, problems), SearchSettings,
                                            "search", text, path, problems))
     authors = []
@@ -292,7 +295,9 @@ def _check_values(config: SiteConfig, text: str, path: str, problems: list[Probl
         bad("feeds", "items", f"[feeds] items must be 1 or more, got {config.feeds.items}",
             "for example: items = 20")
     if config.feeds.members_token and not re.fullmatch(r"[A-Za-z0-9_-]{8,}", config.feeds.members_token):
-        bad("feeds", "members_token", "[feeds] members_token must be 8 or more letters, digits, - or _",
+        given = (f"the {MEMBERS_TOKEN_ENV} environment variable" if os.environ.get(MEMBERS_TOKEN_ENV, "").strip()
+                 else "[feeds] members_token")
+        bad("feeds", "members_token", f"{given} must be 8 or more letters, digits, - or _",
             "use a long random string, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(16))'`")
     return fixes
 
@@ -327,7 +332,10 @@ def _check_content_settings(config: SiteConfig, bad: Callable[[str, str, str, st
             f'did you mean "{close}"?' if close else
             'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
         fixes["timezone"] = "UTC"
-    if config.default_tier not in ("free", "plus"):
+    if isinstance(config.default_tier, str) and config.default_tier.lower() in ("free", "plus") \
+            and config.default_tier not in ("free", "plus"):
+        fixes["default_tier"] = config.default_tier.lower()  # as a post's `tier:` is read, in any case
+    elif config.default_tier not in ("free", "plus"):
         bad("", "default_tier", f'default_tier must be "free" or "plus", got "{config.default_tier}"',
             'set default_tier = "free" or "plus"')
         fixes["default_tier"] = "free"

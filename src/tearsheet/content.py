@@ -305,8 +305,9 @@ def _no_front_matter(path: str, lines: list[str]) -> SiteError:
     if _typed_dash(opening):
         return SiteError.one(path, first + 1, f'the file starts with "{opening}", not three hyphens (---)',
                              "your editor turned --- into a dash: type three plain hyphens on this line")
+    fields = "a title: line" if "pages/" in path.replace(os.sep, "/") else "title: and date: lines"
     return SiteError.one(path, 1, "no front matter: the file must start with a line of three dashes (---)",
-                         "start the file with ---, then title: and date: lines, then --- again")
+                         f"start the file with ---, then {fields}, then --- again")
 
 
 def front_matter_line(site_dir: str, path: str, key: str) -> int | None:

@@ -106,11 +106,14 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        hint = ("indent with spaces, not tabs (or remove the indentation)" if "tab" in problem else
+        lines = meta_text.split("\n")
+        tabbed = mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]
+        hint = ("indent with spaces, not tabs (or remove the indentation)" if "tab" in problem or tabbed else
                 'write one `key: value` per line; quote values containing ": " or "#"')
         raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}", hint) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a date YAML reads but the calendar lacks
-        raise SiteError.one(path, _unreadable_value_line(loader, node), f"front matter has an impossible value: {exc}",
+        line, key = _unreadable_value(node)
+        raise SiteError.one(path, line, f"{f'`{key}`' if key else 'front matter'} has an impossible value: {exc}",
                             f'{DATE_HINT}; quote other values: key: "..."') from None
     finally:
         loader.dispose()
@@ -141,8 +144,18 @@ def _check_spaces(path: str, meta_text: str) -> None:
                                 "delete the space after the colon and type an ordinary one")
 
 
-def _unreadable_value_line(loader: Any, node: Any) -> int:
-    """The line of the first front-matter value that fails to construct (2026-02-30, say)."""
+def _unreadable_value(node: Any) -> tuple[int, str]:
+    """The line of the first front-matter value that fails to construct (2026-02-30, say), and its key."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            line = _unreadable_value_line(value)
+            if line:
+                return line, key.value if isinstance(key, yaml.ScalarNode) else ""
+    return _unreadable_value_line(node) or 1, ""
+
+
+def _unreadable_value_line(node: Any) -> int:
+    """The line of the first value under a node that fails to construct; 0 if none does."""
     stack = [node]
     while stack:
         current = stack.pop(0)
@@ -158,7 +171,7 @@ def _unreadable_value_line(loader: Any, node: Any) -> int:
                 return current.start_mark.line + 2
             finally:
                 fresh.dispose()
-    return 1
+    return 0
 
 
 def _default_slug(path: str) -> str:

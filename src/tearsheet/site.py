@@ -311,6 +311,48 @@ def slugify(name: str) -> str:
     return slug or "untitled"
 
 
+MAX_SLUG_BYTES = 200  # a tag's or series' URL segment is a folder name: file systems take 255 bytes at most
+
+
+def check_terms(posts: Sequence[PostMeta]) -> tuple[str, ...]:
+    """Each tag and series name must make a URL segment of its own; return warnings for names spelt two ways.
+
+    A name without letters or digits (every such name would share one page) and one too long to be a
+    folder name are errors. Two spellings that make one URL ("S&P 500", "S&P-500") share a page, shown
+    under the first: a warning, unless they differ only by case and spacing (the same name, then).
+    """
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, slug) -> (name, path) that first made it
+    warned: set[tuple[str, str]] = set()
+    warnings: list[str] = []
+    for meta in posts:
+        series = (meta.series,) if meta.series else ()
+        for kind, label, names in (("tags", "tag", meta.tags), ("series", "series", series)):
+            for name in names:
+                slug = slugify(name)
+                if not NOT_SLUG.sub("", name):
+                    problems.append(Problem(meta.path, None, f'{label} "{name}" has no letters or digits to make its '
+                                            "URL from", f"give the {label} a name with a word in it"))
+                elif len(slug.encode()) > MAX_SLUG_BYTES:
+                    problems.append(Problem(meta.path, None, f'{label} "{name[:40]}…" is too long for its URL '
+                                            f"({len(slug.encode())} bytes as a folder name; at most {MAX_SLUG_BYTES})",
+                                            f"shorten the {label}: a few words name a topic"))
+                else:
+                    earlier, where = first.setdefault((kind, slug), (name, meta.path))
+                    if _spelling(earlier) != _spelling(name) and (earlier, name) not in warned:
+                        warned.add((earlier, name))
+                        warnings.append(f'{meta.path}: {label} "{name}" makes the same URL (/{kind}/{slug}/) as '
+                                        f'"{earlier}" in {where}: they share one page, shown as "{earlier}" (spell '
+                                        "them alike, or rename one)")
+    if problems:
+        raise SiteError(problems)
+    return tuple(warnings)
+
+
+def _spelling(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
                   pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
     """Build one tier's site from the editions that tier may see."""
