@@ -348,3 +348,28 @@ def test_a_page_without_front_matter_is_told_what_a_page_needs(built_site: Path,
     (built_site / "content" / "pages" / "about.md").write_text("About us.\n")
     code, err = run_build(built_site, capsys)
     assert code == 1 and "start the file with ---, then a title: line, then --- again" in err
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("config.copyrigth", 'template error: config has no field "copyrigth" (did you mean "copyright"?)'),
+    ("site.posts[0].body", 'template error: a post has no field "body"'),  # through the page keys' mirror record
+])
+def test_a_misspelt_field_in_a_template_is_named_in_the_templates_words(built_site: Path, capsys, expression: str,
+                                                                        expected: str) -> None:
+    (built_site / "templates" / "partials").mkdir(parents=True)
+    (built_site / "templates" / "partials" / "footer_extra.html").write_text(f"<p>{{{{ {expression} }}}}</p>\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and f"templates/partials/footer_extra.html:1: {expected}" in err
+    assert "tearsheet." not in err and "object" not in err  # no Python class names
+
+
+def test_an_svg_social_image_is_warned_of(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "chart.md").write_text(
+        "---\ntitle: Chart\ndate: 2026-01-03\nimage: /images/chart.svg\n---\n\nHi.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert ("warning: content/posts/chart.md: `image: /images/chart.svg` is an SVG, which link previews on social "
+            "networks and in messengers do not show: use a PNG or JPEG") in capsys.readouterr().err
+    (built_site / "content" / "posts" / "chart.md").write_text(
+        "---\ntitle: Chart\ndate: 2026-01-03\nimage: /images/chart.png\n---\n\nHi.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert "SVG" not in capsys.readouterr().err

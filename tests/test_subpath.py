@@ -144,7 +144,7 @@ def test_sitemap_robots_canonical_and_feeds_carry_the_base_path(sample: Path) ->
     assert f'<link rel="canonical" href="{BASE}/2026/10/small-cap-rotation/">' in page
     assert f'<meta property="og:image" content="{BASE}/images/breadth.svg">' not in page  # no `image:` on it
     card = (public / "2026" / "11" / "october-in-one-table" / "index.html").read_text()
-    assert f'<meta property="og:image" content="{BASE}/images/curve.svg">' in card  # `image: /images/curve.svg`
+    assert f'<meta property="og:image" content="{BASE}/images/curve.png">' in card  # `image: /images/curve.png`
     assert '<link rel="alternate" type="application/rss+xml" title="The Basis Point (RSS)" href="/blog/feeds/rss.xml">' in card
     feed = json.loads((members / "feeds" / "feed.json").read_text())
     assert (feed["home_page_url"], feed["feed_url"]) == (f"{BASE}/", f"{BASE}/feeds/feed.json")

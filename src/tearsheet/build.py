@@ -164,7 +164,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         now = build_now(options)
         source, changes = apply_access_rules(source, now)
         published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
-        warnings = (*warnings, *check_terms(published), *_token_feed_warning(config))
+        warnings = (*warnings, *check_terms(published), *_token_feed_warning(config),
+                    *_social_image_warnings((*published, *(page.meta for page in source.pages))))
         built = {meta.path for meta in published}
         left_out = tuple(p.meta for p in source.posts if p.meta.path not in built)
         tier_changes = tuple(c for c in changes if c.path in built)
@@ -196,6 +197,13 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
                     published, rendered, inputs, env=env, asset_urls=asset_urls, left_out=left_out)
+
+
+def _social_image_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
+    """An `image:` link previews cannot show: X, Facebook, LinkedIn and messengers take no SVG."""
+    return tuple(f"{meta.path}: `image: {meta.image}` is an SVG, which link previews on social networks and in "
+                 "messengers do not show: use a PNG or JPEG (1200 x 630 suits most) for `image:`"
+                 for meta in metas if meta.image and urlsplit(meta.image).path.lower().endswith(".svg"))
 
 
 def _token_feed_warning(config: SiteConfig) -> tuple[str, ...]:

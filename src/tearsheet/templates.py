@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .errors import SiteError
+from .errors import SiteError, did_you_mean
 from .metadata import HeadMaker, HeadMeta
 from .site import PageView, PostView, Site, Term, absolute_url, base_path
 
@@ -159,8 +161,35 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_di
     except jinja2.TemplateError as exc:
         filename, line = _template_frame(exc)
         where = _display_path(filename, site_dir) if filename else f"template {name}"
-        raise SiteError.one(where, line, f"template error: {exc}",
-                            "check the names used on that line against the template guide in the README") from None
+        message, hint = _missing_field(str(exc)) or (
+            f"template error: {exc}", "check the names used on that line against the template guide in the README")
+        raise SiteError.one(where, line, message, hint) from None
+
+
+MISSING_FIELD = re.compile(r"'([\w.]+) object' has no attribute '([^']*)'")
+
+
+def _missing_field(message: str) -> tuple[str, str] | None:
+    """A field a template asked a record for that it lacks, said in the template's words, not Python's."""
+    found = MISSING_FIELD.fullmatch(message)
+    if found is None:
+        return None
+    module, _, class_name = found.group(1).rpartition(".")
+    record = getattr(sys.modules.get(module), class_name, None)
+    if not isinstance(record, type):
+        return None
+    while record.__name__.startswith("_") and record.__bases__[0] is not object:  # a page-key mirror's record
+        record = record.__bases__[0]
+    what = RECORD_NAMES.get(record.__name__, record.__name__)
+    names = sorted(n for n in dir(record) if not n.startswith("_") and not n.startswith("packed_"))
+    close = did_you_mean(found.group(2), names)
+    return (f'template error: {what} has no field "{found.group(2)}"' + (f" ({close})" if close else ""),
+            f"{what} has: {', '.join(names)}")
+
+
+RECORD_NAMES = {"SiteConfig": "config", "PostView": "a post", "PageView": "a page", "Term": "a tag, series or author",
+                "Site": "site", "Paywall": "paywall", "Pager": "pager", "Link": "a tag, series or author link",
+                "HeadMeta": "head_meta()", "Year": "an archive year", "Month": "an archive month"}
 
 
 def _template_frame(exc: BaseException) -> tuple[str, int | None]:
