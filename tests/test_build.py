@@ -201,3 +201,38 @@ def test_assets_are_copied_and_theme_css_is_fingerprinted(write_site) -> None:
     css = list((site / "output/public/assets").glob("style.*.css"))
     assert len(css) == 1
     assert f'href="/assets/{css[0].name}"' in (site / "output/public/index.html").read_text()
+
+
+def test_aliases_redirect_old_addresses_in_both_builds_and_go_when_removed(write_site) -> None:
+    post = ("---\ntitle: Renamed\ndate: 2026-03-02\ntier: plus\naliases: [/2025/old-name/, /old.html]\n---\n\n"
+            "Public opening words.\n\n<!--more-->\n\nzqmembers-only words of the renamed essay.\n")
+    site = write_site({"content/posts/renamed.md": post})
+    build(site)
+    for tier in ("public", "members"):
+        for path in ("2025/old-name/index.html", "old.html"):
+            page = (site / "output" / tier / path).read_text()
+            assert '<meta http-equiv="refresh" content="0; url=/2026/03/renamed/">' in page
+            assert '<link rel="canonical" href="https://letter.example.com/2026/03/renamed/">' in page
+            assert "zqmembers" not in page and "Public opening" not in page  # the address, nothing of the post
+    assert "old-name" not in (site / "output" / "public" / "sitemap.xml").read_text()
+    (site / "content/posts/renamed.md").write_text(post.replace("aliases: [/2025/old-name/, /old.html]\n", ""))
+    build(site)
+    for tier in ("public", "members"):
+        assert not (site / "output" / tier / "old.html").exists()
+        assert not (site / "output" / tier / "2025").exists()
+
+
+@pytest.mark.parametrize(("aliases", "expected"), [
+    ("[/2026/03/other/]", "content/posts/renamed.md: `aliases` has /2026/03/other/, which is also the URL of "
+     "content/posts/other.md"),
+    ("[/tags/]", "two things want to write this file (the redirect `aliases:` of content/posts/renamed.md asks for"),
+    ("[old-name]", 'content/posts/renamed.md:4: `aliases` has "old-name", which is not a path on this site'),
+    ("[https://example.com/old/]", "`aliases` has \"https://example.com/old/\", which is not a path on this site"),
+    ("[/a/../../etc/]", "which is not a path on this site"),
+])
+def test_an_alias_that_cannot_be_a_redirect_is_refused(write_site, capsys, aliases: str, expected: str) -> None:
+    site = write_site({"content/posts/other.md": "---\ntitle: Other\ndate: 2026-03-01\ntags: [x]\n---\n\nHi.\n",
+                       "content/posts/renamed.md": f"---\ntitle: Renamed\ndate: 2026-03-02\naliases: {aliases}\n---\n\nHi.\n"})
+    assert main(["build", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -21,7 +21,7 @@ from .deploy import headers_file
 from .errors import Problem, SiteError
 from .feeds import FeedFile, feed_file_bytes, feed_files, feed_sources
 from .frontmatter import PostMeta
-from .metadata import search_engine_files
+from .metadata import redirect_pages, search_engine_files
 from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, stage_file
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
@@ -184,6 +184,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
+    redirects = redirect_pages(config, [p.meta for p in (*posts, *pages)])
     # "public" first: the members build borrows its teasers for feeds and descriptions
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
@@ -192,7 +193,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
                                 bodies.digests(config, posts, pages) if cache else None, options.progress)
     clock.lap("pages")
     trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier],
-                              feeds=kept_feeds(sites[tier], sites["public"], stage, cache))
+                              feeds=kept_feeds(sites[tier], sites["public"], stage, cache), redirects=redirects)
              for tier in TIERS}
     clock.lap("files")
     return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
@@ -310,7 +311,8 @@ def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
 
 def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]],  # type: ignore[no-untyped-def]
                public: Site | None = None, pages: dict[str, FileData] | None = None,
-               feeds: dict[str, FileData] | None = None) -> dict[str, FileData]:
+               feeds: dict[str, FileData] | None = None,
+               redirects: Sequence[tuple[str, dict[str, bytes]]] = ()) -> dict[str, FileData]:
     """Every file of one tier: pages, feeds, robots/sitemap, static theme files and content assets.
 
     `public` is the public Site (the site itself in the public tier): feeds and page descriptions of plus
@@ -327,6 +329,8 @@ def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, byte
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
     add_files(files, headers_file(site, static), "the _headers file")
     add_files(files, {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets}, "a file under content/")
+    for source, pages_moved in redirects:
+        add_files(files, pages_moved, f"the redirect `aliases:` of {source} asks for")
     return files
 
 

@@ -12,8 +12,21 @@ import json
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin
 
+from .config import SiteConfig
 from .feeds import feed_links
-from .site import PageView, PostView, Site, Term, absolute_url, base_path, public_absolute_url
+from .frontmatter import PostMeta
+from .site import (
+    PageView,
+    PostView,
+    Site,
+    Term,
+    absolute_url,
+    alias_file,
+    base_path,
+    page_url,
+    post_url,
+    public_absolute_url,
+)
 
 PAYWALLED_CLASS = "paywalled"  # the members build wraps a plus post's body in an element of this class
 SCHEMA_CONTEXT = "https://schema.org"
@@ -175,3 +188,28 @@ def search_engine_files(site: Site) -> dict[str, bytes]:
     if site.tier == "public":
         files["sitemap.xml"] = sitemap_xml(site)
     return files
+
+
+def redirect_pages(config: SiteConfig, metas: list[PostMeta]) -> list[tuple[str, dict[str, bytes]]]:
+    """(source path, {output file: page}) of the redirects each post's or page's `aliases:` asks for.
+
+    A redirect page holds the new address and nothing else (the same in both builds: each is served
+    at its own host), like Hugo's aliases: it works on any static host, GitHub Pages included.
+    """
+    made = []
+    for meta in metas:
+        if not meta.aliases:
+            continue
+        target = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        page = _redirect_page(config, target)
+        made.append((meta.path, {alias_file(config, alias): page for alias in meta.aliases}))
+    return made
+
+
+def _redirect_page(config: SiteConfig, target: str) -> bytes:
+    url, canonical = html.escape(target), html.escape(public_absolute_url(config, target))
+    return (f'<!doctype html>\n<html lang="{html.escape(config.language)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Moved to {canonical}</title>\n"
+            f'<link rel="canonical" href="{canonical}">\n<meta name="robots" content="noindex">\n'
+            f'<meta http-equiv="refresh" content="0; url={url}">\n</head>\n<body>\n'
+            f'<p>This page has moved to <a href="{url}">{canonical}</a>.</p>\n</body>\n</html>\n').encode()

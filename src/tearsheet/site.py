@@ -166,6 +166,16 @@ def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[Po
                                     "on many hosts)"))
         else:
             owners[key] = meta.path
+    for meta in [*posts, *pages]:  # an old address must be no one's address now, nor another's old one
+        for alias in meta.aliases:
+            url = base_path(config) + alias
+            key = url.lower()
+            if key in owners:
+                problems.append(Problem(meta.path, None, f"`aliases` has {url}, which is also the URL of "
+                                        f"{owners[key]}", "an alias is an old address that has no page of its "
+                                        "own any more: remove it from `aliases`"))
+            else:
+                owners[key] = f"an alias of {meta.path}"
     if problems:
         raise SiteError(problems)
 
@@ -192,6 +202,11 @@ def _why_whole(post: RenderedPost) -> str:
     if words <= post.meta.teaser:
         return f"{words} word{'s' if words != 1 else ''}, and its teaser is {post.meta.teaser}"
     return "nothing follows its `<!--more-->` line"
+
+
+def alias_file(config: SiteConfig, alias: str) -> str:
+    """The output file of an `aliases:` path (a folder's index.html), and its URL: base path + alias."""
+    return alias.lstrip("/") + "index.html" if alias.endswith("/") else alias.lstrip("/")
 
 
 def post_url(config: SiteConfig, meta: PostMeta) -> str:
