@@ -373,3 +373,11 @@ def test_an_svg_social_image_is_warned_of(built_site: Path, capsys) -> None:
         "---\ntitle: Chart\ndate: 2026-01-03\nimage: /images/chart.png\n---\n\nHi.\n")
     assert main(["build", str(built_site), "--quiet"]) == 0
     assert "SVG" not in capsys.readouterr().err
+
+
+def test_an_update_before_the_date_is_warned_of(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "later.md").write_text(
+        "---\ntitle: L\ndate: 2026-03-05\nupdated: 2026-03-01\n---\n\nHi.\n")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert "content/posts/later.md: `updated` (2026-03-01T00:00:00+00:00) is before `date` (2026-03-05T00:00:00+00:00)" \
+        in capsys.readouterr().err

@@ -374,3 +374,9 @@ def test_the_members_token_may_come_from_the_environment(tmp_path: Path, monkeyp
     monkeypatch.setenv("TEARSHEET_MEMBERS_TOKEN", "short")
     assert main(["build", str(site), "--quiet"]) == 1
     assert "the TEARSHEET_MEMBERS_TOKEN environment variable must be 8 or more letters" in capsys.readouterr().err
+
+
+def test_the_public_footer_links_the_feed_and_the_members_one_does_not(built: Path) -> None:
+    # a visible feed link for readers; the members feed is behind the login that feed readers cannot pass
+    assert '<a href="/feeds/rss.xml" type="application/rss+xml">RSS</a>' in (built / "public" / "index.html").read_text()
+    assert ">RSS</a>" not in (built / "members" / "index.html").read_text()

@@ -218,3 +218,13 @@ def _assert_page_inert(path: str, html: str) -> None:
         assert "<" not in text and ">" not in text, path
         data = json.loads(text)
         assert PAYLOAD in json.dumps(data, ensure_ascii=False).replace('\\"', '"'), path
+
+
+def test_a_plus_post_showing_no_words_is_described_by_the_site(write_site) -> None:
+    site = write_site({"content/posts/bare.md": "---\ntitle: Bare\ndate: 2026-03-01\ntier: plus\nteaser: 0\n---\n\n"
+                                                "zqmembers only text.\n"})
+    (site / "site.toml").write_text('description = "Markets, daily."\n' + (site / "site.toml").read_text())
+    build(site)
+    for tier in ("public", "members"):
+        head = Head((site / "output" / tier / "2026" / "03" / "bare" / "index.html").read_text().split("</head>")[0])
+        assert head.meta("description") == head.meta("og:description") == "Markets, daily."

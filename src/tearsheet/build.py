@@ -165,7 +165,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         source, changes = apply_access_rules(source, now)
         published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
         warnings = (*warnings, *check_terms(published), *_token_feed_warning(config),
-                    *_social_image_warnings((*published, *(page.meta for page in source.pages))))
+                    *_front_matter_warnings((*published, *(page.meta for page in source.pages))))
         built = {meta.path for meta in published}
         left_out = tuple(p.meta for p in source.posts if p.meta.path not in built)
         tier_changes = tuple(c for c in changes if c.path in built)
@@ -200,11 +200,19 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
                     published, rendered, inputs, env=env, asset_urls=asset_urls, left_out=left_out)
 
 
-def _social_image_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
-    """An `image:` link previews cannot show: X, Facebook, LinkedIn and messengers take no SVG."""
-    return tuple(f"{meta.path}: `image: {meta.image}` is an SVG, which link previews on social networks and in "
-                 "messengers do not show: use a PNG or JPEG (1200 x 630 suits most) for `image:`"
-                 for meta in metas if meta.image and urlsplit(meta.image).path.lower().endswith(".svg"))
+def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
+    """What builds but is likely a slip: an `image:` link previews cannot show (X, Facebook, LinkedIn and
+    messengers take no SVG), an `updated` time before the post's `date`."""
+    warnings = []
+    for meta in metas:
+        if meta.image and urlsplit(meta.image).path.lower().endswith(".svg"):
+            warnings.append(f"{meta.path}: `image: {meta.image}` is an SVG, which link previews on social networks "
+                            "and in messengers do not show: use a PNG or JPEG (1200 x 630 suits most) for `image:`")
+        if meta.updated is not None and meta.date is not None and meta.updated < meta.date:
+            warnings.append(f"{meta.path}: `updated` ({meta.updated.isoformat()}) is before `date` "
+                            f"({meta.date.isoformat()}): feeds and search engines would show it changed before "
+                            "it was published")
+    return tuple(warnings)
 
 
 def _token_feed_warning(config: SiteConfig) -> tuple[str, ...]:

@@ -94,7 +94,7 @@ class HeadMaker:
         if post.description:
             return post.description
         shown = self.public_by_url.get(post.url)
-        return shown.summary if shown is not None else ""
+        return (shown.summary if shown is not None else "") or self.site.config.description  # teaser: 0, say
 
 
 def _post_head(site: Site, description: str, post: PostView, canonical: str,
