@@ -12,6 +12,7 @@ import feedparser
 import pytest
 from lxml import etree
 
+from tearsheet.cli import main
 from tearsheet.metadata import json_ld_text
 
 from .conftest import MINIMAL_TOML, SITES, build, read_tree
@@ -228,3 +229,24 @@ def test_a_plus_post_showing_no_words_is_described_by_the_site(write_site) -> No
     for tier in ("public", "members"):
         head = Head((site / "output" / tier / "2026" / "03" / "bare" / "index.html").read_text().split("</head>")[0])
         assert head.meta("description") == head.meta("og:description") == "Markets, daily."
+
+
+def test_site_image_is_the_card_of_every_page_without_its_own(write_site, capsys) -> None:
+    site = write_site({
+        "content/posts/own.md": "---\ntitle: Own\ndate: 2026-03-01\nimage: /images/own.png\n---\n\nHi.\n",
+        "content/posts/none.md": "---\ntitle: None\ndate: 2026-03-02\ntier: plus\n---\n\nOpening.\n\n<!--more-->\n\n"
+                                 "![chart](/images/card.png) zqmembers text.\n",
+        "content/images/own.png": "png", "content/images/card.png": "png"})
+    (site / "site.toml").write_text('image = "/images/card.png"\n' + (site / "site.toml").read_text())
+    build(site)
+    public = site / "output" / "public"
+    card = "https://letter.example.com/images/card.png"
+    for page in ("index.html", "tags/index.html", "2026/03/none/index.html"):
+        head = Head((public / page).read_text().split("</head>")[0])
+        assert head.meta("og:image") == head.meta("twitter:image") == card, page
+    assert Head((public / "2026/03/own/index.html").read_text().split("</head>")[0]).meta("og:image") == \
+        "https://letter.example.com/images/own.png"
+    assert (public / "images" / "card.png").exists()  # though member-only text shows it too: every page's card
+    (site / "content/images/card.png").unlink()
+    assert main(["check", str(site)]) == 1
+    assert "site.toml:1: image /images/card.png: no such file on the site" in capsys.readouterr().err

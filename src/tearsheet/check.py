@@ -338,21 +338,35 @@ def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
     problems = []
     site = urlsplit(plan.config.base_url)
     root = base_path(plan.config)
-    for post in (*plan.posts, *plan.pages):
-        meta = post.meta
-        if not meta.image:
+    images = [(post.meta.image, post_url(plan.config, post.meta) if post.meta.kind == "post"
+               else page_url(plan.config, post.meta), post.meta.path) for post in (*plan.posts, *plan.pages)]
+    for image, own, source in [*images, (plan.config.image, f"{root}/", "site.toml")]:
+        if not image:
             continue
-        own = post_url(plan.config, meta) if meta.kind == "post" else page_url(plan.config, meta)
-        served = on_site(plan.config, meta.image)  # /images/x.svg is /blog/images/x.svg on a site at /blog
+        served = on_site(plan.config, image)  # /images/x.svg is /blog/images/x.svg on a site at /blog
         target = urlsplit(urljoin(f"{site.scheme}://{site.netloc}{own}", served))
         path = _normal_path(target.path)
         if target.netloc != site.netloc or _elsewhere_on_host(served, path, root):
             continue
-        if _file_for(plan.trees["members"], path, root) is None:
-            problems.append(Problem(meta.path, front_matter_line(site_dir, meta.path, "image"),
-                                    f"image {meta.image}: no such file on the site",
+        if _file_for(plan.trees["public"], path, root) is None:  # where link previews fetch it
+            line = (front_matter_line(site_dir, source, "image") if source != "site.toml"
+                    else _config_line(site_dir, "image"))
+            problems.append(Problem(source, line, f"image {image}: no such file on the site",
+                                    "put the file under content/ (content/images/x.png is /images/x.png), used "
+                                    "by something public" if source == "site.toml" else
                                     "put the file under content/ (content/images/x.png is /images/x.png)"))
     return problems
+
+
+def _config_line(site_dir: str, key: str) -> int | None:
+    try:
+        with open(os.path.join(site_dir, "site.toml"), encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if re.match(rf"\s*{key}\s*=", line):
+                    return number
+    except OSError:
+        pass
+    return None
 
 
 def _unique(problems: list[Problem]) -> Iterator[Problem]:

@@ -90,6 +90,7 @@ class SiteConfig:
     raw_html: bool = True
     schema_type: str = "NewsArticle"
     copyright: str = ""
+    image: str = ""  # the social-card image of every page without an `image:` of its own
     authors: tuple[Author, ...] = ()
     paywall: Paywall = field(default_factory=Paywall)
     feeds: FeedSettings = field(default_factory=FeedSettings)
@@ -332,6 +333,11 @@ def _check_content_settings(config: SiteConfig, bad: Callable[[str, str, str, st
             f'did you mean "{close}"?' if close else
             'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
         fixes["timezone"] = "UTC"
+    if isinstance(config.image, str) and (re.match(r"([A-Za-z]:[\\/]|\\\\|file:|~/)", config.image)
+                                          or "\\" in config.image):
+        bad("", "image", f'image is a path on your computer: "{config.image}"',
+            "copy the file under content/ and give its site path: content/images/card.png is /images/card.png")
+        fixes["image"] = ""
     if isinstance(config.default_tier, str) and config.default_tier.lower() in ("free", "plus") \
             and config.default_tier not in ("free", "plus"):
         fixes["default_tier"] = config.default_tier.lower()  # as a post's `tier:` is read, in any case

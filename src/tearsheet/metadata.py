@@ -23,6 +23,7 @@ from .site import (
     absolute_url,
     alias_file,
     base_path,
+    on_site,
     page_url,
     post_url,
     public_absolute_url,
@@ -86,8 +87,8 @@ class HeadMaker:
         if page_path == "index.html":
             json_ld = json_ld_text({"@context": SCHEMA_CONTEXT, "@type": "WebSite", "name": config.title,
                                     "url": canonical, "description": config.description})
-        return HeadMeta(canonical, heading or config.title, intro or config.description, "website", "", "", "",
-                        (), (), "", feeds, json_ld)
+        return HeadMeta(canonical, heading or config.title, intro or config.description, "website",
+                        _image(site, "", f"{base_path(config)}/"), "", "", (), (), "", feeds, json_ld)
 
     def description(self, post: PostView) -> str:
         """The post's `description`, else the start of its public teaser: never member-only text."""
@@ -145,7 +146,12 @@ def json_ld_text(data: dict[str, object]) -> str:
 
 
 def _image(site: Site, image: str, page_url: str) -> str:
-    """og:image and JSON-LD image: on the public site, where social sites and search engines can fetch it."""
+    """og:image and JSON-LD image: on the public site, where social sites and search engines can fetch it.
+
+    A page without an `image:` of its own gets site.toml's `image`, if any.
+    """
+    if not image and site.config.image:
+        image, page_url = on_site(site.config, site.config.image), f"{base_path(site.config)}/"
     return urljoin(public_absolute_url(site.config, page_url), image) if image else ""
 
 

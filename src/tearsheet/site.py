@@ -508,6 +508,7 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
             member_refs |= _asset_paths(page, post.full.links, config)
     for view in pages:
         public_refs |= _asset_paths(view.url, (*view.links, view.image), config)
+    public_refs |= _asset_paths(f"{base_path(config)}/", (config.image,), config)  # every page's card without its own
     hidden = member_refs - public_refs
     return tuple(a for a in assets if posixpath.normpath(a.url) not in hidden)
 
