@@ -344,6 +344,8 @@ def check_terms(posts: Sequence[PostMeta]) -> tuple[str, ...]:
         series = (meta.series,) if meta.series else ()
         for kind, label, names in (("tags", "tag", meta.tags), ("series", "series", series)):
             for name in names:
+                if first.get((kind, slugify(name)), ("",))[0] == name:
+                    continue  # a name met before, as it was spelt then: the common case, a dictionary lookup
                 slug = slugify(name)
                 if not NOT_SLUG.sub("", name):
                     problems.append(Problem(meta.path, None, f'{label} "{name}" has no letters or digits to make its '
