@@ -244,3 +244,21 @@ def test_build_says_which_posts_it_left_out_and_why(write_site, capsys) -> None:
             "content/posts/c.md on 2026-03-01T09:00+00:00 (--future builds them)") in out
     assert main(["build", str(site), "--now", "2026-02-01", "--drafts", "--future"]) == 0
     assert "Not built" not in capsys.readouterr().out
+
+
+def test_commands_find_the_site_from_a_folder_inside_it(write_site, monkeypatch, capsys) -> None:
+    # a writer in content/posts, where new posts go, runs `tearsheet new` and `tearsheet build` there
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nHi.\n"})
+    monkeypatch.chdir(site / "content" / "posts")
+    assert main(["new", "From inside"]) == 0
+    printed = capsys.readouterr().out.strip()  # relative to where the writer is
+    assert printed.endswith("/from-inside.md") and (site / "content" / "posts" / printed).is_file()
+    assert main(["build", "--quiet"]) == 0
+    assert (site / "output" / "public" / "index.html").exists()
+    assert not (site / "content" / "posts" / "output").exists()
+
+
+def test_no_site_above_is_still_a_clear_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["build"]) == 1
+    assert "site.toml" in capsys.readouterr().err

@@ -380,3 +380,13 @@ def test_the_public_footer_links_the_feed_and_the_members_one_does_not(built: Pa
     # a visible feed link for readers; the members feed is behind the login that feed readers cannot pass
     assert '<a href="/feeds/rss.xml" type="application/rss+xml">RSS</a>' in (built / "public" / "index.html").read_text()
     assert ">RSS</a>" not in (built / "members" / "index.html").read_text()
+
+
+def test_feeds_of_a_tag_in_another_script_give_their_addresses_as_uris(write_site: Callable[..., Path]) -> None:
+    site = write_site({"content/posts/yen.md": '---\ntitle: Yen\ndate: 2026-01-05\ntags: ["日本銀行"]\n---\n\nHi.\n'})
+    build(site)
+    folder = site / "output" / "public" / "tags" / "日本銀行"
+    encoded = "https://letter.example.com/tags/%E6%97%A5%E6%9C%AC%E9%8A%80%E8%A1%8C/"
+    rss = parse((folder / "rss.xml").read_bytes())
+    assert rss.feed.link == encoded and [link.href for link in rss.feed.links if link.rel == "self"] == [encoded + "rss.xml"]
+    assert rss.entries[0].link == "https://letter.example.com/2026/01/yen/"  # item links and ids as they were

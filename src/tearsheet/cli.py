@@ -18,6 +18,8 @@ from .errors import SiteError
 from .frontmatter import PostMeta
 from .heap import fewer_collections
 
+SITE_DIR_HELP = "the folder holding site.toml (default: this folder, or the nearest one above it holding one)"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     fewer_collections()
@@ -26,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    for name in ("site_dir", "site"):  # not given: the site this folder is in, as git finds its repository
+        if hasattr(args, name) and getattr(args, name) is None:
+            setattr(args, name, _nearest_site(os.getcwd()))
     try:
         return int(args.run(args) or 0)
     except SiteError as exc:
@@ -42,6 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = "; the previous output is as it was" if args.command in ("build", "clean") else ""
         print(f"    check the disk has space and the folder is writable{kept}.", file=sys.stderr)
         return 1
+
+
+def _nearest_site(folder: str) -> str:
+    """The current folder, or the nearest folder above it holding site.toml (relative), else "."."""
+    here = folder
+    while True:
+        if os.path.isfile(os.path.join(here, "site.toml")):
+            return os.path.relpath(here, folder)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return "."
+        here = parent
 
 
 def run() -> None:
@@ -67,8 +84,8 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build output/public and output/members",
                                 description="Build the public site and the members site.")
-    build.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
-                       help="the folder holding site.toml (default: the current folder)")
+    build.add_argument("site_dir", nargs="?", default=None, metavar="SITE_DIR",
+                       help=SITE_DIR_HELP)
     build.add_argument("--out", metavar="DIR", help="where to write public/ and members/ (default: SITE_DIR/output)")
     _add_selection_flags(build)
     build.add_argument("--base-url", metavar="URL", help="override base_url from site.toml (for preview deploys)")
@@ -83,16 +100,16 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="remove the build cache and the output",
                                 description="Remove SITE_DIR/.tearsheet-cache/ and the output's public/ and "
                                             "members/ folders; the next build starts from scratch.")
-    clean.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
-                       help="the folder holding site.toml (default: the current folder)")
+    clean.add_argument("site_dir", nargs="?", default=None, metavar="SITE_DIR",
+                       help=SITE_DIR_HELP)
     clean.add_argument("--out", metavar="DIR", help="the output folder to clean (default: SITE_DIR/output)")
     clean.set_defaults(run=_clean)
 
     check = commands.add_parser("check", help="check the site without writing output (for CI)",
                                 description="Report every problem a build would, and links, anchors and "
                                             "images that point nowhere; write nothing. Exit 1 on problems.")
-    check.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
-                       help="the folder holding site.toml (default: the current folder)")
+    check.add_argument("site_dir", nargs="?", default=None, metavar="SITE_DIR",
+                       help=SITE_DIR_HELP)
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="text (default), or github: GitHub Actions annotations on the files and lines")
     _add_selection_flags(check)
@@ -105,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "text of plus posts that only members may read. Exit 1 naming each "
                                             "leaking file.")
     audit.add_argument("out_dir", metavar="OUTPUT_DIR", help="the folder holding public/ (default of build: output)")
-    audit.add_argument("--site", default=".", metavar="SITE_DIR", help="the site folder (default: the current folder)")
+    audit.add_argument("--site", default=None, metavar="SITE_DIR", help="the site folder (default: see build)")
     audit.add_argument("--now", metavar="DATETIME", type=_datetime,
                        help="apply access rules as at this moment (ISO date); default: now")
     audit.set_defaults(run=_audit)
@@ -115,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("title", help='the title, in quotes: "The small-cap rotation"')
     new.add_argument("--tier", choices=("free", "plus"), help="free or plus (default: site.toml default_tier)")
     new.add_argument("--teaser", type=_teaser_words, metavar="N", help="words of a plus post the public sees")
-    new.add_argument("--site", default=".", metavar="SITE_DIR", help="the site folder (default: current folder)")
+    new.add_argument("--site", default=None, metavar="SITE_DIR", help="the site folder (default: see build)")
     new.set_defaults(run=_new)
 
     init = commands.add_parser("init", help="create a new site", description="Create a new site that builds at once.")
@@ -125,8 +142,8 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="preview the site, rebuilding and reloading as you edit",
                                 description="Serve a live preview of both tiers: public at /, members at /_members/.")
-    serve.add_argument("site_dir", nargs="?", default=".", metavar="SITE_DIR",
-                       help="the folder holding site.toml (default: the current folder)")
+    serve.add_argument("site_dir", nargs="?", default=None, metavar="SITE_DIR",
+                       help=SITE_DIR_HELP)
     serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: 8000)")
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default: 127.0.0.1, this machine only)")

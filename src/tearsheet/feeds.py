@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from .config import source_date_epoch
 from .output import digest_bytes
@@ -106,10 +106,16 @@ def feed_sources(site: Site, public: Site) -> list[FeedFile]:
     files = []
     root = base_path(site.config)
     for feed in site_feeds(site, public):
-        url_of = absolute_url(site, f"{root}/{feed.folder}")  # members_url in the members build, when set
+        url_of = uri(absolute_url(site, f"{root}/{feed.folder}"))  # members_url in the members build, when set
         for format_, name in (("rss", RSS_FILE), ("atom", ATOM_FILE), *((("json", JSON_FILE),) * feed.with_json)):
             files.append(FeedFile(feed.folder + name, format_, url_of + name, feed))
     return files
+
+
+def uri(url: str) -> str:
+    """A URL with its non-ASCII characters percent-encoded (a tag in Japanese): feeds carry URIs, not IRIs,
+    as the sitemap does. An ASCII URL is returned as it is."""
+    return url if url.isascii() else quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
@@ -130,7 +136,7 @@ def site_feeds(site: Site, public: Site) -> Iterator[Feed]:
     for term in (*site.tags, *site.series, *site.authors):
         yield _feed(term_feed_folder(site, term), f"{config.title}: {term.name}",
                     term.bio or f"{_KIND_WORDS[term.kind]} {term.name} in {config.title}",
-                    absolute_url(site, term.url), term.posts, items, with_json=False)
+                    uri(absolute_url(site, term.url)), term.posts, items, with_json=False)
 
 
 _KIND_WORDS = {"tag": "Essays tagged", "series": "Essays of the series", "author": "Essays by"}
