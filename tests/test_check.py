@@ -136,10 +136,10 @@ def test_github_format_annotates_file_and_line(write_site: Callable[..., Path], 
     monkeypatch.chdir(site)
     assert main(["check", "--format", "github"]) == 1
     out = capsys.readouterr()
-    line = out.out.strip()
-    assert line.startswith("::error file=content/posts/2026/a.md,line=6,title=tearsheet check::"
-                           "link to /2026/10/bb/: nothing on the site is at that address%0Acheck the spelling")
-    assert "\n" not in line
+    lines = out.out.splitlines()  # one line per annotation: the problem, then warnings (placeholder addresses)
+    assert lines[0].startswith("::error file=content/posts/2026/a.md,line=6,title=tearsheet check::"
+                               "link to /2026/10/bb/: nothing on the site is at that address%0Acheck the spelling")
+    assert all(line.startswith("::warning title=tearsheet check::") for line in lines[1:])
     assert "1 problem" in out.err
 
 
@@ -260,3 +260,15 @@ def test_a_template_link_outside_the_base_path_names_the_template(write_site: Ca
                                               '{% endblock %}'}, toml=toml)
     assert problems(site) == ["templates/page.html: link to /about/ on /blog/about/: nothing on the site is at that "
                               "address"]
+
+
+def test_placeholder_addresses_are_warned_of_before_publishing(write_site: Callable[..., Path],
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # a new site's example.com links: a subscribe button there loses the sale
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-01\n---\n\nSee [the data](https://data.example.org/x).\n"},
+                      toml=MINIMAL_TOML.replace('subscribe_url = "/subscribe/"', 'subscribe_url = "https://example.com/pay"'))
+    assert main(["check", str(site)]) == 0  # warnings, not problems
+    err = capsys.readouterr().err
+    assert "site.toml: [paywall] subscribe_url is https://example.com/pay, a placeholder address" in err
+    assert "content/posts/a.md: links to https://data.example.org/x, a placeholder address" in err
+    assert "site.toml: base_url is https://letter.example.com, a placeholder address" in err

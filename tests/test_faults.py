@@ -152,9 +152,10 @@ def test_a_real_sigint_mid_build_leaves_the_previous_output(write_site: Callable
         build_process.send_signal(signal.SIGINT)
     _, err = build_process.communicate(timeout=120)  # a worker left behind would hold stderr open
     assert leftovers(site) == []
-    if build_process.returncode == 0 and jobs != "1":
+    if build_process.returncode == 0:
         # A Ctrl-C that lands in a finalizer or weakref callback is swallowed by Python ("Exception
-        # ignored in ..."): the build then finishes. Whole, it must be the new output.
+        # ignored in ..."), and on a loaded machine the signal can come only as the build ends: the
+        # build then finishes. Whole, it must be the new output.
         assert "Members alone read" in (site / "output" / "public" / "2026" / "10" / "p3" / "index.html").read_text()
         return
     assert build_process.returncode == 130, err

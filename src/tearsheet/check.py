@@ -68,7 +68,29 @@ def check_site(options: BuildOptions) -> CheckReport:
     problems = _attribute(plan, broken, options.site_dir)
     problems += _missing_images(plan, options.site_dir)
     links = sum(len(p.urls) for tier_pages in pages.values() for p in tier_pages.values())
-    return CheckReport(tuple(_unique(problems)), plan.warnings, sum(len(p) for p in pages.values()), links)
+    return CheckReport(tuple(_unique(problems)), (*plan.warnings, *_placeholder_warnings(plan)),
+                       sum(len(p) for p in pages.values()), links)
+
+
+PLACEHOLDER_HOST = re.compile(r"(?:^|\.)example\.(?:com|org|net)$|\.example$", re.IGNORECASE)  # RFC 2606
+
+
+def _placeholder_warnings(plan: SitePlan) -> list[str]:
+    """Addresses still at example.com (a new site's placeholders): a subscribe link there loses a sale."""
+    warnings = []
+    config = plan.config
+    settings = [("base_url", config.base_url), ("members_url", config.members_url),
+                ("[paywall] subscribe_url", config.paywall.subscribe_url),
+                ("[paywall] login_url", config.paywall.login_url)]
+    for name, url in settings:
+        if PLACEHOLDER_HOST.search(urlsplit(url).hostname or ""):
+            warnings.append(f"site.toml: {name} is {url}, a placeholder address: set your own before you publish")
+    for post in (*plan.posts, *plan.pages):
+        for url in post.full.links:
+            if PLACEHOLDER_HOST.search(urlsplit(url).hostname or ""):
+                warnings.append(f"{post.meta.path}: links to {url}, a placeholder address: set your own before "
+                                "you publish")
+    return warnings
 
 
 def read_pages(tree: dict[str, FileData], jobs: int = 1) -> dict[str, PageLinks]:

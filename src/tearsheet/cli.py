@@ -321,16 +321,16 @@ def _check(args: argparse.Namespace) -> int:
 
     report = check_site(BuildOptions(site_dir=args.site_dir, drafts=args.drafts, future=args.future, now=args.now))
     if args.format == "github":
-        for warning in report.warnings:
-            print(f"::warning title=tearsheet check::{warning}")
         for problem in report.problems:
             print(github_annotation(problem, args.site_dir))
-    else:
         for warning in report.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(f"::warning title=tearsheet check::{warning}")
+    else:  # problems first: they are what fails the check
         if report.problems:
             text = SiteError(report.problems).report()
             print(f"error: {text}" if len(report.problems) == 1 else text, file=sys.stderr)
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     if report.problems:
         count = len(report.problems)
         print(f"tearsheet check: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
