@@ -236,3 +236,13 @@ def test_an_alias_that_cannot_be_a_redirect_is_refused(write_site, capsys, alias
     assert main(["build", str(site)]) == 1
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+def test_a_tag_spelt_in_two_cases_is_shown_alike_on_every_page(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-01\ntags: [Rates]\n---\n\nHi.\n",
+                       "content/posts/b.md": "---\ntitle: B\ndate: 2026-03-02\ntags: [rates]\n---\n\nHo.\n"})
+    build(site)
+    public = site / "output" / "public"
+    for page in ("2026/03/a/index.html", "2026/03/b/index.html", "tags/index.html"):
+        html = (public / page).read_text()
+        assert '/tags/rates/">Rates</a>' in html and '/tags/rates/">rates</a>' not in html, page

@@ -429,7 +429,8 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links |
 
 
 class _Links:
-    """The links of one site's tags, series and authors, each made once."""
+    """The links of one site's tags, series and authors, each made once: a tag spelt two ways that makes one
+    URL is shown everywhere as the first post (in source order) spells it, as check_terms says."""
 
     def __init__(self, config: SiteConfig) -> None:
         self.root = base_path(config)
@@ -451,9 +452,10 @@ class _Links:
 
     def _link(self, kind: str, name: str) -> Link:
         made = self._made.get((kind, name))
-        if made is None:
+        if made is None:  # one link per URL: "Rates" on one post and "rates" on another show alike everywhere
             slug = slugify(name)
-            made = self._made[kind, name] = Link(name, slug, f"{self.root}/{kind}/{slug}/")
+            made = self._made.get((kind, "\x00" + slug)) or Link(name, slug, f"{self.root}/{kind}/{slug}/")
+            self._made[kind, name] = self._made[kind, "\x00" + slug] = made
         return made
 
 
