@@ -374,8 +374,6 @@ def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
             line = (front_matter_line(site_dir, source, "image") if source != "site.toml"
                     else _config_line(site_dir, "image"))
             problems.append(Problem(source, line, f"image {image}: no such file on the site",
-                                    "put the file under content/ (content/images/x.png is /images/x.png), used "
-                                    "by something public" if source == "site.toml" else
                                     "put the file under content/ (content/images/x.png is /images/x.png)"))
     return problems
 

@@ -208,7 +208,7 @@ def redirect_pages(config: SiteConfig, metas: list[PostMeta]) -> list[tuple[str,
             continue
         target = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
         page = _redirect_page(config, target)
-        made.append((meta.path, {alias_file(config, alias): page for alias in meta.aliases}))
+        made.append((meta.path, {alias_file(alias): page for alias in meta.aliases}))
     return made
 
 

@@ -204,8 +204,8 @@ def _why_whole(post: RenderedPost) -> str:
     return "nothing follows its `<!--more-->` line"
 
 
-def alias_file(config: SiteConfig, alias: str) -> str:
-    """The output file of an `aliases:` path (a folder's index.html), and its URL: base path + alias."""
+def alias_file(alias: str) -> str:
+    """The output file of an `aliases:` path: a folder's index.html, or the page named (served under the base path)."""
     return alias.lstrip("/") + "index.html" if alias.endswith("/") else alias.lstrip("/")
 
 
