@@ -246,3 +246,10 @@ def test_a_tag_spelt_in_two_cases_is_shown_alike_on_every_page(write_site) -> No
     for page in ("2026/03/a/index.html", "2026/03/b/index.html", "tags/index.html"):
         html = (public / page).read_text()
         assert '/tags/rates/">Rates</a>' in html and '/tags/rates/">rates</a>' not in html, page
+
+
+@pytest.mark.parametrize("aliases", ["aliases:", "aliases: []", "aliases: /2025/one-old-address/"])
+def test_an_empty_or_single_alias_is_read_as_a_writer_means_it(write_site, aliases: str) -> None:
+    site = write_site({"content/posts/a.md": f"---\ntitle: A\ndate: 2026-03-01\n{aliases}\n---\n\nHi.\n"})
+    build(site)
+    assert (site / "output" / "public" / "2025" / "one-old-address" / "index.html").exists() == aliases.endswith("/")

@@ -241,7 +241,7 @@ class _FieldReader:
 
     def aliases(self) -> tuple[str, ...]:
         """Old addresses of the post (a renamed slug, a moved page), as site paths: each gets a redirect."""
-        if "aliases" not in self.values:
+        if self.values.get("aliases") is None:  # absent, or `aliases:` with nothing after it
             return ()
         node = self.nodes["aliases"]
         if isinstance(node, yaml.ScalarNode) and isinstance(self.values["aliases"], str):
