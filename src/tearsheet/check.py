@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .build import BuildOptions, SitePlan, plan_site
 from .cache import BuildCache, with_body
+from .config import site_toml_line
 from .content import SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
@@ -372,21 +373,10 @@ def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
             continue
         if _file_for(plan.trees["public"], path, root) is None:  # where link previews fetch it
             line = (front_matter_line(site_dir, source, "image") if source != "site.toml"
-                    else _config_line(site_dir, "image"))
+                    else site_toml_line(site_dir, "", "image"))
             problems.append(Problem(source, line, f"image {image}: no such file on the site",
                                     "put the file under content/ (content/images/x.png is /images/x.png)"))
     return problems
-
-
-def _config_line(site_dir: str, key: str) -> int | None:
-    try:
-        with open(os.path.join(site_dir, "site.toml"), encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if re.match(rf"\s*{key}\s*=", line):
-                    return number
-    except OSError:
-        pass
-    return None
 
 
 def _unique(problems: list[Problem]) -> Iterator[Problem]:

@@ -20,6 +20,12 @@ CONFIG_NAME = "site.toml"
 PERMALINK_FIELDS = ("year", "month", "day", "slug")
 MAX_RULE_DAYS = 36500  # free_after / plus_after: a hundred years
 MEMBERS_TOKEN_ENV = "TEARSHEET_MEMBERS_TOKEN"  # when set, in place of [feeds] members_token
+LOCAL_PATH = re.compile(r"([A-Za-z]:[\\/]|\\\\|file:|~/)")  # C:\, \\server, file:, ~/: a path on the writer's disk
+
+
+def is_local_path(value: str) -> bool:
+    """An image given as a path on the writer's own computer, which no web server has."""
+    return bool(LOCAL_PATH.match(value)) or "\\" in value
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,8 +339,7 @@ def _check_content_settings(config: SiteConfig, bad: Callable[[str, str, str, st
             f'did you mean "{close}"?' if close else
             'use an IANA name such as "America/New_York", "Europe/London" or "UTC"')
         fixes["timezone"] = "UTC"
-    if isinstance(config.image, str) and (re.match(r"([A-Za-z]:[\\/]|\\\\|file:|~/)", config.image)
-                                          or "\\" in config.image):
+    if isinstance(config.image, str) and is_local_path(config.image):
         bad("", "image", f'image is a path on your computer: "{config.image}"',
             "copy the file under content/ and give its site path: content/images/card.png is /images/card.png")
         fixes["image"] = ""
@@ -416,6 +421,15 @@ def _permalink_problems(pattern: str, path: str, line: int | None) -> list[Probl
 def _line_from_toml_error(message: str) -> int | None:
     found = re.search(r"at line (\d+)", message)
     return int(found.group(1)) if found else None
+
+
+def site_toml_line(site_dir: str, section: str, key: str) -> int | None:
+    """The line of `key = ...` in the site's site.toml (see _line_of); None if it cannot be read."""
+    try:
+        with open(os.path.join(site_dir, CONFIG_NAME), encoding="utf-8", errors="replace") as handle:
+            return _line_of(handle.read(), section, key)
+    except OSError:
+        return None
 
 
 def _line_of(text: str, section: str, key: str) -> int | None:

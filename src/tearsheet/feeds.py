@@ -13,11 +13,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 from .config import source_date_epoch
 from .output import digest_bytes
-from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url
+from .site import PostView, Site, Term, absolute_url, base_path, map_urls, public_absolute_url, uri
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -110,12 +110,6 @@ def feed_sources(site: Site, public: Site) -> list[FeedFile]:
         for format_, name in (("rss", RSS_FILE), ("atom", ATOM_FILE), *((("json", JSON_FILE),) * feed.with_json)):
             files.append(FeedFile(feed.folder + name, format_, url_of + name, feed))
     return files
-
-
-def uri(url: str) -> str:
-    """A URL with its non-ASCII characters percent-encoded (a tag in Japanese): feeds carry URIs, not IRIs,
-    as the sitemap does. An ASCII URL is returned as it is."""
-    return url if url.isascii() else quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def feed_file_bytes(file: FeedFile, site: Site) -> bytes:

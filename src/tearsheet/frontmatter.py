@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .config import SiteConfig
+from .config import SiteConfig, is_local_path
 from .errors import Problem, SiteError, did_you_mean
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -233,7 +233,7 @@ class _FieldReader:
     def image(self) -> str:
         """A site path or a web address: a path on the writer's own disk is on no web server."""
         image = self.text("image")
-        if re.match(r"([A-Za-z]:[\\/]|\\\\|file:|~/)", image) or "\\" in image:
+        if is_local_path(image):
             self.bad("image", f'`image` is a path on your computer: "{image}"',
                      "copy the file under content/ and give its site path: content/images/card.png is "
                      "/images/card.png")

@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import json
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 from .config import SiteConfig
 from .feeds import feed_links
@@ -27,6 +27,7 @@ from .site import (
     page_url,
     post_url,
     public_absolute_url,
+    uri,
 )
 
 PAYWALLED_CLASS = "paywalled"  # the members build wraps a plus post's body in an element of this class
@@ -169,7 +170,7 @@ def sitemap_xml(site: Site) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, lastmod in entries:
-        loc = html.escape(quote(absolute_url(site, url), safe=":/?#[]@!$&'()*+,;=%~-._"), quote=False)
+        loc = html.escape(uri(absolute_url(site, url)), quote=False)
         stamp = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
         lines.append(f"  <url><loc>{loc}</loc>{stamp}</url>")
     lines.append("</urlset>")

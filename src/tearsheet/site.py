@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
@@ -222,6 +222,12 @@ def _post_path(permalink: str, timezone: str, date: dt.datetime, slug: str) -> s
 
 def page_url(config: SiteConfig, meta: PostMeta) -> str:
     return f"{base_path(config)}/{meta.slug}/"
+
+
+def uri(url: str) -> str:
+    """A URL as a URI: non-ASCII characters (a tag in Japanese) and spaces percent-encoded, for the sitemap
+    and feeds, which carry URIs, not IRIs. Pages keep the URL as written: browsers take IRIs."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 def base_path(config: SiteConfig) -> str:
