@@ -252,13 +252,13 @@ class _FieldReader:
             self.bad("aliases", "`aliases` must be a list of old addresses",
                      'for example: aliases: ["/2025/03/old-slug/"]')
             return ()
-        for item in items:
-            path = item.strip()
+        paths = [item.strip() for item in items]
+        for item, path in zip(items, paths, strict=True):
             if not ALIAS_PATTERN.fullmatch(path) or "/../" in path or "/./" in path or path == "/":
                 self.bad("aliases", f'`aliases` has "{item}", which is not a path on this site',
                          'give the path the post had, from the site\'s root (after base_url): "/2025/03/old-slug/"')
                 return ()
-        return tuple(dict.fromkeys(item.strip() for item in items))
+        return tuple(dict.fromkeys(paths))
 
     def slug(self, default: str) -> str:
         slug = self.text("slug") or default

@@ -442,7 +442,8 @@ class _Links:
         self.root = base_path(config)
         self.zone = config.zone
         self._names = {author.key: author.name for author in reversed(config.authors)}  # the first wins, as in author()
-        self._made: dict[tuple[str, str], Link] = {}
+        self._made: dict[tuple[str, str], Link] = {}  # by (kind, name as written)
+        self._by_url: dict[tuple[str, str], Link] = {}  # by (kind, slug): one link per URL
 
     def tag(self, name: str) -> Link:
         return self._link("tags", name)
@@ -460,8 +461,8 @@ class _Links:
         made = self._made.get((kind, name))
         if made is None:  # one link per URL: "Rates" on one post and "rates" on another show alike everywhere
             slug = slugify(name)
-            made = self._made.get((kind, "\x00" + slug)) or Link(name, slug, f"{self.root}/{kind}/{slug}/")
-            self._made[kind, name] = self._made[kind, "\x00" + slug] = made
+            made = self._by_url.get((kind, slug)) or Link(name, slug, f"{self.root}/{kind}/{slug}/")
+            self._made[kind, name] = self._by_url[kind, slug] = made
         return made
 
 
