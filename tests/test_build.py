@@ -214,12 +214,15 @@ def test_aliases_redirect_old_addresses_in_both_builds_and_go_when_removed(write
             assert '<meta http-equiv="refresh" content="0; url=/2026/03/renamed/">' in page
             assert '<link rel="canonical" href="https://letter.example.com/2026/03/renamed/">' in page
             assert "zqmembers" not in page and "Public opening" not in page  # the address, nothing of the post
+        rules = (site / "output" / tier / "_redirects").read_text().splitlines()  # a real 301 on Cloudflare Pages
+        assert rules[1:] == ["/2025/old-name/ /2026/03/renamed/ 301", "/old.html /2026/03/renamed/ 301"]
     assert "old-name" not in (site / "output" / "public" / "sitemap.xml").read_text()
     (site / "content/posts/renamed.md").write_text(post.replace("aliases: [/2025/old-name/, /old.html]\n", ""))
     build(site)
     for tier in ("public", "members"):
         assert not (site / "output" / tier / "old.html").exists()
         assert not (site / "output" / tier / "2025").exists()
+        assert not (site / "output" / tier / "_redirects").exists()
 
 
 @pytest.mark.parametrize(("aliases", "expected"), [

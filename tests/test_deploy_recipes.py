@@ -12,7 +12,7 @@ import yaml
 
 from tearsheet.cli import main
 
-from .conftest import build, read_tree
+from .conftest import MINIMAL_TOML, build, read_tree
 
 UPLOADS = ("actions/upload-artifact", "actions/upload-pages-artifact")
 
@@ -110,6 +110,23 @@ def test_members_headers_keep_search_engines_out(tmp_path: Path) -> None:
     css = {f"/{p}" for p in public if p.startswith("assets/") and p.endswith(".css")}
     assert css and css <= cached
     assert all(re.search(r"\.[0-9a-f]{10}\.(css|js)$", url) or url.startswith("/pagefind/") for url in cached)
+
+
+def test_the_sites_own_host_rules_come_first_in_the_files_tearsheet_writes(write_site) -> None:
+    toml = MINIMAL_TOML.replace('base_url = "https://letter.example.com"', 'base_url = "https://letter.example.com/blog"')
+    site = write_site({
+        "content/_redirects": "/feed /blog/feeds/rss.xml 301\n",
+        "content/_headers": "/*\n  X-Frame-Options: DENY\n",
+        "content/posts/a.md": "---\ntitle: A\ndate: 2026-03-02\naliases: /2025/a/\n---\n\nHi.\n",
+    }, toml=toml)
+    build(site)
+    for tier in ("public", "members"):
+        redirects = (site / "output" / tier / "_redirects").read_text().splitlines()
+        assert redirects[0] == "/feed /blog/feeds/rss.xml 301"  # the first rule for a path wins: the site's own
+        assert redirects[-1] == "/blog/2025/a/ /blog/2026/03/a/ 301"
+        headers = _rules((site / "output" / tier / "_headers").read_text())
+        assert headers["/*"]["X-Frame-Options"] == "DENY"
+        assert ("/blog/*" in headers) == (tier == "members")  # ours are there too: X-Robots-Tag
 
 
 def _rules(text: str) -> dict[str, dict[str, str]]:

@@ -52,7 +52,7 @@ from .shingles import (
     shingles,
     sorted_unique,
 )
-from .site import base_path, page_url, post_url
+from .site import address_of, base_path
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
@@ -76,7 +76,7 @@ def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequen
     for post in [*posts, *pages]:
         meta = post.meta
         texts += [meta.title, meta.description, *meta.tags, meta.series]
-        url = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        url = address_of(config, meta)
         if len(post.public.packed_html) >= SKIP_KNOWN_BELOW:
             known.append((_file_for(url, root), post.public.packed_html))
     plus = tuple(p for p in posts if p.public is not p.full)

@@ -17,7 +17,7 @@ from .access import TierChange, apply_access_rules
 from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, source_date_epoch
 from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
-from .deploy import headers_file
+from .deploy import headers_file, host_files, redirects_file
 from .errors import Problem, SiteError
 from .feeds import FeedFile, feed_file_bytes, feed_files, feed_sources
 from .frontmatter import PostMeta
@@ -184,7 +184,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
-    redirects = redirect_pages(config, [p.meta for p in (*posts, *pages)])
+    moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
+    redirects = (redirect_pages(config, moved), redirects_file(config, moved))
     # "public" first: the members build borrows its teasers for feeds and descriptions
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
@@ -320,11 +321,13 @@ def _config(site_dir: str, options: BuildOptions) -> SiteConfig:
 def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, bytes]],  # type: ignore[no-untyped-def]
                public: Site | None = None, pages: dict[str, FileData] | None = None,
                feeds: dict[str, FileData] | None = None,
-               redirects: Sequence[tuple[str, dict[str, bytes]]] = ()) -> dict[str, FileData]:
+               redirects: tuple[Sequence[tuple[str, dict[str, bytes]]], dict[str, bytes]] = ((), {}),
+               ) -> dict[str, FileData]:
     """Every file of one tier: pages, feeds, robots/sitemap, static theme files and content assets.
 
     `public` is the public Site (the site itself in the public tier): feeds and page descriptions of plus
     posts come from its teasers, never from full text. `pages` are the HTML pages, if already made.
+    `redirects` are the pages `aliases:` ask for, by the source that asks, and the host's `_redirects`.
     """
     public = public or site
     assert public.tier == "public", "teasers come from the public Site only"
@@ -335,9 +338,12 @@ def tier_files(env, site: Site, site_dir: str, static: dict[str, tuple[str, byte
     add_files(files, feed_files(site, public) if feeds is None else feeds, "a feed")
     add_files(files, search_engine_files(site), "robots.txt or sitemap.xml")
     add_files(files, {f"assets/{hashed}": data for hashed, data in static.values()}, "a theme file")
-    add_files(files, headers_file(site, static), "the _headers file")
-    add_files(files, {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets}, "a file under content/")
-    for source, pages_moved in redirects:
+    moved_pages, redirect_rules = redirects
+    host, assets = host_files({**headers_file(site, static), **redirect_rules},
+                              {a.url.lstrip("/"): CopyFile(a.source) for a in site.assets})
+    add_files(files, host, "a file for the host")
+    add_files(files, assets, "a file under content/")
+    for source, pages_moved in moved_pages:
         add_files(files, pages_moved, f"the redirect `aliases:` of {source} asks for")
     return files
 

@@ -25,7 +25,7 @@ from .output import FileData
 from .parallel import default_jobs, run_tasks
 from .render import srcset_urls
 from .search import PAGEFIND_DIR
-from .site import TIERS, base_path, on_site, page_url, post_url
+from .site import TIERS, address_of, base_path, on_site, page_url, post_url
 from .templates import page_specs
 
 URL_ATTRIBUTES = {"href", "src", "poster", "data"}
@@ -302,7 +302,7 @@ def _address_hint(plan: SitePlan, item: Broken, href: str) -> str:
         name = posixpath.basename(unquote(target.path))
         for post in (*plan.posts, *plan.pages):
             if posixpath.basename(post.meta.path) == name:
-                url = post_url(plan.config, post.meta) if post.meta.kind == "post" else page_url(plan.config, post.meta)
+                url = address_of(plan.config, post.meta)
                 return f"link to the post's address, not its file: {url}{fragment}"
         return "link to a post's address (its permalink), not its .md file"
     if target.scheme or target.netloc or target.path.startswith(("/", ".")) or not target.path:
@@ -361,8 +361,8 @@ def _missing_images(plan: SitePlan, site_dir: str) -> list[Problem]:
     problems = []
     site = urlsplit(plan.config.base_url)
     root = base_path(plan.config)
-    images = [(post.meta.image, post_url(plan.config, post.meta) if post.meta.kind == "post"
-               else page_url(plan.config, post.meta), post.meta.path) for post in (*plan.posts, *plan.pages)]
+    images = [(post.meta.image, address_of(plan.config, post.meta), post.meta.path)
+              for post in (*plan.posts, *plan.pages)]
     for image, own, source in [*images, (plan.config.image, f"{root}/", "site.toml")]:
         if not image:
             continue

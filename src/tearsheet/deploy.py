@@ -1,12 +1,16 @@
-"""Files for the hosts a site is deployed to: `_headers` (read by Netlify and Cloudflare Pages)."""
+"""Files for the hosts a site is deployed to: `_headers` and `_redirects` (read by Netlify and Cloudflare Pages)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from .site import Site, base_path
+from .config import SiteConfig
+from .frontmatter import PostMeta
+from .output import CopyFile, FileData
+from .site import Site, address_of, base_path
 
 HEADERS_FILE = "_headers"
+REDIRECTS_FILE = "_redirects"
 FOREVER = "max-age=31536000, immutable"
 SEARCH_HASHED = ("/pagefind/fragment/*", "/pagefind/index/*")  # Pagefind names these by content hash
 
@@ -27,3 +31,35 @@ def headers_file(site: Site, static: Mapping[str, tuple[str, bytes]]) -> dict[st
     for url in (*hashed, *search):
         lines += [url, f"  Cache-Control: {scope}, {FOREVER}"]
     return {HEADERS_FILE: ("\n".join(lines) + "\n").encode("utf-8")}
+
+
+def redirects_file(config: SiteConfig, metas: Sequence[PostMeta]) -> dict[str, bytes]:
+    """`_redirects`: a permanent (301) redirect from each `aliases:` address to the page's address now.
+
+    Cloudflare Pages follows these before it serves a file; Netlify serves the redirect page the build
+    also writes at the old address (a file there shadows the rule), which sends the reader on all the
+    same. No aliases, no file: a host's own `_redirects` under content/ is then the site's.
+    """
+    root = base_path(config)
+    rules = [f"{root}{alias} {address_of(config, meta)} 301" for meta in metas for alias in meta.aliases]
+    if not rules:
+        return {}
+    lines = ["# Written by tearsheet from the posts' `aliases:`, for Netlify and Cloudflare Pages.", *rules]
+    return {REDIRECTS_FILE: ("\n".join(lines) + "\n").encode("utf-8")}
+
+
+def host_files(ours: Mapping[str, bytes],
+               assets: Mapping[str, FileData]) -> tuple[dict[str, bytes], dict[str, FileData]]:
+    """Our host files with the site's own (a `_headers` or `_redirects` under content/) put first, and the
+    rest of the files under content/.
+
+    The site's own rules come first: on both hosts the first redirect for a path wins, and headers for
+    a path add up.
+    """
+    merged, rest = dict(ours), dict(assets)
+    for name, data in ours.items():
+        own = rest.pop(name, None)
+        if isinstance(own, CopyFile):
+            with open(own.source, "rb") as handle:
+                merged[name] = handle.read().rstrip(b"\n") + b"\n\n" + data
+    return merged, rest

@@ -21,11 +21,10 @@ from .site import (
     Site,
     Term,
     absolute_url,
+    address_of,
     alias_file,
     base_path,
     on_site,
-    page_url,
-    post_url,
     public_absolute_url,
     uri,
 )
@@ -207,7 +206,7 @@ def redirect_pages(config: SiteConfig, metas: list[PostMeta]) -> list[tuple[str,
     for meta in metas:
         if not meta.aliases:
             continue
-        target = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        target = address_of(config, meta)
         page = _redirect_page(config, target)
         made.append((meta.path, {alias_file(alias): page for alias in meta.aliases}))
     return made

@@ -155,7 +155,7 @@ def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[Po
     problems: list[Problem] = []
     owners: dict[str, str] = {}
     for meta in [*posts, *pages]:
-        url = post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
+        url = address_of(config, meta)
         if meta.kind == "page" and meta.slug in RESERVED_ROOTS:
             problems.append(Problem(meta.path, None, f'page slug "{meta.slug}" is reserved for the site\'s own '
                                     f"{meta.slug} pages", "set another `slug:` in its front matter"))
@@ -222,6 +222,11 @@ def _post_path(permalink: str, timezone: str, date: dt.datetime, slug: str) -> s
 
 def page_url(config: SiteConfig, meta: PostMeta) -> str:
     return f"{base_path(config)}/{meta.slug}/"
+
+
+def address_of(config: SiteConfig, meta: PostMeta) -> str:
+    """The URL of a post or a page."""
+    return post_url(config, meta) if meta.kind == "post" else page_url(config, meta)
 
 
 def uri(url: str) -> str:
