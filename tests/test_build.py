@@ -51,6 +51,15 @@ def test_sample_plus_post_teaser_and_full(sample: Path) -> None:
     assert "Members edition" in members and "Members edition" not in public
 
 
+def test_members_are_not_asked_to_subscribe_by_the_navigation(sample: Path) -> None:
+    public = (sample / "output/public/index.html").read_text()
+    members = (sample / "output/members/index.html").read_text()
+    assert '<a href="/subscribe/" class="nav-cta">Subscribe to Plus</a>' in public
+    assert public.count('href="/subscribe/"') == 2  # the menu's button and the footer's link
+    assert 'href="/subscribe/"' not in members and 'href="/about/"' in members
+    assert (sample / "output/members/subscribe/index.html").is_file()  # a link to it from a post still works
+
+
 def test_lists_show_title_date_authors_badge_and_summary(sample: Path) -> None:
     home = (sample / "output/public/index.html").read_text()
     card = home.split('<article class="card')[1]
