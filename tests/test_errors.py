@@ -375,6 +375,14 @@ def test_an_svg_social_image_is_warned_of(built_site: Path, capsys) -> None:
     assert "SVG" not in capsys.readouterr().err
 
 
+def test_an_svg_social_image_in_site_toml_is_warned_of_with_its_line(built_site: Path, capsys) -> None:
+    toml = (built_site / "site.toml").read_text()
+    (built_site / "site.toml").write_text('image = "/images/card.svg"\n' + toml)
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert ('warning: site.toml:1: `image = "/images/card.svg"` is an SVG, which link previews on social '
+            "networks and in messengers do not show") in capsys.readouterr().err
+
+
 def test_an_update_before_the_date_is_warned_of(built_site: Path, capsys) -> None:
     (built_site / "content" / "posts" / "later.md").write_text(
         "---\ntitle: L\ndate: 2026-03-05\nupdated: 2026-03-01\n---\n\nHi.\n")

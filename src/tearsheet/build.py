@@ -15,7 +15,7 @@ import jinja2
 
 from .access import TierChange, apply_access_rules
 from .cache import BuildCache, code_version, inputs_key, key_of
-from .config import SiteConfig, source_date_epoch
+from .config import SiteConfig, site_toml_line, source_date_epoch
 from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file, host_files, redirects_file
 from .errors import Problem, SiteError
@@ -30,6 +30,8 @@ from .site import TIERS, Site, assemble_site, check_terms, check_urls, check_wit
 from .templates import THEME_DIR, check_templates, make_environment, render_pages
 
 FINGERPRINTED = (".css", ".js")
+SVG_CARD = ("which link previews on social networks and in messengers do not show: use a PNG or JPEG "
+            "(1200 x 630 suits most)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         now = build_now(options)
         source, changes = apply_access_rules(source, now)
         published = tuple(p.meta for p in select_posts(source.posts, now, options.drafts, options.future))  # type: ignore[arg-type]
-        warnings = (*warnings, *check_terms(published), *_token_feed_warning(config),
+        warnings = (*warnings, *check_terms(published), *_site_toml_warnings(config, site_dir),
                     *_front_matter_warnings((*published, *(page.meta for page in source.pages))))
         built = {meta.path for meta in published}
         left_out = tuple(p.meta for p in source.posts if p.meta.path not in built)
@@ -206,9 +208,8 @@ def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
     messengers take no SVG), an `updated` time before the post's `date`."""
     warnings = []
     for meta in metas:
-        if meta.image and urlsplit(meta.image).path.lower().endswith(".svg"):
-            warnings.append(f"{meta.path}: `image: {meta.image}` is an SVG, which link previews on social networks "
-                            "and in messengers do not show: use a PNG or JPEG (1200 x 630 suits most) for `image:`")
+        if meta.image and _is_svg(meta.image):
+            warnings.append(f"{meta.path}: `image: {meta.image}` is an SVG, {SVG_CARD}")
         if meta.updated is not None and meta.date is not None and meta.updated < meta.date:
             warnings.append(f"{meta.path}: `updated` ({meta.updated.isoformat()}) is before `date` "
                             f"({meta.date.isoformat()}): feeds and search engines would show it changed before "
@@ -216,12 +217,22 @@ def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def _token_feed_warning(config: SiteConfig) -> tuple[str, ...]:
-    if not config.feeds.members_token or config.members_url:
-        return ()
-    return (f"site.toml: members_url is not set, so the members' token feed gives its own address as "
-            f"{config.base_url.rstrip('/')}/feeds/TOKEN/ on the public site; set members_url to where "
-            "output/members is served (unless that folder is copied to the public site)",)
+def _site_toml_warnings(config: SiteConfig, site_dir: str) -> tuple[str, ...]:
+    """What builds but is likely a slip in site.toml: an SVG social card, a token feed with no members_url."""
+    warnings = []
+    if config.image and _is_svg(config.image):
+        line = site_toml_line(site_dir, "", "image")
+        warnings.append(f"site.toml{f':{line}' if line else ''}: `image = \"{config.image}\"` is an SVG, "
+                        f"{SVG_CARD}")
+    if config.feeds.members_token and not config.members_url:
+        warnings.append(f"site.toml: members_url is not set, so the members' token feed gives its own address as "
+                        f"{config.base_url.rstrip('/')}/feeds/TOKEN/ on the public site; set members_url to where "
+                        "output/members is served (unless that folder is copied to the public site)")
+    return tuple(warnings)
+
+
+def _is_svg(image: str) -> bool:
+    return urlsplit(image).path.lower().endswith(".svg")
 
 
 def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache | None) -> dict[str, FileData]:
