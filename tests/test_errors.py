@@ -389,3 +389,44 @@ def test_an_update_before_the_date_is_warned_of(built_site: Path, capsys) -> Non
     assert main(["build", str(built_site), "--quiet"]) == 0
     assert "content/posts/later.md: `updated` (2026-03-01T00:00:00+00:00) is before `date` (2026-03-05T00:00:00+00:00)" \
         in capsys.readouterr().err
+
+
+FENCED = ("---\ntitle: Fenced\ndate: 2026-01-03\ntier: {tier}\n---\n\nOpening words for everyone.\n\n"
+          "```python\nx = 1\n\n<!--more-->\n\nzqmember text: weight the signal by inverse volatility.\n")
+
+
+def test_a_more_line_swallowed_by_a_code_block_never_closed_stops_the_build(built_site: Path, capsys) -> None:
+    """The writer marked the cut; a forgotten closing fence would make it code and show the public what follows."""
+    before = read_tree(built_site / "output")
+    (built_site / "content" / "posts" / "fenced.md").write_text(FENCED.format(tier="plus"))
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert ("content/posts/fenced.md:12: this `<!--more-->` line is inside the code block opened on line 9, "
+            "which is never closed") in err
+    assert "the whole post" not in err  # not the short-post message, which would tell them to add the line they have
+    assert read_tree(built_site / "output") == before
+    (built_site / "content" / "posts" / "fenced.md").write_text(FENCED.format(tier="plus").replace("x = 1\n", "x = 1\n```\n"))
+    assert run_build(built_site, capsys)[0] == 0
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_code_block_never_closed_is_warned_of_with_its_line(built_site: Path, capsys, cache: bool) -> None:
+    (built_site / "content" / "posts" / "fenced.md").write_text(FENCED.format(tier="free"))
+    flags = [] if cache else ["--no-cache"]
+    for _ in range(2):  # the second build takes the body from the cache, and still says so
+        assert main(["build", str(built_site), "--quiet", *flags]) == 0
+        assert ("warning: content/posts/fenced.md:9: this code block is never closed, so everything after it shows "
+                "as code") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body", [
+    "```\n<!--more-->\n```\n",  # a closed block showing the marker: documentation, not a cut
+    "Text.\n\n~~~~\ncode\n~~~~~\n",  # closed by a longer fence
+    "- item\n\n  ```\n  code\n\nAfter the list.\n",  # a block in a list ends with the list
+    "> ```\n> code\n\nAfter the quote.\n",
+    "Text.\n\n```\ncode\n```",  # closed on the last line, no newline after
+])
+def test_a_closed_code_block_is_not_warned_of(built_site: Path, capsys, body: str) -> None:
+    (built_site / "content" / "posts" / "code.md").write_text(f"---\ntitle: Code\ndate: 2026-01-03\n---\n\n{body}")
+    assert main(["build", str(built_site), "--quiet"]) == 0
+    assert "never closed" not in capsys.readouterr().err

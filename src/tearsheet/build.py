@@ -174,9 +174,10 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         inputs = inputs_key(site_dir, config, bodies.sources_digest(source), built, source.assets, static,
                             pagefind) if cache else ""
         clock.lap("load")
-        if stage is not None and inputs and stage.holds(inputs) and not options.keep_plan:
-            return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, warnings, published, 0, inputs,
-                            unchanged=True, left_out=left_out)
+        kept = cache.body_warnings(inputs) if cache is not None and inputs else None
+        if stage is not None and kept is not None and stage.holds(inputs) and not options.keep_plan:
+            return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, (*warnings, *kept), published, 0,
+                            inputs, unchanged=True, left_out=left_out)
         posts, pages = bodies.render(source)
         if cache is not None and cache.one_build:
             cache.bodies().save_and_let_go()
@@ -186,6 +187,10 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
+    body_warnings = _body_warnings([*posts, *pages])
+    if cache is not None:
+        cache.keep_body_warnings(inputs, body_warnings)  # an unchanged build gives them again
+    warnings = (*warnings, *body_warnings)
     moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
     redirects = (redirect_pages(config, moved), redirects_file(config, moved))
     # "public" first: the members build borrows its teasers for feeds and descriptions
@@ -215,6 +220,12 @@ def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
                             f"({meta.date.isoformat()}): feeds and search engines would show it changed before "
                             "it was published")
     return tuple(warnings)
+
+
+def _body_warnings(posts: Sequence[RenderedPost]) -> tuple[str, ...]:
+    """What renders but is likely a slip in a body: a code block never closed takes the rest of the post."""
+    return tuple(f"{post.meta.path}:{post.open_fence.line}: this code block is never closed, so everything after "
+                 "it shows as code: end it with a ``` line of its own" for post in posts if post.open_fence)
 
 
 def _site_toml_warnings(config: SiteConfig, site_dir: str) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from .config import SiteConfig
 from .content import Asset, SourcePost, parse_source
 from .errors import SiteError
 from .frontmatter import PostMeta
-from .render import Heading, RenderedBody, RenderedPost
+from .render import Heading, OpenFence, RenderedBody, RenderedPost
 from .templates import THEME_DIR
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ CACHE_DIR = ".tearsheet-cache"
 MAGIC = b"tearsheet-cache 1\n"
 CHECKSUM_SIZE = 12  # CRC-32 and length of the payload (see checksum_of)
 SHARDS = 16
+KEPT_WARNINGS = 4  # sets of body warnings kept, by the inputs of the build that gave them
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "feedgen")
 
 BodyEntry = tuple[Any, ...]  # see _body_tuple
@@ -271,6 +272,26 @@ class BuildCache:
     def templates(self) -> TemplateCodeCache:
         """Compiled templates, so a build does not compile them again."""
         return TemplateCodeCache(os.path.join(self.folder, "templates"), self.read_only)
+
+    def body_warnings(self, inputs: str) -> tuple[str, ...] | None:
+        """What the build with these inputs warned of in its bodies (see keep_body_warnings); None if not kept."""
+        kept = _loads(read_checked(self._body_warnings_path(), "body-warnings"), marshal.loads).get(inputs)
+        if not isinstance(kept, list) or not all(isinstance(warning, str) for warning in kept):
+            return None
+        return tuple(kept)
+
+    def keep_body_warnings(self, inputs: str, warnings: Iterable[str]) -> None:
+        """Keep a build's warnings about its bodies, for a build with the same inputs that renders none."""
+        if self.read_only or not inputs:
+            return
+        kept = _loads(read_checked(self._body_warnings_path(), "body-warnings"), marshal.loads)
+        kept.pop(inputs, None)
+        kept[inputs] = list(warnings)
+        recent = dict(list(kept.items())[-KEPT_WARNINGS:])  # a build's and a preview's, say
+        write_checked(self._body_warnings_path(), "body-warnings", marshal.dumps(recent))
+
+    def _body_warnings_path(self) -> str:
+        return os.path.join(self.folder, "body-warnings")
 
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
@@ -523,13 +544,15 @@ def _shard_of(key: str) -> int:
 def body_entry(post: RenderedPost) -> BodyEntry:
     """A rendered post's bodies as plain values (marshal stores them quickly and safely)."""
     public = None if post.public is post.full else _body_tuple(post.public)
-    return (_body_tuple(post.full), public, post.cut)
+    fence = None if post.open_fence is None else (post.open_fence.line, post.open_fence.more_line)
+    return (_body_tuple(post.full), public, post.cut, fence)
 
 
 def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
-    full_tuple, public_tuple, cut = entry
+    full_tuple, public_tuple, cut, fence = entry
     full = _body_from(full_tuple)
-    return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut)
+    return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut,
+                        None if fence is None else OpenFence(*fence))
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:

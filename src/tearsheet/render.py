@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from .content import SourcePost
 from .frontmatter import PostMeta
-from .markdown import parse_body, render_tokens
+from .markdown import MORE_MARKER, parse_body, render_tokens
 from .tiers import count_words, cut_teaser
 
 # Any attribute of a raw HTML tag that may name a file: src, href, poster, data, srcset, data-src, ...
@@ -33,6 +33,7 @@ class Heading:
     text: str
 
 
+NEWLINE = re.compile(r"\r\n?|\n")
 LEAD_WORDS = 40  # words of a body's lead: the summary of a post without a description
 
 
@@ -76,20 +77,49 @@ def first_words(text: str, count: int = LEAD_WORDS) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenFence:
+    """A code block whose fence (```) is never closed: the rest of the post shows as code."""
+
+    line: int  # of the file, where the fence opens
+    more_line: int  # of a `<!--more-->` line it swallows (the teaser does not end there), else 0
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedPost:
     meta: PostMeta
     full: RenderedBody
     public: RenderedBody  # the same object as `full` unless the post is plus
     cut: bool  # whether the public body leaves anything out
+    open_fence: OpenFence | None = None
 
 
 def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
     tokens, env = parse_body(md, source.body)
     full = _render_body(md, tokens, env)
+    fence = open_fence(tokens, source.body, source.body_line)
     if source.meta.tier != "plus":
-        return RenderedPost(source.meta, full, full, cut=False)
+        return RenderedPost(source.meta, full, full, cut=False, open_fence=fence)
     teaser = cut_teaser(tokens, source.meta.teaser)
-    return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut)
+    return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut, open_fence=fence)
+
+
+def open_fence(tokens: Sequence[Token], body: str, body_line: int) -> OpenFence | None:
+    """The code block at the top level that runs to the end of the body for want of a closing fence.
+
+    Only the last block can be one (it takes every line after it), and a fence in a list or a quote ends
+    with its container: only one at the top level swallows the rest of the post.
+    """
+    last = next((t for t in reversed(tokens) if t.level == 0 and not t.type.startswith("footnote")), None)
+    if last is None or last.type != "fence" or not last.map:
+        return None
+    start, end = last.map
+    lines = NEWLINE.split(body)  # as markdown-it counts lines
+    closing = lines[end - 1].strip() if end - 1 > start and end - 1 < len(lines) else ""
+    if closing and set(closing) == {last.markup[0]} and len(closing) >= len(last.markup) and (
+            len(lines[end - 1]) - len(lines[end - 1].lstrip(" ")) < 4):
+        return None  # closed on the body's last line
+    more = next((n for n in range(start + 1, min(end, len(lines))) if MORE_MARKER.fullmatch(lines[n].strip())), None)
+    return OpenFence(body_line + start, 0 if more is None else body_line + more)
 
 
 def _render_body(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> RenderedBody:

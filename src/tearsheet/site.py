@@ -183,16 +183,29 @@ def check_urls(config: SiteConfig, posts: Sequence[PostMeta], pages: Sequence[Po
 def check_withheld(posts: Sequence[RenderedPost]) -> None:
     """A plus post must keep something for members: one whose teaser is all of it would go out whole.
 
-    A draft (built only with --drafts, to look at) is let through: the check comes when it is published.
+    Nor may a `<!--more-->` line the writer put in be swallowed by a code block never closed (the teaser
+    would run on past it). A draft (built only with --drafts, to look at) is let through: the check comes
+    when it is published.
     """
     problems = [Problem(post.meta.path, None,
                         f"this plus post's public teaser is the whole post ({_why_whole(post)}): the public site "
                         "would show all of it, and nothing would be for members only",
                         "put a `<!--more-->` line where the public part ends, with text after it; or set a smaller "
                         "`teaser:` (`teaser: 0` shows only the title and the prompt); or make it `tier: free`")
-                for post in posts if post.meta.tier == "plus" and not post.cut and not post.meta.draft]
+                for post in posts if post.meta.tier == "plus" and not post.cut and not post.meta.draft
+                and not _swallowed_more(post)]
+    problems += [Problem(post.meta.path, post.open_fence.more_line,
+                         f"this `<!--more-->` line is inside the code block opened on line {post.open_fence.line}, "
+                         "which is never closed: the teaser does not end here, and the public would read on into "
+                         "what follows", "close the code block with a ``` line of its own before `<!--more-->`")
+                 for post in posts if _swallowed_more(post) and not post.meta.draft]
     if problems:
         raise SiteError(problems)
+
+
+def _swallowed_more(post: RenderedPost) -> bool:
+    """Whether a plus post's `<!--more-->` line is inside a code block never closed, where it does not cut."""
+    return post.meta.tier == "plus" and post.open_fence is not None and post.open_fence.more_line > 0
 
 
 def _why_whole(post: RenderedPost) -> str:
