@@ -212,7 +212,7 @@ def test_init_with_an_empty_folder_name(tmp_path: Path, monkeypatch, capsys) -> 
 def test_init_prints_a_cd_line_that_works_when_pasted(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["init", "my letter"]) == 0
-    assert "  cd 'my letter' && tearsheet build" in capsys.readouterr().out
+    assert "  cd 'my letter' && tearsheet serve\n" in capsys.readouterr().out
 
 
 def test_clean_removes_the_preview_too(write_site, capsys) -> None:

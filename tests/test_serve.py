@@ -529,6 +529,17 @@ def test_a_broken_file_is_reported_like_build_and_fixing_it_clears_it(served_sit
     wait_for(lambda: first_event(port)["error"] == "", "the error to clear")
 
 
+def test_the_preview_says_which_posts_it_left_out_and_what_it_warns_of(copy_site) -> None:
+    site = copy_site("tiers")
+    (site / "content/posts/2026/new-idea.md").write_text("---\ntitle: New idea\ndate: 2026-01-05\ndraft: true\n---\n\nHi.\n")
+    for _, _, logged in serve_in_background(site):
+        wait_for(lambda: any(m.startswith("Built in") for m in logged), "the first build")  # noqa: B023
+        assert "Not built: 1 draft (draft: true; --drafts builds them)" in logged
+        (site / "content/posts/2026/code.md").write_text("---\ntitle: Code\ndate: 2026-01-05\n---\n\n```\nx = 1\n")
+        wait_for(lambda: any("never closed" in m for m in logged), "the warning")  # noqa: B023
+        assert logged.count("Not built: 1 draft (draft: true; --drafts builds them)") == 2  # said again with it
+
+
 def test_ctrl_c_stops_cleanly(copy_site) -> None:
     site = copy_site("tiers")
     process = subprocess.Popen([sys.executable, "-m", "tearsheet", "serve", str(site), "--port", "0"],

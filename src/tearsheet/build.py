@@ -67,6 +67,26 @@ class BuildResult:
     left_out: tuple[PostMeta, ...] = ()  # drafts and posts dated after now, not built (see --drafts, --future)
 
 
+def left_out_note(left_out: Sequence[PostMeta]) -> str:
+    """Which posts a build left out and why ("" for none): a writer looking for a new post should not guess."""
+    drafts = [meta for meta in left_out if meta.draft]
+    scheduled = sorted((meta for meta in left_out if not meta.draft and meta.date is not None),
+                       key=lambda meta: meta.date)  # type: ignore[arg-type,return-value]
+    parts = []
+    if drafts:
+        parts.append(f"{_count(len(drafts), 'draft')} (draft: true; --drafts builds them)")
+    if scheduled:
+        first = scheduled[0]
+        assert first.date is not None
+        parts.append(f"{_count(len(scheduled), 'post')} dated after now, the next {first.path} on "
+                     f"{first.date.isoformat(timespec='minutes')} (--future builds them)")
+    return "Not built: " + "; ".join(parts) if parts else ""
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def build_now(options: BuildOptions) -> dt.datetime:
     """The build's idea of now: --now, else SOURCE_DATE_EPOCH, else the clock.
 

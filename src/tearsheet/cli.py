@@ -13,7 +13,7 @@ from typing import TextIO
 
 from . import __version__
 from .access import TierChange
-from .build import BuildOptions, build_site
+from .build import BuildOptions, build_site, left_out_note
 from .errors import SiteError
 from .frontmatter import PostMeta
 from .heap import fewer_collections
@@ -252,20 +252,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _print_left_out(left_out: Sequence[PostMeta]) -> None:
-    """Say which posts the build left out and why: a writer looking for a new post should not have to guess."""
-    drafts = [meta for meta in left_out if meta.draft]
-    scheduled = sorted((meta for meta in left_out if not meta.draft and meta.date is not None),
-                       key=lambda meta: meta.date)  # type: ignore[arg-type,return-value]
-    parts = []
-    if drafts:
-        parts.append(f"{_count(len(drafts), 'draft')} (draft: true; --drafts builds them)")
-    if scheduled:
-        first = scheduled[0]
-        assert first.date is not None
-        parts.append(f"{_count(len(scheduled), 'post')} dated after now, the next {first.path} on "
-                     f"{first.date.isoformat(timespec='minutes')} (--future builds them)")
-    if parts:
-        print("Not built: " + "; ".join(parts))
+    note = left_out_note(left_out)
+    if note:
+        print(note)
 
 
 def _count(number: int, noun: str) -> str:
@@ -366,7 +355,9 @@ def _init(args: argparse.Namespace) -> int:
     from .scaffold import init_site
 
     notes = init_site(args.dir, args.title)
-    print(f"Created a new site in {args.dir}/\n  cd {shlex.quote(args.dir)} && tearsheet build")
+    print(f"Created a new site in {args.dir}/\n  cd {shlex.quote(args.dir)} && tearsheet serve\n"
+          "then open http://127.0.0.1:8000/ (it rebuilds and reloads as you write); `tearsheet build` builds "
+          "the sites to publish into output/")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from watchfiles import Change, DefaultFilter, watch
 
-from .build import BuildOptions, BuildResult, SitePlan, build_now, build_site
+from .build import BuildOptions, BuildResult, SitePlan, build_now, build_site, left_out_note
 from .cache import BuildCache
 from .config import CONFIG_NAME
 from .content import read_config
@@ -77,6 +77,7 @@ class PreviewServer:
         self._changed = threading.Condition()
         self._closed = False
         self.building = False
+        self._notes: tuple[str, ...] = ()  # what the last build said beyond its time: said again only when it changes
 
     @property
     def status(self) -> BuildStatus:
@@ -121,9 +122,21 @@ class PreviewServer:
             self.building = False
         seconds = time.perf_counter() - start
         self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}")
+        if isinstance(result, BuildResult):
+            self._say_notes((left_out_note(result.left_out), *(f"warning: {w}" for w in result.warnings)))
         # open pages reload only when their page changed (a fast render may have shown the edit already)
         self._publish("", good=True, changed=result.changed if isinstance(result, BuildResult) else None)
         return True
+
+    def _say_notes(self, notes: tuple[str, ...]) -> None:
+        """The drafts and future posts left out, and the warnings: after the first build, and when they change."""
+        notes = tuple(note for note in notes if note)
+        if notes != self._notes:
+            for note in notes:
+                self._log(note)
+            if not notes:
+                self._log("No warnings now, and every post is built.")
+        self._notes = notes
 
     def wait_for_change(self, seen_version: int, timeout: float) -> BuildStatus | None:
         """The status once its version differs from seen_version (or after timeout); None once closed."""
