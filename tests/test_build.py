@@ -10,7 +10,7 @@ import pytest
 
 from tearsheet.cli import main
 
-from .conftest import REPO, build, read_tree
+from .conftest import MINIMAL_TOML, REPO, build, read_tree
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,21 @@ def test_members_are_not_asked_to_subscribe_by_the_navigation(sample: Path) -> N
     assert public.count('href="/subscribe/"') == 2  # the menu's button and the footer's link
     assert 'href="/subscribe/"' not in members and 'href="/about/"' in members
     assert (sample / "output/members/subscribe/index.html").is_file()  # a link to it from a post still works
+
+
+def test_a_free_post_asks_the_public_to_subscribe_and_members_not(sample: Path, write_site) -> None:
+    free = (sample / "output/public/2026/09/weekly-cheap-insurance/index.html").read_text()
+    card = free.split('<aside class="subscribe-card"')[1].split("</aside>")[0]
+    assert "Plus members read every note in full" in card and 'href="/subscribe/">Subscribe to Plus</a>' in card
+    assert "As little as $7/month" in card
+    plus = (sample / "output/public/2026/10/small-cap-rotation/index.html").read_text()
+    assert 'class="subscribe-card"' not in plus  # the paywall card asks already
+    members = sample / "output/members/2026/09/weekly-cheap-insurance/index.html"
+    assert 'class="subscribe-card"' not in members.read_text()
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-02\n---\n\nHi.\n"},
+                      toml=MINIMAL_TOML.replace("[paywall]", '[paywall]\nfree_pitch = ""'))
+    build(site)
+    assert 'class="subscribe-card"' not in (site / "output/public/2026/03/a/index.html").read_text()
 
 
 def test_lists_show_title_date_authors_badge_and_summary(sample: Path) -> None:

@@ -49,6 +49,7 @@ class Paywall:
     login_prompt: str = "Already have an account?"
     login_url: str = ""
     login_label: str = "Log in"
+    free_pitch: str = "Plus members read every essay in full."  # under each free post in public; "" for none
 
 
 @dataclass(frozen=True, slots=True)
