@@ -69,10 +69,16 @@ def test_a_free_post_asks_the_public_to_subscribe_and_members_not(sample: Path, 
     assert 'class="subscribe-card"' not in plus  # the paywall card asks already
     members = sample / "output/members/2026/09/weekly-cheap-insurance/index.html"
     assert 'class="subscribe-card"' not in members.read_text()
-    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-02\n---\n\nHi.\n"},
-                      toml=MINIMAL_TOML.replace("[paywall]", '[paywall]\nfree_pitch = ""'))
-    build(site)
-    assert 'class="subscribe-card"' not in (site / "output/public/2026/03/a/index.html").read_text()
+    only_free = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-03-02\n---\n\nHi.\n"})
+    build(only_free)
+    assert 'class="subscribe-card"' not in (only_free / "output/public/2026/03/a/index.html").read_text()  # no Plus
+    plus = "---\ntitle: P\ndate: 2026-03-03\ntier: plus\n---\n\nOpen.\n\n<!--more-->\n\nKept.\n"
+    (only_free / "content/posts/p.md").write_text(plus)
+    build(only_free)
+    assert 'class="subscribe-card"' in (only_free / "output/public/2026/03/a/index.html").read_text()
+    (only_free / "site.toml").write_text(MINIMAL_TOML.replace("[paywall]", '[paywall]\nfree_pitch = ""'))
+    build(only_free)
+    assert 'class="subscribe-card"' not in (only_free / "output/public/2026/03/a/index.html").read_text()
 
 
 def test_lists_show_title_date_authors_badge_and_summary(sample: Path) -> None:

@@ -142,6 +142,7 @@ class Site:
     authors: tuple[Term, ...]
     years: tuple[Year, ...]
     assets: tuple[Asset, ...]
+    has_plus: bool = False  # whether any post is for Plus (in the public tier, shown as a teaser)
 
 
 def select_posts(posts: Iterable[RenderedPost], now: dt.datetime, drafts: bool, future: bool) -> list[RenderedPost]:
@@ -407,7 +408,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     authors = _terms("author", views, lambda v: v.authors, f"{root}/authors", config)
     kept_assets = _assets_for(tier, assets, posts, page_views, config)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
-                _archive(views, root), kept_assets)
+                _archive(views, root), kept_assets, any(view.is_plus for view in views))
 
 
 def _links_on_site(config: SiteConfig) -> SiteConfig:
