@@ -51,7 +51,7 @@ def test_new_writes_a_dated_post_that_builds(write_site, monkeypatch, capsys) ->
     monkeypatch.chdir(site)
     assert main(["new", "Fed Minutes: What's Next?", "--tier", "plus", "--teaser", "80"]) == 0
     printed = capsys.readouterr().out.strip()
-    assert re.fullmatch(r"content/posts/\d{4}/fed-minutes-what-s-next\.md", printed)
+    assert re.fullmatch(r"content/posts/\d{4}/fed-minutes-whats-next\.md", printed)
     text = (site / printed).read_text()
     assert 'title: "Fed Minutes: What\'s Next?"' in text and "tier: plus" in text and "teaser: 80" in text
     assert re.search(r"date: \d{4}-\d\d-\d\dT\d\d:\d\d:00\+00:00", text)
@@ -68,6 +68,14 @@ def test_new_plus_post_shows_where_the_paywall_goes_and_builds_once_published(wr
     path.write_text(text.replace("draft: true\n", ""))
     assert main(["build", "--quiet"]) == 0  # the skeleton keeps something back: it may be published as it is
     assert not any(b"only members read" in data for data in read_tree(site / "output" / "public").values())
+
+
+@pytest.mark.parametrize(("title", "slug"), [("The Fed’s Dilemma", "the-feds-dilemma"),
+                                             ("S&P 500 at 6,000", "sp-500-at-6000"), ("Rates & FX", "rates-and-fx")])
+def test_new_makes_the_slug_a_reader_would_read(title: str, slug: str) -> None:
+    from tearsheet.scaffold import slug_for_title
+
+    assert slug_for_title(title) == slug
 
 
 def test_new_refuses_to_overwrite(write_site, monkeypatch, capsys) -> None:

@@ -16,6 +16,9 @@ SCAFFOLD_DIR = os.path.join(os.path.dirname(__file__), "scaffold")
 
 
 def slug_for_title(title: str) -> str:
+    """A URL's words, read as a title's: "The Fed's dilemma" the-feds-dilemma, "S&P 500 at 6,000" sp-500-at-6000,
+    "Rates & FX" rates-and-fx."""
+    title = re.sub(r"(?<=\w)['\u2019&](?=\w)|(?<=\d),(?=\d{3})", "", title).replace("&", " and ")
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
 
