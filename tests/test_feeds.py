@@ -192,6 +192,20 @@ def test_title_only_public_items(write_site: Callable[..., Path]) -> None:
     assert "zqsecretword" in members
 
 
+def test_an_essay_naming_no_author_is_the_publications_so_atom_stays_valid(write_site: Callable[..., Path]) -> None:
+    """RFC 4287 wants an author on every entry or on the feed; JSON-LD an author on every article."""
+    site = write_site(POSTS)
+    build(site)
+    for tier in ("public", "members"):
+        atom = etree.fromstring((site / "output" / tier / "feeds" / "atom.xml").read_bytes())
+        ns = {"a": "http://www.w3.org/2005/Atom"}
+        assert atom.xpath("/a:feed/a:author/a:name/text()", namespaces=ns) == ["Test Letter"]
+        assert all(not entry.xpath("a:author", namespaces=ns) for entry in atom.xpath("//a:entry", namespaces=ns))
+        page = (site / "output" / tier / "2026" / "03" / "free" / "index.html").read_text()
+        ld = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])
+        assert ld["author"] == [ld["publisher"]] and ld["publisher"]["name"] == "Test Letter"
+
+
 def test_members_teaser_mode_borrows_the_public_teaser(write_site: Callable[..., Path]) -> None:
     site = write_site(POSTS, toml=MINIMAL_TOML + '\n[feeds]\nmembers_plus = "teaser"\n')
     build(site)

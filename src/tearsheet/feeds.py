@@ -246,6 +246,7 @@ def _generator(feed: Feed, site: Site, self_url: str) -> FeedGenerator:
     fg.link(href=xml_text(self_url), rel="self")
     fg.link(href=xml_text(feed.home_url), rel="alternate")  # last: feedgen takes RSS's <link> from it
     fg.language(config.language)
+    fg.author({"name": xml_text(config.title)})  # Atom's, for an essay that names no author (RSS shows none)
     fg.generator("tearsheet")
     if config.copyright:
         fg.rights(xml_text(config.copyright))

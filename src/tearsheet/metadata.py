@@ -102,6 +102,8 @@ def _post_head(site: Site, description: str, post: PostView, canonical: str,
                feeds: tuple[FeedLink, ...]) -> HeadMeta:
     image = _image(site, post.image, post.url)
     modified = post.updated or post.date
+    publisher = {"@type": "Organization", "name": site.config.title,
+                 "url": public_absolute_url(site.config, f"{base_path(site.config)}/")}
     data: dict[str, object] = {
         "@context": SCHEMA_CONTEXT,
         "@type": site.config.schema_type,
@@ -111,10 +113,10 @@ def _post_head(site: Site, description: str, post: PostView, canonical: str,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "datePublished": _iso(post.date),
         "dateModified": _iso(modified),
+        # an essay that names no author is the publication's
         "author": [{"@type": "Person", "name": a.name, "url": public_absolute_url(site.config, a.url)}
-                   for a in post.authors],
-        "publisher": {"@type": "Organization", "name": site.config.title,
-                      "url": public_absolute_url(site.config, f"{base_path(site.config)}/")},
+                   for a in post.authors] or [publisher],
+        "publisher": publisher,
         "isAccessibleForFree": not post.is_plus,
     }
     if image:
