@@ -58,13 +58,13 @@ def test_members_post_has_no_card_and_the_whole_essay(chromium, static_server, s
     assert page.locator(".edition-badge").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/", POST, "/2026/11/october-in-one-table/"])
+@pytest.mark.parametrize("path", ["/", POST, "/2026/11/october-in-one-table/", "/2026/09/weekly-cheap-insurance/"])
 def test_phone_layout_does_not_scroll_sideways(chromium, static_server, sample_output, path: str) -> None:
     base = static_server(sample_output / "public")
     page = _page(chromium, base + path, viewport={"width": 375, "height": 740}, device_scale_factor=2,
                  is_mobile=True, has_touch=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    # against the phone's width: a page wider than it makes a mobile browser zoom out (innerWidth grows)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert size >= 16
     _shot(page, "phone" + path.strip("/").replace("/", "-"))
