@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -59,26 +60,63 @@ def test_checks_then_builds_then_deploys_with_the_official_pages_actions(workflo
 def test_members_build_is_never_uploaded_as_an_artifact(workflow: dict[str, Any]) -> None:
     uploads = [s for s in steps(workflow) if s.get("uses", "").split("@")[0] in UPLOADS]
     assert [s["with"]["path"] for s in uploads] == ["output/public"]
-    for step in steps(workflow):
-        if "output/members" in str(step.get("with", {})) or "output/members" in step.get("run", ""):
-            assert step.get("uses", "").startswith("cloudflare/wrangler-action@"), step
+    touching = [s for s in steps(workflow)
+                if any(name in str(s.get("with", {})) + s.get("run", "") for name in ("output/members", "members-site"))]
+    assert [s.get("uses", "").split("@")[0] for s in touching] == ["", "cloudflare/wrangler-action"]
+    assert "cp -R output/members/. " in touching[0]["run"]  # laid out in the job's own folder, then deployed
+    assert "pages deploy members-site " in touching[1]["with"]["command"]
     assert "output" not in str([s.get("with", {}) for s in uploads]).replace("output/public", "")
 
 
-def test_members_deploy_uses_secrets_and_waits_for_them(workflow: dict[str, Any]) -> None:
-    members = next(s for s in steps(workflow) if "output/members" in str(s.get("with", {})))
+def test_members_deploy_uses_secrets_only_in_its_step_and_waits_for_them(workflow: dict[str, Any]) -> None:
+    job = workflow["jobs"]["build"]
+    members = next(s for s in job["steps"] if s.get("uses", "").startswith("cloudflare/wrangler-action@"))
     assert members["with"]["apiToken"] == "${{ secrets.CLOUDFLARE_API_TOKEN }}"
-    assert "pages deploy output/members" in members["with"]["command"]
-    assert "env.CLOUDFLARE_API_TOKEN != ''" in members["if"] and "pull_request" in members["if"]
+    assert members["if"] == "env.PUBLISH == 'true' && env.MEMBERS_HOST == 'true'"
+    for name in ("secrets.CLOUDFLARE_API_TOKEN != ''", "secrets.CLOUDFLARE_ACCOUNT_ID != ''",
+                 "vars.CLOUDFLARE_MEMBERS_PROJECT != ''"):
+        assert name in job["env"]["MEMBERS_HOST"]
+    assert "secrets." not in str({k: v for k, v in job["env"].items() if k != "MEMBERS_HOST"})  # no step sees them
+    token_steps = [s["run"].split()[1] for s in job["steps"] if "MEMBERS_TOKEN" in str(s.get("env", {}))]
+    assert token_steps == ["check", "build"]
+    assert job["permissions"] == {"contents": "read", "pages": "read"}  # configure-pages, private repositories
 
 
-def test_pull_requests_are_checked_but_never_deployed(workflow: dict[str, Any]) -> None:
-    for step in workflow["jobs"]["build"]["steps"]:
+def test_pull_requests_and_other_branches_are_checked_but_never_deployed(workflow: dict[str, Any]) -> None:
+    job = workflow["jobs"]["build"]
+    assert job["env"]["PUBLISH"] == "${{ github.event_name != 'pull_request' && github.ref == 'refs/heads/main' }}"
+    for step in job["steps"]:
         if step.get("run", "").startswith("tearsheet check"):
             assert "if" not in step and "--format github" in step["run"]
+        elif step.get("uses", "").split("@")[0] in ("actions/configure-pages",):
+            assert step["if"] == "github.event_name != 'pull_request'"
         elif "uses" in step and step["uses"].split("@")[0] not in ("actions/checkout", "actions/setup-python"):
-            assert "github.event_name != 'pull_request'" in step["if"]
-    assert workflow["jobs"]["deploy-public"]["if"] == "github.event_name != 'pull_request'"
+            assert step["if"].startswith("env.PUBLISH == 'true'"), step
+    assert workflow["jobs"]["deploy-public"]["if"] == ("github.event_name != 'pull_request' && "
+                                                        "github.ref == 'refs/heads/main'")
+
+
+@pytest.mark.parametrize(("base_url", "path"), [("https://someone.github.io/letter", "letter/"),
+                                                ("https://letter.example.com", "")])
+def test_the_members_site_is_laid_out_under_the_pages_path_on_its_host(workflow: dict[str, Any], new_site: Path,
+                                                                       tmp_path: Path, base_url: str, path: str) -> None:
+    """The members pages link under the public site's path: on a host of their own they must be found there."""
+    import shutil
+    import subprocess
+
+    site = tmp_path / "site"
+    shutil.copytree(new_site, site, ignore=shutil.ignore_patterns("output", ".tearsheet-cache"))
+    assert main(["build", str(site), "--quiet", "--base-url", base_url]) == 0
+    layout = next(s for s in workflow["jobs"]["build"]["steps"] if "members-site" in s.get("run", ""))
+    subprocess.run(["bash", "-euo", "pipefail", "-c", layout["run"]], cwd=site, check=True,
+                   env={"BASE_URL": base_url, "PATH": os.environ["PATH"]})
+    deployed = site / "members-site"
+    home = (deployed / path / "index.html").read_text()
+    css = re.search(r'href="(/[^"]*\.css)"', home)
+    assert css and (deployed / css[1].lstrip("/")).is_file()  # the stylesheet is where the page asks for it
+    assert _rules((deployed / "_headers").read_text())[f"/{path}*"]["X-Robots-Tag"] == "noindex, nofollow"
+    redirects = (deployed / "_redirects").read_text().splitlines() if path else []
+    assert redirects == ([f"/ /{path} 302"] if path else [])
 
 
 def test_the_workflows_tearsheet_commands_work_on_a_new_site(workflow: dict[str, Any], new_site: Path,
