@@ -81,6 +81,20 @@ def test_a_free_post_asks_the_public_to_subscribe_and_members_not(sample: Path, 
     assert 'class="subscribe-card"' not in (only_free / "output/public/2026/03/a/index.html").read_text()
 
 
+def test_a_post_without_description_is_summed_up_by_its_prose(write_site) -> None:
+    """Not by its table's cells nor its headings, and with no ellipsis glued to a sentence's full stop."""
+    words = " ".join(f"word{n}" for n in range(31))
+    body = (f"## Where we are\n\n| Tenor | Yield |\n|---|---|\n| 2Y | 3.52% |\n\n"
+            f"The table has every tenor we follow. {words} ends here. And more words after the fortieth.\n")
+    site = write_site({"content/posts/a.md": f"---\ntitle: A\ndate: 2026-03-02\n---\n\n{body}"})
+    build(site)
+    home = (site / "output/public/index.html").read_text()
+    summary = home.split('class="card-summary">')[1].split("</")[0]
+    assert summary == f"The table has every tenor we follow. {words} ends here."  # 40 words, a sentence's end
+    page = (site / "output/public/2026/03/a/index.html").read_text()
+    assert f'<meta name="description" content="{summary}">' in page
+
+
 def test_lists_show_title_date_authors_badge_and_summary(sample: Path) -> None:
     home = (sample / "output/public/index.html").read_text()
     card = home.split('<article class="card')[1]

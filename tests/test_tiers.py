@@ -87,6 +87,25 @@ def test_cut_falls_between_words_and_closes_inline_markup() -> None:
     assert '<a href="https://example.com/x">a linked</a>\u2026</p>' in html
 
 
+@pytest.mark.parametrize(("source", "words", "ending"), [
+    ("Rates fell since the spring. Then they rose again.\n", 5, "spring.</p>"),  # not "spring.…"
+    ("It was \u201cgradual.\u201d Then more.\n", 3, "gradual.\u201d</p>"),
+    ("Leaning the wrong way.[^1] More.\n\n[^1]: A note.\n", 4, "</sup></p>"),
+    ("Points:\n\n- one two\n- three four five\n", 4, "<li>three\u2026</li>\n</ul>"),  # ends in a list
+    ("> quoted words here and more\n", 3, "<p>quoted words here\u2026</p>\n</blockquote>"),
+    ("| a | b |\n|---|---|\n| one | two three |\n", 4, "</table>"),  # nothing added to a table
+])
+def test_the_ellipsis_follows_a_cut_mid_sentence_only(source: str, words: int, ending: str) -> None:
+    html, _, cut = teaser(source, words)
+    assert cut and html.split('<hr class="footnotes-sep"')[0].rstrip().endswith(ending), html
+    assert html.count("\u2026") == ending.count("\u2026")
+
+
+def test_the_writers_more_line_ends_the_teaser_without_an_ellipsis() -> None:
+    html, _, cut = teaser("The opening, cut where I chose\n\n<!--more-->\n\nThe rest.\n", 100)
+    assert cut and html == "<p>The opening, cut where I chose</p>\n"
+
+
 def test_cut_heading_loses_the_id_that_would_spell_the_rest() -> None:
     html, _, _ = teaser("## Buy the secret trade\n\nBody.\n", 1)
     assert html == "<h2>Buy</h2>\n"

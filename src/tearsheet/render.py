@@ -15,7 +15,7 @@ from markdown_it.token import Token
 from .content import SourcePost
 from .frontmatter import PostMeta
 from .markdown import MORE_MARKER, parse_body, render_tokens
-from .tiers import count_words, cut_teaser
+from .tiers import ENDS_SENTENCE, count_words, cut_teaser
 
 # Any attribute of a raw HTML tag that may name a file: src, href, poster, data, srcset, data-src, ...
 # Quoted or not; a name is whole (not the end of another name), and an attribute is read wherever it
@@ -72,8 +72,10 @@ def unpack(packed: bytes) -> str:
 
 
 def first_words(text: str, count: int = LEAD_WORDS) -> str:
+    """The first words of a text, and "…" when more follow (not after a sentence's end: "spring.…")."""
     words = text.split()
-    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+    lead = " ".join(words[:count])
+    return lead + ("…" if len(words) > count and not ENDS_SENTENCE.search(lead) else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,7 @@ def _render_body(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -
     return RenderedBody(
         packed_html=pack(render_tokens(md, tokens, env)),
         packed_text=pack(text),
-        lead=first_words(text),
+        lead=first_words(prose_text(tokens) or text),
         toc=_headings(tokens),
         words=count_words(tokens),
         links=_links(tokens),
@@ -144,6 +146,18 @@ def plain_text(tokens: Sequence[Token]) -> str:
             parts.append("".join(c.content for c in token.children or [] if c.type in ("text", "code_inline")))
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
+    return " ".join(" ".join(parts).split())
+
+
+def prose_text(tokens: Sequence[Token]) -> str:
+    """The words of the body's paragraphs (in lists and quotes too), for a summary: not its headings, tables
+    or code, which read as a jumble of words out of place ("Tenor 1M 3M 6M 1Y ...")."""
+    parts: list[str] = []
+    for i, token in enumerate(tokens[1:], 1):
+        if token.type == "footnote_block_open":
+            break
+        if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            parts.append("".join(c.content for c in token.children or [] if c.type in ("text", "code_inline")))
     return " ".join(" ".join(parts).split())
 
 

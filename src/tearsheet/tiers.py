@@ -15,6 +15,11 @@ from markdown_it.token import Token
 
 ELLIPSIS = "\u2026"
 WORDLESS_LEAVES = ("image", "html_inline", "footnote_ref")
+# What may close after a teaser's last paragraph: its list items, lists and quotes.
+CLOSERS_AFTER_TEXT = ("paragraph_close", "list_item_close", "bullet_list_close", "ordered_list_close",
+                      "blockquote_close")
+# A sentence's end (closing quotes and brackets after it too): "spring.…" would read as a typo.
+ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'\u201d\u2019)\]]*\s*$")
 RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*?)?(/?)>")
 VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                            "track", "wbr"))
@@ -35,7 +40,7 @@ def cut_teaser(tokens: Sequence[Token], words: int) -> TeaserCut:
     else:
         kept, cut = _cut_at_words(main, words)
     kept = _close_open(_drop_empty_tail(kept))
-    if cut:
+    if cut and marker is None:  # the writer's own `<!--more-->` ends where they chose: no ellipsis
         _append_ellipsis(kept)
     closers = _unclosed_raw_html([t for t in kept if t.type == "html_block"])
     if closers:  # an HTML block (<div>) opened before the cut and closed after it
@@ -204,12 +209,18 @@ def _close_open(tokens: list[Token]) -> list[Token]:
 
 
 def _append_ellipsis(tokens: list[Token]) -> None:
-    """End the teaser's last paragraph with an ellipsis, when it ends with one."""
-    if len(tokens) < 2 or tokens[-1].type != "paragraph_close" or tokens[-2].type != "inline":
+    """End the teaser's last paragraph (in a list or a quote too) with an ellipsis, unless it ends a sentence.
+
+    Not after a table, a heading or code, where one would read as part of them.
+    """
+    end = len(tokens)
+    while end and tokens[end - 1].type in CLOSERS_AFTER_TEXT:
+        end -= 1
+    if end < 2 or end == len(tokens) or tokens[end].type != "paragraph_close" or tokens[end - 1].type != "inline":
         return
-    inline = tokens[-2]
-    if inline.children:
-        tokens[-2] = inline.copy(children=[*inline.children, Token("text", "", 0, content=ELLIPSIS)])
+    inline = tokens[end - 1]
+    if inline.children and not ENDS_SENTENCE.search(_inline_text(inline.children)):
+        tokens[end - 1] = inline.copy(children=[*inline.children, Token("text", "", 0, content=ELLIPSIS)])
 
 
 def _split_footnotes(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]:
