@@ -41,11 +41,12 @@ _SCRIPT = """
   var overlay = root.querySelector(".tsp-overlay");
   var key = "tearsheet-preview-scroll:" + location.pathname;
   var here = root.getAttribute("data-page");
-  var saved = sessionStorage.getItem(key);
+  var saved = sessionStorage.getItem(key);  // the scroll position to restore, until the page has loaded
   if (saved !== null) {
     sessionStorage.removeItem(key);
     window.addEventListener("load", function () {
       if (window.scrollY === 0) window.scrollTo(0, Number(saved));  // unless the reader scrolled meanwhile
+      saved = null;
     });
   }
   var stop, reloading = false;
@@ -58,7 +59,8 @@ _SCRIPT = """
     if (status.build !== build) {
       reloading = true;
       stop();
-      sessionStorage.setItem(key, String(window.scrollY));
+      // a rebuild that lands before this page has loaded (and scrolled back) keeps the position it had
+      sessionStorage.setItem(key, saved !== null ? saved : String(window.scrollY));
       location.reload();
       return;
     }
