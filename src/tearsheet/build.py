@@ -74,16 +74,17 @@ def left_out_note(left_out: Sequence[PostMeta]) -> str:
                        key=lambda meta: meta.date)  # type: ignore[arg-type,return-value]
     parts = []
     if drafts:
-        parts.append(f"{_count(len(drafts), 'draft')} (draft: true; --drafts builds them)")
+        parts.append(f"{count_of(len(drafts), 'draft')} (draft: true; --drafts builds them)")
     if scheduled:
         first = scheduled[0]
         assert first.date is not None
-        parts.append(f"{_count(len(scheduled), 'post')} dated after now, the next {first.path} on "
+        parts.append(f"{count_of(len(scheduled), 'post')} dated after now, the next {first.path} on "
                      f"{first.date.isoformat(timespec='minutes')} (--future builds them)")
     return "Not built: " + "; ".join(parts) if parts else ""
 
 
-def _count(number: int, noun: str) -> str:
+def count_of(number: int, noun: str) -> str:
+    """A count and its noun: 1 post, 2 posts."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from . import __version__
 from .access import TierChange
-from .build import BuildOptions, build_site, left_out_note
+from .build import BuildOptions, build_site, count_of, left_out_note
 from .errors import SiteError
 from .frontmatter import PostMeta
 from .heap import fewer_collections
@@ -242,8 +242,9 @@ def _build(args: argparse.Namespace) -> int:
         progress.close()
     if not args.quiet:
         files = ", ".join(f"{tier} {count} files" for tier, count in result.files.items())
-        print(f"Built {_count(result.posts, 'post')} ({result.plus_posts} plus) and {_count(result.pages, 'page')}: "
-              f"{files} in {result.seconds:.2f}s -> {os.path.relpath(result.out_dir)}/")
+        print(f"Built {count_of(result.posts, 'post')} ({result.plus_posts} plus) and "
+              f"{count_of(result.pages, 'page')}: {files} in {result.seconds:.2f}s -> "
+              f"{os.path.relpath(result.out_dir)}/")
         _print_tier_changes(result.tier_changes)
         _print_left_out(result.left_out)
     for warning in result.warnings:
@@ -255,10 +256,6 @@ def _print_left_out(left_out: Sequence[PostMeta]) -> None:
     note = left_out_note(left_out)
     if note:
         print(note)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _clean(args: argparse.Namespace) -> int:
