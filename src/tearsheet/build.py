@@ -195,8 +195,9 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         inputs = inputs_key(site_dir, config, bodies.sources_digest(source), built, source.assets, static,
                             pagefind) if cache else ""
         clock.lap("load")
-        kept = cache.body_warnings(inputs) if cache is not None and inputs else None
-        if stage is not None and kept is not None and stage.holds(inputs) and not options.keep_plan:
+        held = stage is not None and inputs and not options.keep_plan and stage.holds(inputs)  # inputs: a cache
+        kept = cache.body_warnings(inputs) if held and cache is not None else None
+        if kept is not None:
             return SitePlan(config, source, (), (), {}, {}, tier_changes, pagefind, (*warnings, *kept), published, 0,
                             inputs, unchanged=True, left_out=left_out)
         posts, pages = bodies.render(source)

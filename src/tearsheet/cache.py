@@ -242,6 +242,7 @@ class BuildCache:
         self._bodies: BodyCache | None = None
         self._pages: dict[str, PageCache] = {}
         self._audits: dict[str, AuditMemory] = {}
+        self._warnings: dict[Any, Any] | None = None  # see _body_warnings
 
     def sources(self, config: SiteConfig) -> SourceCache:
         if self._sources is None or self._sources.settings != key_of(repr(config)):
@@ -275,23 +276,28 @@ class BuildCache:
 
     def body_warnings(self, inputs: str) -> tuple[str, ...] | None:
         """What the build with these inputs warned of in its bodies (see keep_body_warnings); None if not kept."""
-        kept = _loads(read_checked(self._body_warnings_path(), "body-warnings"), marshal.loads).get(inputs)
+        kept = self._body_warnings().get(inputs)
         if not isinstance(kept, list) or not all(isinstance(warning, str) for warning in kept):
             return None
         return tuple(kept)
 
     def keep_body_warnings(self, inputs: str, warnings: Iterable[str]) -> None:
         """Keep a build's warnings about its bodies, for a build with the same inputs that renders none."""
-        if self.read_only or not inputs:
-            return
-        kept = _loads(read_checked(self._body_warnings_path(), "body-warnings"), marshal.loads)
+        kept, warnings = self._body_warnings(), list(warnings)
+        if self.read_only or not inputs or (list(kept)[-1:] == [inputs] and kept[inputs] == warnings):
+            return  # nothing to keep, or kept already: the file is not written again
         kept.pop(inputs, None)
-        kept[inputs] = list(warnings)
+        kept[inputs] = warnings
         recent = dict(list(kept.items())[-KEPT_WARNINGS:])  # a build's and a preview's, say
-        write_checked(self._body_warnings_path(), "body-warnings", marshal.dumps(recent))
+        write_checked(os.path.join(self.folder, "body-warnings"), "body-warnings", marshal.dumps(recent))
+        self._warnings = recent
 
-    def _body_warnings_path(self) -> str:
-        return os.path.join(self.folder, "body-warnings")
+    def _body_warnings(self) -> dict[Any, Any]:
+        """{inputs: body warnings} as kept, read once."""
+        if self._warnings is None:
+            self._warnings = _loads(read_checked(os.path.join(self.folder, "body-warnings"), "body-warnings"),
+                                    marshal.loads)
+        return self._warnings
 
     def book_dir(self, out_dir: str) -> str:
         """Where the writer keeps its manifest and spare trees for this output folder."""
