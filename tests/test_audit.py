@@ -197,6 +197,14 @@ def test_normalising_treats_typography_markup_and_escapes_alike() -> None:
                                                                 b"guide", b"to", b"cuts")}
 
 
+def test_tags_are_told_apart_in_any_case() -> None:
+    # inline tags join the words around them, block tags end a run, whatever case a template writes them in
+    for inline in ("<em>", "<EM>", "<Em class='x'>", "<A HREF='/x'>", "<Br/>"):
+        assert normal_words(f"<P>one two{inline}three</P>") == [[b"one", b"two", b"three"]]
+    for block in ("<div>", "<DIV>", "<Li>", "<TD-X>", "<P CLASS='x'>", "<BODY>"):
+        assert normal_words(f"<p>one two{block}three</p>") == [[b"one", b"two"], [b"three"]]
+
+
 def test_forked_workers_find_what_one_process_finds(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(site)
     public = site / "output" / "public"
