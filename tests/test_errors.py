@@ -430,3 +430,40 @@ def test_a_closed_code_block_is_not_warned_of(built_site: Path, capsys, body: st
     (built_site / "content" / "posts" / "code.md").write_text(f"---\ntitle: Code\ndate: 2026-01-03\n---\n\n{body}")
     assert main(["build", str(built_site), "--quiet"]) == 0
     assert "never closed" not in capsys.readouterr().err
+
+
+STRAY = "---\ntitle: Stray\ndate: 2026-01-03\ntier: plus\nteaser: 5\n---\n\nOpening words for everyone.\n\n{marker}\n" \
+        "zqmember line: weight the signal by inverse volatility.\n\nMore member-only text follows here.\n"
+
+
+@pytest.mark.parametrize(("marker", "line", "where"), [
+    ('<iframe src="https://example.com/chart"></iframe>\n<!--more-->', 11, "the HTML block that starts on line 10"),
+    ('<div class="chart"></div>\n<!-- more -->', 11, "the HTML block that starts on line 10"),
+    ("The close. <!--more-->", 10, "inside a paragraph"),
+    ("The close. <!--more Keep reading-->", 10, "inside a paragraph"),
+])
+def test_a_more_marker_not_on_a_line_of_its_own_stops_the_build(built_site: Path, capsys, marker: str, line: int,
+                                                                 where: str) -> None:
+    """Markdown takes such a marker for part of the HTML or paragraph before it: it would not cut, and the
+    teaser (its words, or the whole HTML block, which has none to count) would run on into members' text."""
+    before = read_tree(built_site / "output")
+    (built_site / "content" / "posts" / "stray.md").write_text(STRAY.format(marker=marker))
+    code, err = run_build(built_site, capsys)
+    assert code == 1
+    assert f"content/posts/stray.md:{line}: this `<!--more-->` is not on a line of its own" in err and where in err
+    assert "put `<!--more-->` on a line by itself" in err
+    assert read_tree(built_site / "output") == before
+    fixed = STRAY.format(marker=marker.replace("<!--", "\n<!--").replace("-->", "-->\n"))
+    (built_site / "content" / "posts" / "stray.md").write_text(fixed)
+    assert run_build(built_site, capsys)[0] == 0
+    assert b"zqmember" not in b"".join(read_tree(built_site / "output" / "public").values())
+
+
+@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--more Keep reading-->",
+                                    "<!-- more: members only -->", "<!--MORE-->"])
+def test_a_more_marker_as_other_tools_write_it_cuts_on_its_own_line(built_site: Path, capsys, marker: str) -> None:
+    (built_site / "content" / "posts" / "wp.md").write_text(STRAY.format(marker=f"\n{marker}\n"))
+    assert run_build(built_site, capsys)[0] == 0
+    public = (built_site / "output" / "public").rglob("*.html")
+    assert not any("zqmember" in page.read_text() for page in public)
+    assert "zqmember" in "".join(p.read_text() for p in (built_site / "output" / "members").rglob("*.html"))

@@ -36,7 +36,7 @@ from .config import SiteConfig
 from .content import Asset, SourcePost, parse_source
 from .errors import SiteError
 from .frontmatter import PostMeta
-from .render import Heading, OpenFence, RenderedBody, RenderedPost
+from .render import Heading, OpenFence, RenderedBody, RenderedPost, StrayMore
 from .templates import THEME_DIR
 
 if TYPE_CHECKING:
@@ -551,14 +551,15 @@ def body_entry(post: RenderedPost) -> BodyEntry:
     """A rendered post's bodies as plain values (marshal stores them quickly and safely)."""
     public = None if post.public is post.full else _body_tuple(post.public)
     fence = None if post.open_fence is None else (post.open_fence.line, post.open_fence.more_line)
-    return (_body_tuple(post.full), public, post.cut, fence)
+    stray = None if post.stray_more is None else (post.stray_more.line, post.stray_more.block_line)
+    return (_body_tuple(post.full), public, post.cut, fence, stray)
 
 
 def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
-    full_tuple, public_tuple, cut, fence = entry
+    full_tuple, public_tuple, cut, fence, stray = entry
     full = _body_from(full_tuple)
     return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut,
-                        None if fence is None else OpenFence(*fence))
+                        None if fence is None else OpenFence(*fence), None if stray is None else StrayMore(*stray))
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:

@@ -64,8 +64,9 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
             post = render_post(md, dataclasses.replace(source, meta=meta))
         except SiteError:
             return None
-        if (meta.tier == "plus" and not post.cut) or post.open_fence:
-            return None  # its teaser would be all of it, or a code block runs to its end: the full rebuild says so
+        if (meta.tier == "plus" and not post.cut) or post.open_fence or post.stray_more:
+            return None  # its teaser would be all of it, a code block runs to its end, or a `<!--more-->` does
+            # not cut: the full rebuild says so
         edited.append(post)
     if not edited:
         return None

@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from .content import SourcePost
 from .frontmatter import PostMeta
-from .markdown import MORE_MARKER, parse_body, render_tokens
+from .markdown import MORE_LIKE, MORE_MARKER, parse_body, render_tokens
 from .tiers import ENDS_SENTENCE, count_words, cut_teaser
 
 # Any attribute of a raw HTML tag that may name a file: src, href, poster, data, srcset, data-src, ...
@@ -93,6 +93,15 @@ class RenderedPost:
     public: RenderedBody  # the same object as `full` unless the post is plus
     cut: bool  # whether the public body leaves anything out
     open_fence: OpenFence | None = None
+    stray_more: StrayMore | None = None  # of a plus post only
+
+
+@dataclass(frozen=True, slots=True)
+class StrayMore:
+    """A `<!--more-->` that does not cut the teaser: not on a line of its own, so part of other text."""
+
+    line: int  # of the file, where it is
+    block_line: int  # where the HTML block it is part of starts (0: it is inside a paragraph)
 
 
 def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
@@ -102,7 +111,31 @@ def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
     if source.meta.tier != "plus":
         return RenderedPost(source.meta, full, full, cut=False, open_fence=fence)
     teaser = cut_teaser(tokens, source.meta.teaser)
-    return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut, open_fence=fence)
+    return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut, open_fence=fence,
+                        stray_more=stray_more(tokens, source.body, source.body_line))
+
+
+def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore | None:
+    """The first `<!--more-->` before any that cuts which markdown-it read as part of an HTML block or a
+    paragraph (a marker with no blank line after HTML, or written at the end of a sentence)."""
+    for token in tokens:
+        if token.type == "more_marker":
+            return None  # the teaser ends there: whatever follows is members' text anyway
+        if token.type == "html_block" and MORE_LIKE.search(token.content):
+            found = _line_of(MORE_LIKE, token.map, body)
+            return StrayMore(body_line + found, body_line + token.map[0] if token.map else 0)
+        if token.type == "inline" and any(child.type == "html_inline" and MORE_LIKE.match(child.content)
+                                          for child in token.children or ()):
+            return StrayMore(body_line + _line_of(MORE_LIKE, token.map, body), 0)
+    return None
+
+
+def _line_of(pattern: re.Pattern[str], span: list[int] | None, body: str) -> int:
+    """The line (counted from the body's first, 0) in a token's span of lines where the pattern first matches."""
+    if not span:
+        return 0
+    lines = NEWLINE.split(body)
+    return next((n for n in range(span[0], min(span[1], len(lines))) if pattern.search(lines[n])), span[0])
 
 
 def open_fence(tokens: Sequence[Token], body: str, body_line: int) -> OpenFence | None:

@@ -23,7 +23,7 @@ from .config import SiteConfig
 from .content import Asset
 from .errors import Problem, SiteError
 from .frontmatter import PostMeta
-from .render import Heading, RenderedBody, RenderedPost, unpack
+from .render import Heading, RenderedBody, RenderedPost, StrayMore, unpack
 
 TIERS = ("public", "members")
 RESERVED_ROOTS = ("page", "tags", "series", "authors", "archive", "feeds", "assets", "search", "pagefind")
@@ -194,14 +194,24 @@ def check_withheld(posts: Sequence[RenderedPost]) -> None:
                         "put a `<!--more-->` line where the public part ends, with text after it; or set a smaller "
                         "`teaser:` (`teaser: 0` shows only the title and the prompt); or make it `tier: free`")
                 for post in posts if post.meta.tier == "plus" and not post.cut and not post.meta.draft
-                and not _swallowed_more(post)]
+                and not _swallowed_more(post) and not post.stray_more]
     problems += [Problem(post.meta.path, post.open_fence.more_line,
                          f"this `<!--more-->` line is inside the code block opened on line {post.open_fence.line}, "
                          "which is never closed: the teaser does not end here, and the public would read on into "
                          "what follows", "close the code block with a ``` line of its own before `<!--more-->`")
                  for post in posts if _swallowed_more(post) and not post.meta.draft]
+    problems += [_stray_more_problem(post.meta.path, post.stray_more) for post in posts
+                 if post.stray_more and not post.meta.draft]
     if problems:
         raise SiteError(problems)
+
+
+def _stray_more_problem(path: str, stray: StrayMore) -> Problem:
+    where = (f"markdown reads it as part of the HTML block that starts on line {stray.block_line}"
+             if stray.block_line else "it is inside a paragraph")
+    return Problem(path, stray.line, f"this `<!--more-->` is not on a line of its own ({where}), so the teaser does "
+                   "not end here, and the public would read on past it",
+                   "put `<!--more-->` on a line by itself, with a blank line before it")
 
 
 def _swallowed_more(post: RenderedPost) -> bool:
