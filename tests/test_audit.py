@@ -55,7 +55,9 @@ MEMBER_PATH = "content/posts/refunding.md"
 
 @pytest.fixture
 def site(write_site: Callable[..., Path]) -> Path:
-    return write_site({MEMBER_PATH: PLUS, "content/posts/free.md": FREE})
+    site = write_site({MEMBER_PATH: PLUS, "content/posts/free.md": FREE})
+    (site / "static").mkdir(exist_ok=True)  # where these tests plant files: both sites have what is in it
+    return site
 
 
 def leak_error(site: Path) -> str:
@@ -107,18 +109,25 @@ def test_a_leak_on_every_page_names_twenty_files_then_counts_the_rest(site: Path
     ("notes/quotes.txt", b'the "term premium" can\'t stay this low - not with deficits'),
     ("notes/our-desk-expects-the-quarterly-refunding-to-lean-on-bills.txt", b"nothing inside"),
 ])
-def test_a_leaking_file_under_content_is_caught_in_every_disguise(site: Path, name: str, data: bytes) -> None:
-    (site / "content" / name).parent.mkdir(parents=True, exist_ok=True)
-    (site / "content" / name).write_bytes(data)
-    assert f"public/{name}: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
+def test_a_leaking_file_under_static_is_caught_in_every_disguise(site: Path, name: str, data: bytes) -> None:
+    (site / "static" / name).parent.mkdir(parents=True, exist_ok=True)
+    (site / "static" / name).write_bytes(data)
+    assert f"public/assets/{name}: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
+
+
+def test_a_leaking_file_under_content_a_free_post_links_to_is_caught(site: Path) -> None:
+    (site / "content" / "notes").mkdir()
+    (site / "content" / "notes" / "leak.txt").write_text(MEMBER, encoding="utf-8")
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\nThe [notes](/notes/leak.txt).\n", encoding="utf-8")
+    assert f"public/notes/leak.txt: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
 
 
 def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     brotli = pytest.importorskip("brotli")
-    (site / "content" / "leak.html.br").write_bytes(brotli.compress(MEMBER.encode()))
-    assert "public/leak.html.br: leaks member-only text" in leak_error(site)
+    (site / "static" / "leak.html.br").write_bytes(brotli.compress(MEMBER.encode()))
+    assert "public/assets/leak.html.br: leaks member-only text" in leak_error(site)
     monkeypatch.setattr("tearsheet.public_tree._brotli", lambda: None)
-    assert "public/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
+    assert "public/assets/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
 
 
 def test_seven_words_are_below_the_audits_resolution(site: Path) -> None:
@@ -379,23 +388,23 @@ def test_a_file_changed_in_place_with_its_size_and_time_kept_is_read_again(site:
 def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Path,
                                                                         builds: Callable[[], object]) -> None:
     builds()
-    (site / "content" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
-    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error_of(builds)
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
+    assert f'public/assets/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error_of(builds)
 
 
 def test_member_text_added_to_a_post_that_an_unchanged_file_already_shows_is_caught(
         site: Path, builds: Callable[[], object]) -> None:
     sentence = "Treasury buybacks will quietly absorb the off-the-run supply the dealers cannot warehouse."
-    (site / "content" / "notes.txt").write_text(f"Desk notes: {sentence}\n", encoding="utf-8")
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {sentence}\n", encoding="utf-8")
     builds()  # the sentence is in a public file, but no post has it yet: no leak
     post = site / MEMBER_PATH
     post.write_text(post.read_text() + f"\n{sentence}\n")  # now it is member-only text, and notes.txt is unchanged
     report = leak_error_of(builds)
-    assert f'public/notes.txt: leaks member-only text of {MEMBER_PATH}: "treasury buybacks will quietly' in report
-    (site / "content" / "notes.txt").unlink()
+    assert f'public/assets/notes.txt: leaks member-only text of {MEMBER_PATH}: "treasury buybacks will quietly' in report
+    (site / "static" / "notes.txt").unlink()
     builds()  # fixed: the memory that a failed audit left behind does not stop the next build
-    (site / "content" / "notes2.txt").write_text(f"More notes: {sentence}\n", encoding="utf-8")
-    assert "public/notes2.txt: leaks member-only text" in leak_error_of(builds)
+    (site / "static" / "notes2.txt").write_text(f"More notes: {sentence}\n", encoding="utf-8")
+    assert "public/assets/notes2.txt: leaks member-only text" in leak_error_of(builds)
 
 
 def test_a_free_post_going_behind_the_wall_is_not_taken_for_a_leak_of_its_old_public_page(
@@ -423,10 +432,11 @@ def test_a_member_index_merged_over_many_edits_still_catches_each_posts_leak(
         path = site / f"content/posts/plus{n}.md"
         path.write_text(path.read_text() + "\n" + edit.format(n=n) + "\n")
         build(site)  # each post's old part goes, its new one is added, and the rest are merged into one
-    (site / "content" / "notes.txt").write_text(f"Desk notes: {edit.format(n=1)} {sentences[2]}\n")
+    (site / "static").mkdir()
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {edit.format(n=1)} {sentences[2]}\n")
     report = leak_error(site)
-    assert 'public/notes.txt: leaks member-only text of content/posts/plus1.md: "edit 1 the long end' in report
-    assert 'public/notes.txt: leaks member-only text of content/posts/plus2.md: "emerging market carry' in report
+    assert 'public/assets/notes.txt: leaks member-only text of content/posts/plus1.md: "edit 1 the long end' in report
+    assert 'public/assets/notes.txt: leaks member-only text of content/posts/plus2.md: "emerging market carry' in report
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble", "delete"])
@@ -441,18 +451,18 @@ def test_a_damaged_memory_is_ignored_and_a_leak_still_caught(site: Path, damage:
             path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
         else:
             path.unlink()
-    (site / "content" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
-    assert "public/notes.txt: leaks member-only text of" in leak_error(site)
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
+    assert "public/assets/notes.txt: leaks member-only text of" in leak_error(site)
 
 
 def test_text_no_longer_quoted_publicly_leaks_from_an_unchanged_file(site: Path) -> None:
     quote = MEMBER.split(",")[0]
-    (site / "content" / "notes.txt").write_text(f"Desk notes: {quote}\n", encoding="utf-8")
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {quote}\n", encoding="utf-8")
     free = site / "content" / "posts" / "free.md"
     free.write_text(free.read_text() + f"\nAs our members read: {quote}.\n")
     build(site)  # a free post quotes the sentence: the public may read it
     free.write_text(free.read_text().replace(f"\nAs our members read: {quote}.\n", ""))
-    assert "public/notes.txt: leaks member-only text of" in leak_error(site)  # notes.txt is unchanged
+    assert "public/assets/notes.txt: leaks member-only text of" in leak_error(site)  # notes.txt is unchanged
 
 
 def test_a_search_index_joining_the_teaser_to_its_footnote_is_not_a_leak(write_site: Callable[..., Path]) -> None:

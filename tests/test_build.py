@@ -238,13 +238,48 @@ def test_autoescape_keeps_titles_inert(write_site) -> None:
 
 
 def test_assets_are_copied_and_theme_css_is_fingerprinted(write_site) -> None:
-    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n",
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nThe [report](/files/report.pdf).\n",
                        "content/files/report.pdf": b"%PDF-1.4 fake"})
     build(site)
     assert (site / "output/public/files/report.pdf").read_bytes() == b"%PDF-1.4 fake"
     css = list((site / "output/public/assets").glob("style.*.css"))
     assert len(css) == 1
     assert f'href="/assets/{css[0].name}"' in (site / "output/public/index.html").read_text()
+
+
+PLUS_WITH_FILES = ("---\ntitle: Later\ndate: {date}\ntier: plus\n{extra}---\n\nOpening words for all.\n\n<!--more-->\n\n"
+                   "The [model](/files/model.csv) and the [chart](https://www.example.com/files/chart.png).\n")
+
+
+@pytest.mark.parametrize("extra", ["", "draft: true\n"])
+@pytest.mark.parametrize("date", ["2026-01-03", "2099-01-03"])
+def test_files_no_public_text_links_to_are_on_the_members_site_only(write_site, capsys, date: str, extra: str) -> None:
+    """Only member-only text links to them, or a draft, or a post not yet out, or nothing: a Word draft left beside
+    a post, a model sheet for a scheduled note. The public site has none of them, and the build says so for
+    the files nothing published links to."""
+    site = write_site({"content/posts/later.md": PLUS_WITH_FILES.format(date=date, extra=extra),
+                       "content/posts/free.md": "---\ntitle: Free\ndate: 2026-01-02\n---\n\nSee [it](/files/ok.txt).\n",
+                       "content/files/model.csv": b"zqmember,1.25\n", "content/files/chart.png": b"\x89PNG zqchart",
+                       "content/files/ok.txt": b"public", "content/posts/Curve Watch FINAL.docx": b"PK\x03\x04zqdraft"},
+                      toml=MINIMAL_TOML.replace('base_url = "https://letter.example.com"', 'base_url = "https://example.com"'))
+    assert main(["build", str(site), "--now", "2026-06-01"]) == 0
+    public, members = site / "output" / "public", site / "output" / "members"
+    assert not (public / "files" / "model.csv").exists() and not (public / "files" / "chart.png").exists()
+    assert not (public / "posts" / "Curve Watch FINAL.docx").exists()
+    assert (public / "files" / "ok.txt").read_bytes() == b"public"
+    assert (members / "posts" / "Curve Watch FINAL.docx").exists() and (members / "files" / "model.csv").exists()
+    err = capsys.readouterr().err
+    assert "content/posts/Curve Watch FINAL.docx" in err and "no published post or page, site.toml or template" in err
+    published = date < "2026-06" and not extra
+    assert ("content/files/chart.png" in err) is not published  # a published post's member-only text links to it
+
+
+def test_a_file_a_site_template_names_is_public(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nHi.\n",
+                       "content/images/logo.png": b"\x89PNG logo",
+                       "templates/partials/footer_extra.html": '<img src="{{ root }}/images/logo.png" alt="">\n'})
+    build(site)
+    assert (site / "output/public/images/logo.png").exists()
 
 
 def test_aliases_redirect_old_addresses_in_both_builds_and_go_when_removed(write_site) -> None:

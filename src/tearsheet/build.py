@@ -16,7 +16,7 @@ import jinja2
 from .access import TierChange, apply_access_rules
 from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, site_toml_line, source_date_epoch
-from .content import SourceContent, SourcePost, parse_source, read_config, read_content, read_static
+from .content import Asset, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file, host_files, redirects_file
 from .errors import Problem, SiteError
 from .feeds import FeedFile, feed_file_bytes, feed_files, feed_sources
@@ -26,9 +26,19 @@ from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, 
 from .parallel import BodyRenderer, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
-from .site import TIERS, Site, assemble_site, check_terms, check_urls, check_withheld, select_posts
-from .templates import THEME_DIR, check_templates, make_environment, render_pages
+from .site import (
+    TIERS,
+    Site,
+    assemble_site,
+    check_terms,
+    check_urls,
+    check_withheld,
+    select_posts,
+    unlinked_assets,
+)
+from .templates import THEME_DIR, check_templates, files_named, make_environment, render_pages
 
+UNLINKED_NAMED = 5  # files a warning names before "and N more"
 FINGERPRINTED = (".css", ".js")
 SVG_CARD = ("which link previews on social networks and in messengers do not show: use a PNG or JPEG "
             "(1200 x 630 suits most)")
@@ -209,14 +219,15 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
-    body_warnings = _body_warnings([*posts, *pages])
+    named = files_named(site_dir, [asset.url for asset in source.assets]) if source.assets else frozenset()
+    body_warnings = (*_body_warnings([*posts, *pages]), *_unlinked_warning(source.assets, posts, pages, config, named))
     if cache is not None:
         cache.keep_body_warnings(inputs, body_warnings)  # an unchanged build gives them again
     warnings = (*warnings, *body_warnings)
     moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
     redirects = (redirect_pages(config, moved), redirects_file(config, moved))
     # "public" first: the members build borrows its teasers for feeds and descriptions
-    sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
+    sites = {tier: assemble_site(tier, config, posts, pages, source.assets, named) for tier in TIERS}
     clock.lap("assemble")
     asset_urls = _asset_urls(sites["public"], static)
     html, rendered = site_pages(env, sites, site_dir, asset_urls, jobs, stage, cache,
@@ -248,6 +259,20 @@ def _body_warnings(posts: Sequence[RenderedPost]) -> tuple[str, ...]:
     """What renders but is likely a slip in a body: a code block never closed takes the rest of the post."""
     return tuple(f"{post.meta.path}:{post.open_fence.line}: this code block is never closed, so everything after "
                  "it shows as code: end it with a ``` line of its own" for post in posts if post.open_fence)
+
+
+def _unlinked_warning(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
+                      config: SiteConfig, named: frozenset[str]) -> tuple[str, ...]:
+    """Files under content/ that nothing published links to: on the members site only, which may surprise."""
+    unlinked = unlinked_assets(assets, posts, pages, config, named) if assets else ()
+    if not unlinked:
+        return ()
+    names = ", ".join(f"content{asset.url}" for asset in unlinked[:UNLINKED_NAMED])
+    more = f" and {len(unlinked) - UNLINKED_NAMED} more" if len(unlinked) > UNLINKED_NAMED else ""
+    them = "it" if len(unlinked) == 1 else "them"
+    return (f"{names}{more}: no published post or page, site.toml or template links to {them}, so only the members "
+            f"site has {them} (link to a file from a free post or page to publish it; put a file for both sites in "
+            "static/; move a working file out of content/)",)
 
 
 def _site_toml_warnings(config: SiteConfig, site_dir: str) -> tuple[str, ...]:

@@ -406,8 +406,8 @@ def _spelling(name: str) -> str:
 
 
 def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
-                  pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
-    """Build one tier's site from the editions that tier may see."""
+                  pages: Sequence[RenderedPost], assets: Sequence[Asset], named: frozenset[str] = frozenset()) -> Site:
+    """Build one tier's site from the editions that tier may see (`named`: see _assets_for)."""
     config = _links_on_site(config)
     links = _Links(config)
     views = sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
@@ -416,7 +416,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
     series = _terms("series", views, lambda v: (v.series,) if v.series else (), f"{root}/series")
     authors = _terms("author", views, lambda v: v.authors, f"{root}/authors", config)
-    kept_assets = _assets_for(tier, assets, posts, page_views, config)
+    kept_assets = _assets_for(tier, assets, posts, page_views, config, named)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
                 _archive(views, root), kept_assets, any(view.is_plus for view in views))
 
@@ -534,23 +534,46 @@ def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
     return tuple(years)
 
 
-def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost],
-                pages: Sequence[PageView], config: SiteConfig) -> tuple[Asset, ...]:
-    """The public site leaves out files that only members-only text refers to."""
+def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[PageView],
+                config: SiteConfig, named: frozenset[str] = frozenset()) -> tuple[Asset, ...]:
+    """The public site has the files under content/ that the public may see something link to.
+
+    That is a free post, a teaser, a page, an `image:` or site.toml, or (`named`) a site template. A file
+    only members-only text, a draft or a post not yet out uses, or one nothing links to (a Word draft
+    left beside a post), is on the members site only. Files at the top of content/ (robots.txt,
+    favicon.ico, _headers) and under .well-known/ are the site's own, for hosts and browsers: on both.
+    """
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
-    public_refs: set[str] = set()
-    member_refs: set[str] = set()
+    public_refs = set(named)
     for post in posts:
-        page = post_url(config, post.meta)
-        public_refs |= _asset_paths(page, (*post.public.links, post.meta.image), config)
-        if post.public is not post.full:
-            member_refs |= _asset_paths(page, post.full.links, config)
+        public_refs |= _asset_paths(post_url(config, post.meta), (*post.public.links, post.meta.image), config)
     for view in pages:
         public_refs |= _asset_paths(view.url, (*view.links, view.image), config)
-    public_refs |= _asset_paths(f"{base_path(config)}/", (config.image,), config)  # every page's card without its own
-    hidden = member_refs - public_refs
-    return tuple(a for a in assets if posixpath.normpath(a.url) not in hidden)
+    public_refs |= _asset_paths(f"{base_path(config)}/", _site_links(config), config)
+    return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
+
+
+def site_file(asset: Asset) -> bool:
+    """A file at the top of content/ or under .well-known/: the site's own, which nothing need link to."""
+    return asset.url.count("/") == 1 or asset.url.startswith("/.well-known/")
+
+
+def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
+                    config: SiteConfig, named: frozenset[str] = frozenset()) -> tuple[Asset, ...]:
+    """The files under content/ that no published post or page, site.toml or site template links to."""
+    refs = set(named)
+    for post in posts:
+        refs |= _asset_paths(post_url(config, post.meta), (*post.full.links, post.meta.image), config)
+    for page in pages:
+        refs |= _asset_paths(page_url(config, page.meta), (*page.full.links, page.meta.image), config)
+    refs |= _asset_paths(f"{base_path(config)}/", _site_links(config), config)
+    return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
+
+
+def _site_links(config: SiteConfig) -> tuple[str, ...]:
+    """site.toml's links the public sees: the social card, the menu, the paywall's buttons."""
+    return (config.image, *(item.url for item in config.menu), config.paywall.subscribe_url, config.paywall.login_url)
 
 
 def _asset_paths(page_url_: str, urls: Iterable[str], config: SiteConfig) -> set[str]:
@@ -563,6 +586,7 @@ def _asset_paths(page_url_: str, urls: Iterable[str], config: SiteConfig) -> set
     """
     here = urljoin(config.base_url, page_url_)
     hosts = {urlsplit(config.base_url).netloc.lower(), urlsplit(config.members_url).netloc.lower()} - {""}
+    hosts |= {f"www.{host}" for host in hosts} | {host.removeprefix("www.") for host in hosts}
     root = base_path(config)
     paths = set()
     for url in urls:

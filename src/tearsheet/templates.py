@@ -57,6 +57,21 @@ def make_environment(site_dir: str, code_cache: jinja2.BytecodeCache | None = No
     return env
 
 
+def files_named(site_dir: str, urls: Sequence[str]) -> frozenset[str]:
+    """Which of these URLs of files under content/ ("/images/logo.png") the site's own templates name."""
+    texts = []
+    for root, dirs, names in os.walk(os.path.join(site_dir, "templates")):
+        dirs.sort()
+        for name in sorted(names):
+            try:
+                with open(os.path.join(root, name), encoding="utf-8", errors="replace") as handle:
+                    texts.append(handle.read())
+            except OSError:
+                continue  # make_environment reports a template it cannot read
+    text = "\n".join(texts)
+    return frozenset(url for url in urls if url.lstrip("/") in text) if text else frozenset()
+
+
 def check_templates(env: jinja2.Environment, site_dir: str) -> None:
     """Compile every template now, so a syntax error names its file and line before anything renders."""
     problems = []
