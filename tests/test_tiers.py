@@ -159,3 +159,26 @@ def test_code_block_is_cut_between_words() -> None:
 def test_words_spanning_markup_count_once() -> None:
     md = make_markdown()
     assert count_words(parse_body(md, "un*believ*able thing\n")[0]) == 2
+
+
+RAW_PARAGRAPHS = ("Five words open this note.\n\n"
+                  "<p>Zqraw one: the desk buys the 2s10s steepener at minus 35 and adds on any dip.</p>\n\n"
+                  "<p>Zqraw two: sell the five-year against it, duration neutral, stop at minus 50.</p>\n\n"
+                  "The closing paragraph in Markdown has a dozen or so words to end on.\n")
+
+
+@pytest.mark.parametrize(("words", "shown", "counts"), [(5, 0, 5), (10, 0, 5), (20, 0, 5), (21, 1, 21), (33, 1, 21),
+                                                       (34, 2, 34), (40, 2, 40)])
+def test_the_words_of_raw_html_count_and_a_block_goes_whole_or_not_at_all(words: int, shown: int,
+                                                                          counts: int) -> None:
+    """Pasted HTML paragraphs (16 and 13 words) are text like any other: a 10-word teaser shows none of them."""
+    html, counted, cut = teaser(RAW_PARAGRAPHS, words)
+    assert html.count("Zqraw") == shown, html
+    assert counted == counts and cut
+    assert is_balanced(html)
+
+
+def test_a_post_of_raw_html_only_has_a_teaser_of_whole_blocks() -> None:
+    html, counted, cut = teaser("<div>\n<p>One two three four.</p>\n<p>Five six seven eight nine.</p>\n</div>\n", 6)
+    assert (html, counted, cut) == ("", 0, True)  # one block: it would carry the teaser past 6 words
+    assert count_words(parse_body(make_markdown(), "<p>One two three four.</p>\n")[0]) == 4

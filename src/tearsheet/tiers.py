@@ -1,8 +1,8 @@
 """Markdown tokens -> the public teaser of a plus post, cut on tokens, never on HTML strings.
 
-The teaser is the first N words of the body (headings count), or everything before the first
-`<!--more-->` line. The cut falls between words; open inline markup and blocks are closed; footnotes
-survive only when the teaser references them.
+The teaser is the first N words of the body (headings and the text of raw HTML blocks count), or
+everything before the first `<!--more-->` line. The cut falls between words, never inside a raw HTML
+block; open inline markup and blocks are closed; footnotes survive only when the teaser references them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ CLOSERS_AFTER_TEXT = ("paragraph_close", "list_item_close", "bullet_list_close",
 # A sentence's end (closing quotes and brackets after it too): "spring.…" would read as a typo.
 ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'\u201d\u2019)\]]*\s*$")
 RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*?)?(/?)>")
+RAW_MARKUP = re.compile(r"<!--.*?-->|<[^<>]*>", re.DOTALL)  # what is not text in a raw HTML block
 VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                            "track", "wbr"))
 
@@ -60,7 +61,14 @@ def count_words(tokens: Sequence[Token]) -> int:
             count += len(_inline_text(token.children or []).split())
         elif token.type in ("fence", "code_block"):
             count += len(token.content.split())
+        elif token.type == "html_block":
+            count += raw_words(token.content)
     return count
+
+
+def raw_words(html: str) -> int:
+    """The words of a raw HTML block: its text, tags and comments left out (a script's counts: it is cut whole)."""
+    return len(RAW_MARKUP.sub(" ", html).split())
 
 
 def _inline_text(children: Sequence[Token]) -> str:
@@ -121,6 +129,11 @@ def _cut_at_words(main: Sequence[Token], limit: int) -> tuple[list[Token], bool]
                 return [*main[: i - 1], _without_id(main[i - 1]), token.copy(children=children)], True
         elif counter.full:
             return list(main[:i]), _has_content_from(main, i)
+        elif token.type == "html_block":  # raw HTML cannot be cut inside: it goes whole, or not at all
+            words = raw_words(token.content)
+            if counter.limit is not None and counter.count + words > counter.limit:
+                return list(main[:i]), True
+            counter.count += words
         elif token.type in ("fence", "code_block"):
             offset = counter.text(token.content)
             if offset is not None:
@@ -211,7 +224,7 @@ def _close_open(tokens: list[Token]) -> list[Token]:
 def _append_ellipsis(tokens: list[Token]) -> None:
     """End the teaser's last paragraph (in a list or a quote too) with an ellipsis, unless it ends a sentence.
 
-    Not after a table, a heading or code, where one would read as part of them.
+    Not after a table, a heading, code or a figure, where one would read as part of them.
     """
     end = len(tokens)
     while end and tokens[end - 1].type in CLOSERS_AFTER_TEXT:
@@ -219,7 +232,8 @@ def _append_ellipsis(tokens: list[Token]) -> None:
     if end < 2 or end == len(tokens) or tokens[end].type != "paragraph_close" or tokens[end - 1].type != "inline":
         return
     inline = tokens[end - 1]
-    if inline.children and not ENDS_SENTENCE.search(_inline_text(inline.children)):
+    text = _inline_text(inline.children or [])
+    if text.strip() and not ENDS_SENTENCE.search(text):  # none after a paragraph of an image only (a figure)
         tokens[end - 1] = inline.copy(children=[*inline.children, Token("text", "", 0, content=ELLIPSIS)])
 
 
