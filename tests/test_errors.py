@@ -467,3 +467,22 @@ def test_a_more_marker_as_other_tools_write_it_cuts_on_its_own_line(built_site: 
     public = (built_site / "output" / "public").rglob("*.html")
     assert not any("zqmember" in page.read_text() for page in public)
     assert "zqmember" in "".join(p.read_text() for p in (built_site / "output" / "members").rglob("*.html"))
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ('{{ post.words + " words" }}', "template error: unsupported operand type(s) for +: 'int' and 'str' (TypeError)"),
+    ("{{ 1/0 }}", "template error: division by zero (ZeroDivisionError)"),
+    ("{{ post.date | date(5) }}", "(AttributeError)"),
+    ("{{ absolute(None) }}", "(TypeError)"),
+    ('{% include "post.html" %}', "template error: templates include or call one another without end"),
+])
+def test_a_template_expression_that_fails_as_it_runs_is_a_clear_error(built_site: Path, capsys, expression: str,
+                                                                      message: str) -> None:
+    before = read_tree(built_site / "output")
+    (built_site / "templates").mkdir(exist_ok=True)
+    (built_site / "templates" / "post.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n' + expression + "\n{% endblock %}\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "templates/post.html:" in err and message in err, err
+    assert "Traceback" not in err
+    assert read_tree(built_site / "output") == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import re
@@ -179,6 +180,19 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_di
         message, hint = _missing_field(str(exc)) or (
             f"template error: {exc}", "check the names used on that line against the template guide in the README")
         raise SiteError.one(where, line, message, hint) from None
+    except SiteError:
+        raise
+    except RecursionError as exc:
+        filename, line = _repeated_frame(exc)
+        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+                            "template error: templates include or call one another without end",
+                            "a template may not include itself, or one that includes it") from None
+    except Exception as exc:  # an expression that fails as it runs: 1/0, a number plus a string, a filter misused
+        filename, line = _template_frame(exc)
+        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+                            f"template error: {exc} ({type(exc).__name__})",
+                            "check the expressions on that line: the values they use, and what filters and "
+                            "functions take (see the template guide in the README)") from None
 
 
 MISSING_FIELD = re.compile(r"'([\w.]+) object' has no attribute '([^']*)'")
@@ -213,6 +227,13 @@ def _template_frame(exc: BaseException) -> tuple[str, int | None]:
         if frame.filename.endswith((".html", ".xml", ".txt", ".json")):
             return frame.filename, frame.lineno
     return "", None
+
+
+def _repeated_frame(exc: BaseException) -> tuple[str, int | None]:
+    """The template line a runaway recursion passes through most: the include that repeats."""
+    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.endswith((".html", ".xml", ".txt", ".json"))]
+    return collections.Counter(frames).most_common(1)[0][0] if frames else ("", None)
 
 
 def _format_date(value: dt.datetime | None, fmt: str = "%B %-d, %Y") -> str:
