@@ -240,6 +240,12 @@ def test_site_toml_and_content_problems_in_one_run(built_site: Path, capsys) -> 
     ('[[menu]]\ntitle = "About"\nurl = "/about/"\n\n[[menu]]\ntitle = "Archive"\nlink = "/archive/"\n',
      'site.toml:5: [[menu]] unknown key "link"'),
     ("free_after = 99999999999\n", "site.toml:1: free_after is 99999999999 days, more than a hundred years"),
+    ('timezone = "UTC"\ntitle = "T"\n\ntimezone = "America/New_York"\n',
+     "site.toml:4: `timezone` is set twice: on line 1 and again here\n    keep the one you mean and delete the other: "
+     "a key may be set only once"),
+    ('title = "T"\n\n[paywall]\nheadline = "A"\npitch = "B"\nheadline = "C"\n',
+     "site.toml:6: `headline` is set twice: on line 4 and again here\n    keep the one you mean and delete the other: "
+     "a key may be set only once"),
     ('[[menu]]\ntitle = "About"\n', "site.toml:1: each [[menu]] entry needs a title and a url\n"
                                     '    [[menu]]\n    title = "About"\n    url = "/about/"'),
 ])

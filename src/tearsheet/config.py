@@ -133,9 +133,32 @@ def parse_config(path: str, text: str) -> tuple[SiteConfig, list[Problem]]:
     except tomllib.TOMLDecodeError as exc:
         line = _line_from_toml_error(str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        twice = _set_before(text, line) if message.startswith("Cannot overwrite a value") else None
+        if twice is not None:
+            key, first = twice
+            raise SiteError.one(path, line, f"`{key}` is set twice: on line {first} and again here",
+                                "keep the one you mean and delete the other: a key may be set only once") from None
         raise SiteError.one(path, line, f"site.toml is not valid TOML: {message}", _toml_hint(text, line)) from None
     problems: list[Problem] = []
     return _build(data, text, path, problems), problems
+
+
+def _set_before(text: str, line: int | None) -> tuple[str, int] | None:
+    """The key set on this line, and the earlier line of the same table that set it first."""
+    lines = text.splitlines()
+    if not line or line > len(lines):
+        return None
+    key = re.match(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=", lines[line - 1])
+    if key is None:
+        return None
+    for number in range(line - 1, 0, -1):
+        earlier = lines[number - 1].strip()
+        if earlier.startswith("["):
+            return None  # another table began: not this key's twin
+        found = re.match(r"([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=", earlier)
+        if found and found.group(1) == key.group(1):
+            return key.group(1).strip('"'), number
+    return None
 
 
 def _toml_hint(text: str, line: int | None) -> str:
