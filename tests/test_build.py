@@ -335,3 +335,12 @@ def test_an_empty_or_single_alias_is_read_as_a_writer_means_it(write_site, alias
     site = write_site({"content/posts/a.md": f"---\ntitle: A\ndate: 2026-03-01\n{aliases}\n---\n\nHi.\n"})
     build(site)
     assert (site / "output" / "public" / "2025" / "one-old-address" / "index.html").exists() == aliases.endswith("/")
+
+
+def test_a_build_with_drafts_warns_not_to_deploy_it(write_site, capsys) -> None:
+    site = write_site({"content/posts/d.md": "---\ntitle: D\ndate: 2026-01-02\ntier: plus\ndraft: true\n---\n\nShort.\n"})
+    assert main(["build", str(site)]) == 0
+    assert "--drafts" not in capsys.readouterr().err
+    assert main(["build", str(site), "--drafts"]) == 0
+    assert ("warning: --drafts: the output holds 1 draft, on the public site too, a plus draft as it stands (its "
+            "teaser unchecked): build without --drafts before you deploy") in capsys.readouterr().err

@@ -169,8 +169,14 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
             cache.save()
     clock.lap("write")
     published = plan.published
+    drafts = sum(meta.draft for meta in published)
+    warnings = plan.warnings
+    if drafts and options.members_url != "":  # not the preview's, which is for drafts
+        warnings = (*warnings, f"--drafts: the output holds {drafts} draft{'s' if drafts != 1 else ''}, on the "
+                    "public site too, a plus draft as it stands (its teaser unchecked): build without --drafts "
+                    "before you deploy")
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),
-                       files, clock.total, clock.laps, plan.tier_changes, plan.warnings, plan.rendered,
+                       files, clock.total, clock.laps, plan.tier_changes, warnings, plan.rendered,
                        0 if plan.unchanged else report.written + report.removed,
                        () if plan.unchanged else report.changed, plan if options.keep_plan else None, plan.left_out)
 
