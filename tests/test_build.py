@@ -344,3 +344,19 @@ def test_a_build_with_drafts_warns_not_to_deploy_it(write_site, capsys) -> None:
     assert main(["build", str(site), "--drafts"]) == 0
     assert ("warning: --drafts: the output holds 1 draft, on the public site too, a plus draft as it stands (its "
             "teaser unchecked): build without --drafts before you deploy") in capsys.readouterr().err
+
+
+def test_a_build_warns_of_links_and_images_that_lead_nowhere_with_line_and_guess(write_site, capsys) -> None:
+    """`check` gates publishing: the writer hears of a broken link from `build` and `serve` first, not from CI."""
+    oil = ("---\ntitle: Oil\ndate: 2026-11-02\n---\n\nSee [the curve note](/2026/12/curve-watch/).\n\n"
+           "![Brent](/images/Brent.png)\n\nAnd [about](/2026/11/curve-watch/).\n")
+    site = write_site({"content/posts/oil.md": oil, "content/images/brent.png": b"\x89PNG",
+                       "content/posts/curve.md": "---\ntitle: Curve\ndate: 2026-11-20\nslug: curve-watch\n---\n\nHi.\n"})
+    for _ in range(2):  # the second build changes nothing, and says it again
+        assert main(["build", str(site)]) == 0
+        err = capsys.readouterr().err
+        assert ("warning: content/posts/oil.md:6: link to /2026/12/curve-watch/: nothing on the site is at that "
+                "address (did you mean /2026/11/curve-watch/?)") in err
+        assert "content/posts/oil.md:8: link to /images/Brent.png: nothing on the site is at that address (did you " \
+               "mean /images/brent.png?)" in err
+        assert "content/posts/oil.md:10" not in err

@@ -129,6 +129,7 @@ class SitePlan:
     env: jinja2.Environment | None = None  # the templates the pages were rendered with
     asset_urls: dict[str, str] = field(default_factory=dict)  # {theme file: its fingerprinted URL}
     left_out: tuple[PostMeta, ...] = ()  # drafts and posts dated after now, not built
+    link_warnings: tuple[str, ...] = ()  # links and images of bodies that lead nowhere (`check` says more)
 
 
 def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildResult:
@@ -170,7 +171,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     clock.lap("write")
     published = plan.published
     drafts = sum(meta.draft for meta in published)
-    warnings = plan.warnings
+    warnings = (*plan.warnings, *plan.link_warnings)
     if drafts and options.members_url != "":  # not the preview's, which is for drafts
         warnings = (*warnings, f"--drafts: the output holds {drafts} draft{'s' if drafts != 1 else ''}, on the "
                     "public site too, a plus draft as it stands (its teaser unchecked): build without --drafts "
@@ -227,8 +228,6 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     check_withheld(posts)
     named = files_named(site_dir, [asset.url for asset in source.assets]) if source.assets else frozenset()
     body_warnings = (*_body_warnings([*posts, *pages]), *_unlinked_warning(source.assets, posts, pages, config, named))
-    if cache is not None:
-        cache.keep_body_warnings(inputs, body_warnings)  # an unchanged build gives them again
     warnings = (*warnings, *body_warnings)
     moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
     redirects = (redirect_pages(config, moved), redirects_file(config, moved))
@@ -242,9 +241,15 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier],
                               feeds=kept_feeds(sites[tier], sites["public"], stage, cache), redirects=redirects)
              for tier in TIERS}
-    clock.lap("files")
-    return SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
+    plan = SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
                     published, rendered, inputs, env=env, asset_urls=asset_urls, left_out=left_out)
+    from .check import body_link_warnings  # check.py plans a site as this module does
+
+    links = body_link_warnings(plan, site_dir)
+    if cache is not None:
+        cache.keep_body_warnings(inputs, (*body_warnings, *links))  # an unchanged build gives them again
+    clock.lap("files")
+    return dataclasses.replace(plan, link_warnings=links)
 
 
 def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ to what wrote it: a Markdown file and line, site.toml, or a template.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import posixpath
 import re
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .build import BuildOptions, SitePlan, plan_site
 from .cache import BuildCache, with_body
 from .config import site_toml_line
-from .content import SourcePost, front_matter_line, line_containing
+from .content import SourceContent, SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
 from .parallel import default_jobs, run_tasks
@@ -71,6 +72,61 @@ def check_site(options: BuildOptions) -> CheckReport:
     links = sum(len(p.urls) for tier_pages in pages.values() for p in tier_pages.values())
     return CheckReport(tuple(_unique(problems)), (*plan.warnings, *_placeholder_warnings(plan)),
                        sum(len(p) for p in pages.values()), links)
+
+
+LINK_WARNINGS = 10  # broken links a build names before "and N more": `check` lists them all
+
+
+def body_link_warnings(plan: SitePlan, site_dir: str) -> tuple[str, ...]:
+    """Links and images in posts and pages that lead nowhere on the site, and `image:`s that name no file:
+    the share of `check` a build can afford, read from the bodies' links rather than every page's HTML."""
+    root = base_path(plan.config)
+    host = urlsplit(plan.config.base_url).netloc.lower()
+
+    def ours(link: str) -> bool:  # a link to another site (most of a markets note's) is not followed
+        if link.startswith("//"):
+            rest = link[2:]
+        elif "://" in link:
+            rest = link.partition("://")[2]
+        else:
+            return True
+        return rest.partition("/")[0].partition("?")[0].partition("#")[0].lower() == host
+
+    verdicts: dict[str, bool] = {}  # a site's notes link to the same few sites again and again
+    pages = {_path_of(address_of(plan.config, post.meta), root):
+             PageLinks(tuple(on_site(plan.config, link) for link in post.full.links
+                             if verdicts.get(link) or (link not in verdicts and verdicts.setdefault(link, ours(link)))),
+                       frozenset())
+             for post in (*plan.posts, *plan.pages)}
+    broken = [item for item in broken_links(plan, "members", pages) if item.reason == "page"]  # no ids read here
+    named = broken[:LINK_WARNINGS]
+    if named:  # a build lets go of the Markdown once rendered: read those files again, for the lines
+        wanted = {page for page in (item.page for item in named)}
+        plan = dataclasses.replace(plan, source=_with_bodies(plan, wanted, site_dir))
+    problems = _attribute(plan, {"members": named, "public": []}, site_dir) + _missing_images(plan, site_dir)
+    warnings = [f"{p.path}{f':{p.line}' if p.line else ''}: {p.message} ({p.hint})" for p in _unique(problems)]
+    if len(broken) > len(named):
+        warnings.append(f"... and {len(broken) - len(named)} more links that lead nowhere: `tearsheet check` "
+                        "lists every one")
+    return tuple(warnings)
+
+
+def _with_bodies(plan: SitePlan, pages: set[str], site_dir: str) -> SourceContent:
+    """The source with the bodies a build left out of these pages' posts read from their files again."""
+    wanted = {source.meta.path for page, source in _sources_by_page(plan).items() if page in pages}
+
+    def read(item: SourcePost) -> SourcePost:
+        if item.body or item.body_at is not None or item.meta.path not in wanted:
+            return item
+        try:
+            with open(os.path.join(site_dir, item.meta.path), encoding="utf-8-sig", errors="replace") as handle:
+                lines = handle.read().split("\n")
+        except OSError:
+            return item
+        return dataclasses.replace(item, body="\n".join(lines[item.body_line - 1 :]))
+
+    source = plan.source
+    return SourceContent(tuple(map(read, source.posts)), tuple(map(read, source.pages)), source.assets)
 
 
 PLACEHOLDER_HOST = re.compile(r"(?:^|\.)example\.(?:com|org|net)$|\.example$", re.IGNORECASE)  # RFC 2606
@@ -306,12 +362,46 @@ def _address_hint(plan: SitePlan, item: Broken, href: str) -> str:
                 return f"link to the post's address, not its file: {url}{fragment}"
         return "link to a post's address (its permalink), not its .md file"
     if target.scheme or target.netloc or target.path.startswith(("/", ".")) or not target.path:
-        return ""
+        return _close_address(plan, href) if target.path.startswith("/") and not target.netloc else ""
     absolute = _normal_path("/" + target.path)
     served = _normal_path(on_site(plan.config, absolute))  # as the build serves what the writer should write
     if _file_for(plan.trees["members"], served, base_path(plan.config)) is not None:
         return f'a path without a leading "/" is relative to the page it is on: write {absolute}{fragment}'
     return ""
+
+
+def _close_address(plan: SitePlan, href: str) -> str:
+    """An address of the site the writer likely meant: the same file in another case, the same post's slug
+    under another date."""
+    root = base_path(plan.config)
+    path = _normal_path(urlsplit(href).path)
+    inside = path[len(root):].strip("/") if _under(path, root) else path.strip("/")
+    if not inside:
+        return ""
+    by_case, by_slug = _addresses(plan)
+    lowered = inside.lower()
+    found = by_case.get(lowered) or by_case.get(f"{lowered}/index.html") or by_slug.get(
+        (inside.rsplit("/", 1)[-1], inside.count("/")))
+    return f"did you mean {_url_of(found, root)}?" if found else ""
+
+
+_ADDRESSES: dict[int, tuple[dict[str, str], dict[tuple[str, int], str]]] = {}
+
+
+def _addresses(plan: SitePlan) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
+    """The members tree's paths by their lower case, and its pages by (slug, depth): made once per plan."""
+    tree = plan.trees["members"]
+    known = _ADDRESSES.get(id(tree))
+    if known is None:
+        by_case = {path.lower(): path for path in sorted(tree, reverse=True)}  # the first in order wins
+        by_slug = {}
+        for path in sorted(tree, reverse=True):
+            if path.endswith("/index.html"):
+                folder = path[: -len("/index.html")]
+                by_slug[(folder.rsplit("/", 1)[-1], folder.count("/"))] = path
+        _ADDRESSES.clear()  # one plan's at a time: a preview plans again and again
+        known = _ADDRESSES[id(tree)] = (by_case, by_slug)
+    return known
 
 
 def _links_by_source(plan: SitePlan) -> dict[str, set[str]]:
