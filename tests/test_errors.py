@@ -492,3 +492,22 @@ def test_a_template_expression_that_fails_as_it_runs_is_a_clear_error(built_site
     assert code == 1 and "templates/post.html:" in err and message in err, err
     assert "Traceback" not in err
     assert read_tree(built_site / "output") == before
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("\u201cFed minutes: a hawkish tilt\u201d", 'content/posts/q.md:2: front matter is not valid YAML: mapping values '
+     'are not allowed in this context\n    replace the curly quotes \u201c \u201d with straight ones, which YAML reads '
+     'as quotes: title: "Fed minutes: a hawkish tilt"'),
+    ("Fed minutes: a hawkish tilt", 'content/posts/q.md:2: front matter is not valid YAML: mapping values are not '
+     'allowed in this context\n    put the value in quotes, as it holds ": ": title: "Fed minutes: a hawkish tilt"'),
+])
+def test_a_title_with_a_colon_says_how_to_quote_it(built_site: Path, capsys, title: str, expected: str) -> None:
+    (built_site / "content" / "posts" / "q.md").write_text(f"---\ntitle: {title}\ndate: 2026-01-03\n---\n\nHi.\n")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and f"error: {expected}\n" in err
+
+
+def test_a_title_in_curly_quotes_is_warned_of(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "q.md").write_text(
+        "---\ntitle: \u201cFed minutes, a hawkish tilt\u201d\ndate: 2026-01-03\n---\n\nHi.\n")
+    assert run_build(built_site, capsys)[1].count("the title is wrapped in curly quotes") == 1

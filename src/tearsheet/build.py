@@ -254,7 +254,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
 
 def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
     """What builds but is likely a slip: an `image:` link previews cannot show (X, Facebook, LinkedIn and
-    messengers take no SVG), an `updated` time before the post's `date`."""
+    messengers take no SVG), an `updated` time before the post's `date`, a title in curly quotes pasted
+    from a word processor."""
     warnings = []
     for meta in metas:
         if meta.image and _is_svg(meta.image):
@@ -263,6 +264,12 @@ def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
             warnings.append(f"{meta.path}: `updated` ({meta.updated.isoformat()}) is before `date` "
                             f"({meta.date.isoformat()}): feeds and search engines would show it changed before "
                             "it was published")
+        for key in ("title", "description"):
+            value = getattr(meta, key)
+            if len(value) > 2 and value[0] in "\u201c\u2018" and value[-1] in "\u201d\u2019":
+                warnings.append(f'{meta.path}: the {key} is wrapped in curly quotes, which show on the page as '
+                                f'part of it: {value} (if you meant to quote it for YAML, use straight ones: '
+                                f'{key}: "{value[1:-1]}")')
     return tuple(warnings)
 
 

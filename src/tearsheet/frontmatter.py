@@ -110,9 +110,20 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         lines = meta_text.split("\n")
-        tabbed = mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]
-        hint = ("indent with spaces, not tabs (or remove the indentation)" if "tab" in problem or tabbed else
-                'write one `key: value` per line; quote values containing ": " or "#"')
+        here = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        key = re.match(r"\s*([\w-]+)\s*:", here)
+        value = here.split(":", 1)[1].strip() if key else ""
+        if "tab" in problem or "\t" in here:
+            hint = "indent with spaces, not tabs (or remove the indentation)"
+        elif any(quote in here for quote in "\u201c\u201d\u2018\u2019"):  # pasted from a word processor
+            plain = value.strip("\u201c\u201d\u2018\u2019").replace('"', '\\"')
+            hint = ("replace the curly quotes \u201c \u201d with straight ones, which YAML reads as quotes: "
+                    f'{key.group(1) if key else "title"}: "{plain or "..."}"')
+        elif key and ": " in value and not value.startswith(("'", '"')):
+            quoted = value.replace('"', '\\"')
+            hint = f'put the value in quotes, as it holds ": ": {key.group(1)}: "{quoted}"'
+        else:
+            hint = 'write one `key: value` per line; quote values containing ": " or "#"'
         raise SiteError.one(path, line, f"front matter is not valid YAML: {problem}", hint) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a date YAML reads but the calendar lacks
         line, key = _unreadable_value(node)
