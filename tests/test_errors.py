@@ -511,3 +511,19 @@ def test_a_title_in_curly_quotes_is_warned_of(built_site: Path, capsys) -> None:
     (built_site / "content" / "posts" / "q.md").write_text(
         "---\ntitle: \u201cFed minutes, a hawkish tilt\u201d\ndate: 2026-01-03\n---\n\nHi.\n")
     assert run_build(built_site, capsys)[1].count("the title is wrapped in curly quotes") == 1
+
+
+def test_markdown_that_shows_as_text_is_warned_of_with_its_line(built_site: Path, capsys) -> None:
+    (built_site / "content" / "posts" / "word.md").write_text(
+        "---\ntitle: Word\ndate: 2026-01-03\n---\n\nA chart:\n\n![My chart](/images/my chart.png)\n\n"
+        "A note[^b] and a real one[^a], and `[^c]` in code.\n\n[^a]: Real.\n")
+    for _ in range(2):  # the second build takes the body from the cache, and still says so
+        err = run_build(built_site, capsys)[1]
+        assert ("warning: content/posts/word.md:8: this image shows as text, since its address has a space: write "
+                "![My chart](</images/my chart.png>), or rename the file without spaces") in err
+        assert ("warning: content/posts/word.md:10: footnote [^b] is never written, so it shows as text: add a line "
+                "`[^b]: ...` at the end of the post, or remove it") in err
+        assert "[^a]" not in err and "[^c]" not in err
+    (built_site / "content" / "posts" / "word.md").write_text(
+        "---\ntitle: Word\ndate: 2026-01-03\n---\n\n![My chart](</images/my chart.png>)\n")
+    assert "shows as text" not in run_build(built_site, capsys)[1]

@@ -274,9 +274,11 @@ def _front_matter_warnings(metas: tuple[PostMeta, ...]) -> tuple[str, ...]:
 
 
 def _body_warnings(posts: Sequence[RenderedPost]) -> tuple[str, ...]:
-    """What renders but is likely a slip in a body: a code block never closed takes the rest of the post."""
-    return tuple(f"{post.meta.path}:{post.open_fence.line}: this code block is never closed, so everything after "
-                 "it shows as code: end it with a ``` line of its own" for post in posts if post.open_fence)
+    """What renders but is likely a slip in a body: a code block never closed takes the rest of the post; a
+    link with a space in its address, a footnote never written (render.body_notes)."""
+    fences = [f"{post.meta.path}:{post.open_fence.line}: this code block is never closed, so everything after "
+              "it shows as code: end it with a ``` line of its own" for post in posts if post.open_fence]
+    return (*fences, *(f"{post.meta.path}:{line}: {note}" for post in posts for line, note in post.notes))
 
 
 def _unlinked_warning(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],

@@ -552,14 +552,15 @@ def body_entry(post: RenderedPost) -> BodyEntry:
     public = None if post.public is post.full else _body_tuple(post.public)
     fence = None if post.open_fence is None else (post.open_fence.line, post.open_fence.more_line)
     stray = None if post.stray_more is None else (post.stray_more.line, post.stray_more.block_line)
-    return (_body_tuple(post.full), public, post.cut, fence, stray)
+    return (_body_tuple(post.full), public, post.cut, fence, stray, post.notes)
 
 
 def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
-    full_tuple, public_tuple, cut, fence, stray = entry
+    full_tuple, public_tuple, cut, fence, stray, notes = entry
     full = _body_from(full_tuple)
     return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut,
-                        None if fence is None else OpenFence(*fence), None if stray is None else StrayMore(*stray))
+                        None if fence is None else OpenFence(*fence), None if stray is None else StrayMore(*stray),
+                        tuple(map(tuple, notes)))
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:

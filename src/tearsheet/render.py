@@ -94,6 +94,7 @@ class RenderedPost:
     cut: bool  # whether the public body leaves anything out
     open_fence: OpenFence | None = None
     stray_more: StrayMore | None = None  # of a plus post only
+    notes: tuple[tuple[int, str], ...] = ()  # (line of the file, what is likely a slip there): see body_notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +109,38 @@ def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
     tokens, env = parse_body(md, source.body)
     full = _render_body(md, tokens, env)
     fence = open_fence(tokens, source.body, source.body_line)
+    notes = body_notes(tokens, source.body, source.body_line)
     if source.meta.tier != "plus":
-        return RenderedPost(source.meta, full, full, cut=False, open_fence=fence)
+        return RenderedPost(source.meta, full, full, cut=False, open_fence=fence, notes=notes)
     teaser = cut_teaser(tokens, source.meta.teaser)
     return RenderedPost(source.meta, full, _render_body(md, teaser.tokens, env), cut=teaser.cut, open_fence=fence,
-                        stray_more=stray_more(tokens, source.body, source.body_line))
+                        stray_more=stray_more(tokens, source.body, source.body_line), notes=notes)
+
+
+# What Markdown left as text: a link or image whose address has a space, a footnote never defined.
+UNREAD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^()\n]*\s[^()\n]*)\)")
+UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def body_notes(tokens: Sequence[Token], body: str, body_line: int) -> tuple[tuple[int, str], ...]:
+    """Slips that render as stray text: `![chart](/images/my chart.png)` (a space in the address), `[^b]`
+    with no `[^b]: ...` note. Each with its line."""
+    notes = []
+    for token in tokens:
+        if token.type != "inline" or "[" not in token.content:
+            continue
+        text = "".join(child.content for child in token.children or () if child.type == "text")
+        for found in UNREAD_LINK.finditer(text):
+            image, label, address = found.groups()
+            what = "image" if image else "link"
+            line = _line_of(re.compile(re.escape(address)), token.map, body)
+            notes.append((body_line + line, f"this {what} shows as text, since its address has a space: write "
+                          f"{image}[{label}](<{address.strip()}>), or rename the file without spaces"))
+        for found in UNDEFINED_NOTE.finditer(text):
+            line = _line_of(re.compile(re.escape(found[0])), token.map, body)
+            notes.append((body_line + line, f"footnote {found[0]} is never written, so it shows as text: add a "
+                          f"line `{found[0]}: ...` at the end of the post, or remove it"))
+    return tuple(notes)
 
 
 def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore | None:
