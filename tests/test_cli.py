@@ -65,13 +65,17 @@ def test_new_plus_post_shows_where_the_paywall_goes_and_builds_once_published(wr
     path = site / capsys.readouterr().out.strip()
     text = path.read_text()
     assert "\n<!--more-->\n" in text and "draft: true" in text
+    assert "authors: [ann]\n" in text  # the site's author: a byline is easy to forget
     path.write_text(text.replace("draft: true\n", ""))
-    assert main(["build", "--quiet"]) == 0  # the skeleton keeps something back: it may be published as it is
+    assert main(["build"]) == 0  # the skeleton keeps something back: it may be published as it is
     assert not any(b"only members read" in data for data in read_tree(site / "output" / "public").values())
+    err = capsys.readouterr().err  # but it is not what the writer means to publish
+    assert 'still has the text `tearsheet new` wrote: "Write the opening everyone reads here."' in err
 
 
 @pytest.mark.parametrize(("title", "slug"), [("The Fed’s Dilemma", "the-feds-dilemma"),
-                                             ("S&P 500 at 6,000", "sp-500-at-6000"), ("Rates & FX", "rates-and-fx")])
+                                             ("S&P 500 at 6,000", "sp-500-at-6000"), ("Rates & FX", "rates-and-fx"),
+                                             ("Die Straße nach Øresund", "die-strasse-nach-oresund")])
 def test_new_makes_the_slug_a_reader_would_read(title: str, slug: str) -> None:
     from tearsheet.scaffold import slug_for_title
 

@@ -117,6 +117,9 @@ def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
                         stray_more=stray_more(tokens, source.body, source.body_line), notes=notes)
 
 
+# The sentences `tearsheet new` writes for the writer to replace (opening, member part, whole essay).
+NEW_POST_PLACEHOLDERS = ("Write the opening everyone reads here.", "Write what only members read here.",
+                         "Write the essay here.")
 # What Markdown left as text: a link or image whose address has a space, a footnote never defined.
 UNREAD_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^()\n]*\s[^()\n]*)\)")
 UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -140,6 +143,10 @@ def body_notes(tokens: Sequence[Token], body: str, body_line: int) -> tuple[tupl
             line = _line_of(re.compile(re.escape(found[0])), token.map, body)
             notes.append((body_line + line, f"footnote {found[0]} is never written, so it shows as text: add a "
                           f"line `{found[0]}: ...` at the end of the post, or remove it"))
+    for placeholder in NEW_POST_PLACEHOLDERS:
+        if (at := body.find(placeholder)) >= 0:
+            notes.append((body_line + body.count("\n", 0, at), f'still has the text `tearsheet new` wrote: '
+                          f'"{placeholder}": write your own in its place'))
     return tuple(notes)
 
 

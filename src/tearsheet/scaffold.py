@@ -11,32 +11,43 @@ import unicodedata
 from .config import load_config
 from .content import read_config
 from .errors import Problem, SiteError
+from .render import NEW_POST_PLACEHOLDERS
 
 SCAFFOLD_DIR = os.path.join(os.path.dirname(__file__), "scaffold")
+# Letters Unicode does not decompose into an ASCII letter and a mark: Straße is strasse, not strae.
+LETTERS_APART = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+                               "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D",
+                               "ı": "i"})
 
 
 def slug_for_title(title: str) -> str:
     """A URL's words, read as a title's: "The Fed's dilemma" the-feds-dilemma, "S&P 500 at 6,000" sp-500-at-6000,
     "Rates & FX" rates-and-fx."""
     title = re.sub(r"(?<=\w)['\u2019&](?=\w)|(?<=\d),(?=\d{3})", "", title).replace("&", " and ")
+    title = title.translate(LETTERS_APART)
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
 
 
-def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int | None, plus: bool = False) -> str:
+def new_post_text(title: str, date: dt.datetime, tier: str | None, teaser: int | None, plus: bool = False,
+                  authors: tuple[str, ...] = ()) -> str:
     """A new post's file; `plus` (its tier, given or the site's default) adds a `<!--more-->` line, unless a
-    teaser length is given."""
+    teaser length is given. Given the site's authors (their keys), it names the first."""
     lines = ["---", f"title: {json.dumps(' '.join(title.split()), ensure_ascii=False)}", f"date: {date.isoformat()}"]
     if tier:
         lines.append(f"tier: {tier}")
     if teaser is not None:
         lines.append(f"teaser: {teaser}")
+    if authors:
+        others = f"  # or: {', '.join(authors[1:])}" if len(authors) > 1 else ""
+        lines.append(f"authors: [{authors[0]}]{others}")
     lines += ["tags: []", 'description: ""', "draft: true", "---", ""]
+    opening, members, essay = NEW_POST_PLACEHOLDERS
+    ready = "Remove `draft: true` above when it is ready to publish."
     if plus and teaser is None:  # show where the paywall goes (`teaser:` given, the count decides)
-        lines += ["Write the opening everyone reads here.", "", "<!--more-->", "",
-                  "Write what only members read here. Remove `draft: true` above when it is ready to publish.", ""]
+        lines += [opening, "", "<!--more-->", "", f"{members} {ready}", ""]
     else:
-        lines += ["Write the essay here. Remove `draft: true` above when it is ready to publish.", ""]
+        lines += [f"{essay} {ready}", ""]
     return "\n".join(lines)
 
 
@@ -55,7 +66,8 @@ def write_new_post(site_dir: str, title: str, tier: str | None, teaser: int | No
                             "choose another title, or edit the existing post")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:
-        handle.write(new_post_text(title, now, tier, teaser, (tier or config.default_tier) == "plus"))
+        handle.write(new_post_text(title, now, tier, teaser, (tier or config.default_tier) == "plus",
+                                   tuple(author.key for author in config.authors)))
     return os.path.relpath(path)
 
 
