@@ -601,3 +601,14 @@ def test_a_rebuild_that_changes_nothing_keeps_the_build(tmp_path: Path) -> None:
     first = preview.status
     preview.rebuild()
     assert preview.status.build_id == first.build_id and preview.status.version == first.version + 1
+
+
+def test_the_rebuild_line_names_the_files_saved_not_an_editors_temporary_ones(tmp_path: Path) -> None:
+    from tearsheet.serve import _describe
+
+    post = tmp_path / "content" / "posts" / "oil.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("x")
+    gone = tmp_path / "content" / "posts" / "sed3Bj2cp"  # sed -i writes one, then renames it over the post
+    assert _describe({str(post), str(gone)}, str(tmp_path)) == "content/posts/oil.md"
+    assert _describe({str(gone)}, str(tmp_path)) == "content/posts/sed3Bj2cp"  # a post deleted: still why
