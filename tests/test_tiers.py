@@ -182,3 +182,12 @@ def test_a_post_of_raw_html_only_has_a_teaser_of_whole_blocks() -> None:
     html, counted, cut = teaser("<div>\n<p>One two three four.</p>\n<p>Five six seven eight nine.</p>\n</div>\n", 6)
     assert (html, counted, cut) == ("", 0, True)  # one block: it would carry the teaser past 6 words
     assert count_words(parse_body(make_markdown(), "<p>One two three four.</p>\n")[0]) == 4
+
+
+def test_a_footnote_the_teaser_keeps_keeps_the_notes_it_cites() -> None:
+    source = ("Public words[^1] here.\n\n<!--more-->\n\nMember words[^3].\n\n[^1]: A note citing another[^2].\n"
+              "[^2]: The other note.\n[^3]: Member note zqsecret.\n")
+    html, _, _ = teaser(source, 150)
+    cited = html.split('<sup class="footnote-ref"><a href="#')[2].split('"')[0]  # the link in the kept note
+    assert f'<li id="{cited}"' in html and "The other note." in html
+    assert "zqsecret" not in html

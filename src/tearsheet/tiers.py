@@ -242,14 +242,28 @@ def _split_footnotes(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]
     return list(tokens[:start]), list(tokens[start:])
 
 
+def _note_refs(tokens: Sequence[Token]) -> set[tuple[int, int]]:
+    """(footnote id, reference number) of every footnote reference in these tokens."""
+    return {(child.meta["id"], child.meta.get("subId", 0))
+            for token in tokens if token.type == "inline"
+            for child in token.children or [] if child.type == "footnote_ref"}
+
+
 def _footnotes_referenced(kept: Sequence[Token], notes: Sequence[Token]) -> list[Token]:
-    """Keep the footnote definitions (and back-links) that the teaser refers to."""
-    refs = {
-        (child.meta["id"], child.meta.get("subId", 0))
-        for token in kept if token.type == "inline"
-        for child in token.children or [] if child.type == "footnote_ref"
-    }
-    ids = {note_id for note_id, _ in refs}
+    """Keep the footnote definitions (and back-links) that the teaser refers to, and those its notes refer to."""
+    refs = _note_refs(kept)
+    by_note: dict[int, list[Token]] = {}
+    current: list[Token] = []
+    for token in notes:
+        if token.type == "footnote_open":
+            current = by_note.setdefault(token.meta["id"], [])
+        current.append(token)
+    while True:  # a note kept may cite another: keep that one too, or its link would lead nowhere
+        ids = {note_id for note_id, _ in refs}
+        cited = _note_refs([token for note_id in ids for token in by_note.get(note_id, ())])
+        if cited <= refs:
+            break
+        refs |= cited
     if not ids:
         return []
     out: list[Token] = []
