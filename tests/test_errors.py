@@ -60,6 +60,8 @@ BAD_INPUTS = [
     ("ancient.md", b"---\ntitle: x\ndate: 0226-10-07\n---\n", "content/posts/ancient.md:3: `date` is in the year 226: a typo?"),
     ("card.md", b"---\ntitle: x\ndate: 2026-01-01\nimage: C:\\Users\\me\\chart.png\n---\n",
      'content/posts/card.md:4: `image` is a path on your computer: "C:\\Users\\me\\chart.png"'),
+    ("half.md", b'---\ntitle: x\ndate: 2026-01-01\nimage: "http://"\n---\n',
+     'content/posts/half.md:4: `image` is not a whole web address: "http://"'),
 ]
 
 

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -248,6 +249,9 @@ class _FieldReader:
             self.bad("image", f'`image` is a path on your computer: "{image}"',
                      "copy the file under content/ and give its site path: content/images/card.png is "
                      "/images/card.png")
+        elif image.lower().startswith(("http:", "https:")) and not urlsplit(image).netloc:
+            self.bad("image", f'`image` is not a whole web address: "{image}"',
+                     "give a full address (https://example.com/card.png) or a site path (/images/card.png)")
         return image
 
     def aliases(self) -> tuple[str, ...]:
