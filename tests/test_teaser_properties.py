@@ -4,7 +4,8 @@ Every word of a generated document is unique (w0001, w0002, ...), and the genera
 each one stands in the count tiers.count_words makes, so for any teaser length N it knows exactly
 which words the public may see: the first N counted words, and anything else (alt text, link
 targets, footnotes) that comes before the N-th word's end. A raw HTML block's words count, but the
-cut never falls inside one: a block that would carry the teaser past N words is left out whole.
+cut never falls inside one, nor inside a table row: a block or row that would carry the teaser past N
+words is left out whole (a table's header goes with its first row).
 
 Examples per test: TEARSHEET_FUZZ_EXAMPLES (default 40, kept small so the suite stays fast).
 """
@@ -39,7 +40,7 @@ class Doc:
     lines: list[str] = field(default_factory=list)
     counted: list[str] = field(default_factory=list)  # words tiers.count_words counts, in order
     extras: list[tuple[int, str]] = field(default_factory=list)  # (counted words before it, word) not counted
-    raw: list[tuple[int, int]] = field(default_factory=list)  # (first, end) of the counted words of a raw HTML block
+    raw: list[tuple[int, int]] = field(default_factory=list)  # (first, end) counted words shown whole or not at all
     notes: dict[str, list[int]] = field(default_factory=dict)  # footnote label -> positions of its references
     note_words: dict[str, list[str]] = field(default_factory=dict)
     serial: int = 0
@@ -136,12 +137,17 @@ def write_block(doc: Doc, block: tuple) -> None:
     elif kind == "list":
         for item in block[2]:
             write_item(doc, item, block[1], 0)
-    elif kind == "table":
+    elif kind == "table":  # whole rows or none: the header with the first row, then each row
         cols, rows = block[1], block[2]
+        start = len(doc.counted)
         doc.lines.append("| " + " | ".join(doc.words(1) for _ in range(cols)) + " |")
         doc.lines.append("|" + "---|" * cols)
-        for _ in range(rows):
+        for row in range(rows):
+            row_start = len(doc.counted)
             doc.lines.append("| " + " | ".join(f"*{doc.words(1)}* {doc.words(1)}" for _ in range(cols)) + " |")
+            doc.raw.append((start if row == 0 else row_start, len(doc.counted)))
+        if not rows:
+            doc.raw.append((start, len(doc.counted)))
     elif kind == "quote":
         doc.lines.append("> " + write_inline(doc, block[1]))
     elif kind == "fence":

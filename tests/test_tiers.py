@@ -70,12 +70,16 @@ def teaser(source: str, words: int) -> tuple[str, int, bool]:
     return render_tokens(md, cut.tokens, env), count_words(cut.tokens), cut.cut
 
 
+TABLE_WORDS = (22, 26)  # the words before DOC's table, and after its header and row: it goes whole or not at all
+
+
 @pytest.mark.parametrize("words", range(0, 45))
 def test_teaser_has_exactly_n_words_and_balanced_html(words: int) -> None:
     md = make_markdown()
     total = count_words(parse_body(md, DOC)[0])
     html, counted, cut = teaser(DOC, words)
-    assert counted == min(words, total)
+    before, after = TABLE_WORDS
+    assert counted == (before if before < words < after else min(words, total))
     assert cut == (words < total)
     assert is_balanced(html), html
 
@@ -93,7 +97,7 @@ def test_cut_falls_between_words_and_closes_inline_markup() -> None:
     ("Leaning the wrong way.[^1] More.\n\n[^1]: A note.\n", 4, "</sup></p>"),
     ("Points:\n\n- one two\n- three four five\n", 4, "<li>three\u2026</li>\n</ul>"),  # ends in a list
     ("> quoted words here and more\n", 3, "<p>quoted words here\u2026</p>\n</blockquote>"),
-    ("| a | b |\n|---|---|\n| one | two three |\n", 4, "</table>"),  # nothing added to a table
+    ("| a | b |\n|---|---|\n| one | two |\n| three | four five |\n", 6, "</table>"),  # nothing added to a table
 ])
 def test_the_ellipsis_follows_a_cut_mid_sentence_only(source: str, words: int, ending: str) -> None:
     html, _, cut = teaser(source, words)
@@ -191,3 +195,15 @@ def test_a_footnote_the_teaser_keeps_keeps_the_notes_it_cites() -> None:
     cited = html.split('<sup class="footnote-ref"><a href="#')[2].split('"')[0]  # the link in the kept note
     assert f'<li id="{cited}"' in html and "The other note." in html
     assert "zqsecret" not in html
+
+
+@pytest.mark.parametrize("words", range(3, 16))
+def test_a_table_is_cut_between_whole_rows_and_never_shows_a_header_alone(words: int) -> None:
+    """Half a row of an auction table reads as missing figures, not as a cut."""
+    source = ("Intro words here.\n\n| Bidder | Share | Avg |\n|---|---|---|\n| Directs | 18.1% | 4.1 |\n"
+              "| Indirects | 61.2% | 4.2 |\n\nAfter.\n")
+    html, counted, _ = teaser(source, words)
+    rows = html.count("<tr>")
+    assert rows == {3: 0, 9: 2, 12: 3}[max(n for n in (3, 9, 12) if n <= words)], html
+    assert counted == max(n for n in (3, 9, 12, 13) if n <= words)
+    assert html.count("<td>") == 3 * (rows - 1) if rows else "<table>" not in html

@@ -126,9 +126,12 @@ def _cut_at_words(main: Sequence[Token], limit: int) -> tuple[list[Token], bool]
         if token.type == "inline":
             children = _cut_inline(token.children or [], counter)
             if children is not None:
+                end = _whole_rows(main, i)
+                if end < i:  # a table row is not cut: half a row reads as missing figures
+                    return list(main[:end]), True
                 return [*main[: i - 1], _without_id(main[i - 1]), token.copy(children=children)], True
         elif counter.full:
-            return list(main[:i]), _has_content_from(main, i)
+            return list(main[: _whole_rows(main, i)]), _has_content_from(main, i)
         elif token.type == "html_block":  # raw HTML cannot be cut inside: it goes whole, or not at all
             words = raw_words(token.content)
             if counter.limit is not None and counter.count + words > counter.limit:
@@ -139,6 +142,30 @@ def _cut_at_words(main: Sequence[Token], limit: int) -> tuple[list[Token], bool]
             if offset is not None:
                 return [*main[:i], token.copy(content=token.content[:offset].rstrip() + "\n")], True
     return list(main), False
+
+
+def _whole_rows(main: Sequence[Token], end: int) -> int:
+    """Where a teaser cut before token `end` ends so that it holds whole table rows: before the row it
+    would cut, or before the table when no row of its body would be left (a header alone says nothing)."""
+    table = body = row = None
+    for i in range(end):
+        kind = main[i].type
+        if kind == "table_open":
+            table, body, row = i, None, None
+        elif kind == "table_close":
+            table = None
+        elif kind == "tbody_open":
+            body = i
+        elif kind == "tr_open":
+            row = i
+        elif kind == "tr_close":
+            row = None
+    if table is None:
+        return end
+    if body is None or (row is not None and all(main[j].type != "tr_close" for j in range(body, row))) or (
+            row is None and all(main[j].type != "tr_close" for j in range(body, end))):
+        return table
+    return row if row is not None else end
 
 
 def _cut_inline(children: Sequence[Token], counter: _WordCounter) -> list[Token] | None:
