@@ -20,11 +20,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .build import BuildOptions, SitePlan, plan_site
 from .cache import BuildCache, with_body
 from .config import site_toml_line
-from .content import SourceContent, SourcePost, front_matter_line, line_containing
+from .content import SourcePost, front_matter_line, line_containing
 from .errors import Problem, SiteError
 from .output import FileData
 from .parallel import default_jobs, run_tasks
-from .render import srcset_urls
+from .render import RenderedPost, srcset_urls
 from .search import PAGEFIND_DIR
 from .site import TIERS, address_of, base_path, on_site, page_url, post_url
 from .templates import page_specs
@@ -93,17 +93,20 @@ def body_link_warnings(plan: SitePlan, site_dir: str) -> tuple[str, ...]:
         return rest.partition("/")[0].partition("?")[0].partition("#")[0].lower() == host
 
     verdicts: dict[str, bool] = {}  # a site's notes link to the same few sites again and again
-    pages = {_path_of(address_of(plan.config, post.meta), root):
-             PageLinks(tuple(on_site(plan.config, link) for link in post.full.links
-                             if verdicts.get(link) or (link not in verdicts and verdicts.setdefault(link, ours(link)))),
-                       frozenset())
-             for post in (*plan.posts, *plan.pages)}
+    pages: dict[str, PageLinks] = {}
+    post_of: dict[str, RenderedPost] = {}
+    for post in (*plan.posts, *plan.pages):
+        page = _path_of(address_of(plan.config, post.meta), root)
+        post_of[page] = post
+        pages[page] = PageLinks(tuple(on_site(plan.config, link) for link in post.full.links
+                                      if verdicts.get(link) or (link not in verdicts and
+                                                                verdicts.setdefault(link, ours(link)))), frozenset())
     broken = [item for item in broken_links(plan, "members", pages) if item.reason == "page"]  # no ids read here
     named = broken[:LINK_WARNINGS]
-    if named:  # a build lets go of the Markdown once rendered: read those files again, for the lines
-        wanted = {page for page in (item.page for item in named)}
-        plan = dataclasses.replace(plan, source=_with_bodies(plan, wanted, site_dir))
-    problems = _attribute(plan, {"members": named, "public": []}, site_dir) + _missing_images(plan, site_dir)
+    sources = _bodies_of({post_of[item.page].meta.path for item in named}, plan, site_dir)
+    problems = [_problem(plan, item, sources[post_of[item.page].meta.path], "", False, site_dir,
+                         {post_of[item.page].meta.path: set(post_of[item.page].full.links)}) for item in named]
+    problems += _missing_images(plan, site_dir)
     warnings = [f"{p.path}{f':{p.line}' if p.line else ''}: {p.message} ({p.hint})" for p in _unique(problems)]
     if len(broken) > len(named):
         warnings.append(f"... and {len(broken) - len(named)} more links that lead nowhere: `tearsheet check` "
@@ -111,22 +114,22 @@ def body_link_warnings(plan: SitePlan, site_dir: str) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def _with_bodies(plan: SitePlan, pages: set[str], site_dir: str) -> SourceContent:
-    """The source with the bodies a build left out of these pages' posts read from their files again."""
-    wanted = {source.meta.path for page, source in _sources_by_page(plan).items() if page in pages}
+def _bodies_of(paths: set[str], plan: SitePlan, site_dir: str) -> dict[str, SourcePost]:
+    """The sources of these files, with the bodies a build let go of once rendered read again (for lines)."""
+    found = {}
+    for item in (*plan.source.posts, *plan.source.pages):
+        if item.meta.path in paths:
+            found[item.meta.path] = item if item.body or item.body_at is not None else _reread(item, site_dir)
+    return found
 
-    def read(item: SourcePost) -> SourcePost:
-        if item.body or item.body_at is not None or item.meta.path not in wanted:
-            return item
-        try:
-            with open(os.path.join(site_dir, item.meta.path), encoding="utf-8-sig", errors="replace") as handle:
-                lines = handle.read().split("\n")
-        except OSError:
-            return item
-        return dataclasses.replace(item, body="\n".join(lines[item.body_line - 1 :]))
 
-    source = plan.source
-    return SourceContent(tuple(map(read, source.posts)), tuple(map(read, source.pages)), source.assets)
+def _reread(item: SourcePost, site_dir: str) -> SourcePost:
+    try:
+        with open(os.path.join(site_dir, item.meta.path), encoding="utf-8-sig", errors="replace") as handle:
+            lines = handle.read().split("\n")
+    except OSError:
+        return item
+    return dataclasses.replace(item, body="\n".join(lines[item.body_line - 1 :]))
 
 
 PLACEHOLDER_HOST = re.compile(r"(?:^|\.)example\.(?:com|org|net)$|\.example$", re.IGNORECASE)  # RFC 2606
