@@ -342,6 +342,7 @@ def test_a_build_with_drafts_warns_not_to_deploy_it(write_site, capsys) -> None:
     assert main(["build", str(site)]) == 0
     assert "--drafts" not in capsys.readouterr().err
     assert main(["build", str(site), "--drafts"]) == 0
+    assert '<span class="draft-badge">Draft</span>' in (site / "output/members/2026/01/d/index.html").read_text()
     assert ("warning: --drafts: the output holds 1 draft, on the public site too, a plus draft as it stands (its "
             "teaser unchecked): build without --drafts before you deploy") in capsys.readouterr().err
 

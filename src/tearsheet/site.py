@@ -86,6 +86,7 @@ class PostView(PackedBody):
     image: str
     links: tuple[str, ...]
     base_path: str  # the site's (see base_path()): the body's root-relative links are put under it
+    draft: bool = False  # built only with --drafts: the pages say so
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +452,7 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links |
     return PostView(
         title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(links.zone),
         updated=meta.updated.astimezone(links.zone) if meta.updated else None,
-        is_plus=meta.tier == "plus", is_teaser=tier == "public" and meta.tier == "plus",
+        is_plus=meta.tier == "plus", is_teaser=tier == "public" and meta.tier == "plus", draft=meta.draft,
         cut=tier == "public" and post.cut,
         tags=tuple(links.tag(t) for t in meta.tags),
         series=links.series(meta.series) if meta.series else None,
