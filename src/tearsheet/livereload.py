@@ -26,6 +26,11 @@ _STYLE = """
 #tearsheet-preview .tsp-switch a, #tearsheet-preview .tsp-switch span { padding: 7px 12px; color: #222;
   text-decoration: none; }
 #tearsheet-preview .tsp-switch span { background: #222; color: #fff; }
+body { padding-bottom: 48px; } /* room below the page's end: the switch covers none of it there */
+@media (max-width: 480px) {  /* on a phone, a smaller switch that lets the text behind it show */
+  #tearsheet-preview .tsp-switch { right: 8px; bottom: 8px; opacity: .85; font-size: 11px; }
+  #tearsheet-preview .tsp-switch a, #tearsheet-preview .tsp-switch span { padding: 5px 9px; }
+}
 #tearsheet-preview .tsp-overlay { position: fixed; inset: 0 0 auto 0; z-index: 2147483647; max-height: 70vh;
   overflow: auto; margin: 0; padding: 16px 20px; background: #3b0d0c; color: #fff; border-bottom: 4px solid #e5484d;
   font: 14px/1.5 system-ui, sans-serif; }
