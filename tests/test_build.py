@@ -43,6 +43,11 @@ def test_sample_site_has_every_kind_of_page(sample: Path) -> None:
             assert (root / path).is_file(), f"{tier}/{path}"
 
 
+def test_the_topics_page_lists_the_series_too(sample: Path) -> None:
+    topics = (sample / "output/public/tags/index.html").read_text()
+    assert '<h2 class="terms-more">Series</h2>' in topics and '<a href="/series/the-weekly/">The Weekly</a>' in topics
+
+
 def test_sample_plus_post_teaser_and_full(sample: Path) -> None:
     public = (sample / "output/public/2026/10/small-cap-rotation/index.html").read_text()
     members = (sample / "output/members/2026/10/small-cap-rotation/index.html").read_text()
