@@ -366,3 +366,13 @@ def test_a_build_warns_of_links_and_images_that_lead_nowhere_with_line_and_guess
         assert "content/posts/oil.md:8: link to /images/Brent.png: nothing on the site is at that address (did you " \
                "mean /images/brent.png?)" in err
         assert "content/posts/oil.md:10" not in err
+
+
+def test_titles_and_descriptions_get_the_bodys_typography(write_site) -> None:
+    """A writer types straight quotes into front matter; beside the body's curly ones they read as a slip."""
+    site = write_site({"content/posts/q.md": '---\ntitle: "Here\'s the \\"dot plot\\" -- again..."\ndate: 2026-01-02\n'
+                       "description: Don't fight the Fed\n---\n\nThe body's words.\n"})
+    build(site)
+    page = (site / "output/public/2026/01/q/index.html").read_text()
+    assert "Here\u2019s the \u201cdot plot\u201d \u2013 again\u2026</h1>" in page
+    assert "Don\u2019t fight the Fed" in page and "The body\u2019s words." in page

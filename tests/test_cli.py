@@ -193,7 +193,7 @@ def test_init_title_with_quotes_builds(tmp_path: Path) -> None:
     target = tmp_path / "letter"
     assert main(["init", str(target), "--title", 'Rates: "The" Letter \\ #1']) == 0
     assert build(target).posts == 1
-    assert "Welcome to Rates: &#34;The&#34; Letter \\ #1" in (target / "output/public/index.html").read_text()
+    assert "Welcome to Rates: \u201cThe\u201d Letter \\ #1" in (target / "output/public/index.html").read_text()
 
 
 def test_new_with_a_title_in_another_script(write_site, monkeypatch, capsys) -> None:

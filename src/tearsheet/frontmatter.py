@@ -75,7 +75,7 @@ def parse_front_matter(path: str, meta_text: str, kind: str, config: SiteConfig)
     meta = PostMeta(
         path=path,
         kind=kind,
-        title=fields.text("title", required=True),
+        title=typographic(fields.text("title", required=True)),
         slug=fields.slug(_default_slug(path)),
         date=fields.date("date", config, required=kind == "post"),
         updated=fields.date("updated", config),
@@ -84,7 +84,7 @@ def parse_front_matter(path: str, meta_text: str, kind: str, config: SiteConfig)
         tags=fields.text_list("tags"),
         series=fields.text("series"),
         authors=fields.authors(config),
-        description=fields.text("description"),
+        description=typographic(fields.text("description")),
         draft=fields.flag("draft"),
         image=fields.image(),
         free_after=fields.days_after("free_after", "plus", tier, config.free_after) if is_post else None,
@@ -94,6 +94,25 @@ def parse_front_matter(path: str, meta_text: str, kind: str, config: SiteConfig)
     if problems:
         raise SiteError(problems)
     return meta
+
+
+# The body's typographer (markdown-it's smartquotes and replacements), for the title and description a
+# writer types into front matter: "Here's" beside the body's "Don’t" reads as a slip.
+_TYPOGRAPHY = (
+    (re.compile(r"---"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"), (re.compile(r"\.\.\."), "\u2026"),
+    (re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),  # Here's, rock'n'roll
+    (re.compile(r"(?:(?<=^)|(?<=[\s(\[\u2014\u2013]))'(?=\S)"), "\u2018"), (re.compile(r"'"), "\u2019"),
+    (re.compile(r'(?:(?<=^)|(?<=[\s(\[\u2014\u2013]))"(?=\S)'), "\u201c"), (re.compile(r'"'), "\u201d"),
+)
+
+
+def typographic(text: str) -> str:
+    """Straight quotes curled, `--` and `---` dashes and `...` an ellipsis, as the body's text gets them."""
+    if not any(mark in text for mark in ("'", '"', "--", "...")):
+        return text
+    for pattern, replacement in _TYPOGRAPHY:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
