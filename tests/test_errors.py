@@ -449,6 +449,7 @@ STRAY = "---\ntitle: Stray\ndate: 2026-01-03\ntier: plus\nteaser: 5\n---\n\nOpen
     ('<div class="chart"></div>\n<!-- more -->', 11, "the HTML block that starts on line 10"),
     ("The close. <!--more-->", 10, "inside a paragraph"),
     ("The close. <!--more Keep reading-->", 10, "inside a paragraph"),
+    ("    <!--more-->", 10, "indented 4 spaces or more, so markdown reads it as code"),
 ])
 def test_a_more_marker_not_on_a_line_of_its_own_stops_the_build(built_site: Path, capsys, marker: str, line: int,
                                                                  where: str) -> None:
@@ -467,8 +468,24 @@ def test_a_more_marker_not_on_a_line_of_its_own_stops_the_build(built_site: Path
     assert b"zqmember" not in b"".join(read_tree(built_site / "output" / "public").values())
 
 
-@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--more Keep reading-->",
-                                    "<!-- more: members only -->", "<!--MORE-->"])
+def test_a_comment_that_starts_with_more_is_a_comment(built_site: Path, capsys) -> None:
+    body = STRAY.format(marker="<!-- more charts to come -->\n<!-- more-info: check the figures -->\n")
+    (built_site / "content" / "posts" / "note.md").write_text(body.replace("teaser: 5", "teaser: 6"))
+    code, err = run_build(built_site, capsys)
+    assert code == 0 and "<!--more-->" not in err
+    page = (built_site / "output" / "public" / "2026" / "01" / "note" / "index.html").read_text()
+    assert "Opening words for everyone." in page and "zqmember line:</p>" in page  # cut by the count, not there
+
+
+def test_a_more_marker_in_a_sentence_is_caught_with_raw_html_off(built_site: Path, capsys) -> None:
+    toml = built_site / "site.toml"
+    toml.write_text("raw_html = false\n" + toml.read_text())
+    (built_site / "content" / "posts" / "stray.md").write_text(STRAY.format(marker="The close. <!--more-->"))
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "content/posts/stray.md:10: this `<!--more-->` is not on a line of its own" in err
+
+
+@pytest.mark.parametrize("marker", ["<!--more-->", "<!-- more -->", "<!--more Keep reading-->", "<!--MORE-->"])
 def test_a_more_marker_as_other_tools_write_it_cuts_on_its_own_line(built_site: Path, capsys, marker: str) -> None:
     (built_site / "content" / "posts" / "wp.md").write_text(STRAY.format(marker=f"\n{marker}\n"))
     assert run_build(built_site, capsys)[0] == 0

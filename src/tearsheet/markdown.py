@@ -19,10 +19,12 @@ DEEP_MARGIN = 4  # levels short of markdown-it's nesting limit where _too_deep_r
 # The footnote plugin's back-link arrow (with a text-style selector, so iOS shows no emoji), written as
 # character references: a body without other non-ASCII text then stays an ASCII string, half the memory.
 BACKREF_ARROW, BACKREF_ENTITY = "\u21a9\ufe0e", "&#8617;&#65038;"
-# `<!--more-->`, and as WordPress and others write it: `<!--more Keep reading-->`, `<!-- more: members -->`.
-MORE_MARKER = re.compile(r"<!--\s*more(?:[\s:][^>]*?)?\s*-->", re.IGNORECASE)
-# What a writer means for one, wherever it is (glued to an HTML block, inside a paragraph): see render.stray_more.
-MORE_LIKE = re.compile(r"<!--\s*more\b", re.IGNORECASE)
+# `<!--more-->` (`<!-- more -->`), and as WordPress writes it: `<!--more Keep reading-->`. A comment that only
+# starts with the word (`<!-- more charts to come -->`) is a comment.
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->|<!--more\s[^>]*-->", re.IGNORECASE)
+# One wherever it is (glued to an HTML block, inside a paragraph), and as a paragraph's text shows it when raw
+# HTML is off (the typographer made its dashes en dashes): see render.stray_more.
+MORE_LIKE = re.compile(r"<!(?:--|\u2013)\s*more\s*(?:--|\u2013)>|<!(?:--|\u2013)more\s[^>]*>", re.IGNORECASE)
 # markdown-it-py normalises and checks every link and image URL afresh (mdurl parses, encodes and
 # formats it: a tenth of a parse). Essays link to the same places over and over (their charts, the
 # writer's other posts), and the functions are pure: each parser remembers the last URLs it was given.

@@ -102,7 +102,7 @@ class StrayMore:
     """A `<!--more-->` that does not cut the teaser: not on a line of its own, so part of other text."""
 
     line: int  # of the file, where it is
-    block_line: int  # where the HTML block it is part of starts (0: it is inside a paragraph)
+    block_line: int  # where the HTML block it is part of starts (0: it is inside a paragraph; -1: indented as code)
 
 
 def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
@@ -159,9 +159,12 @@ def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore 
         if token.type == "html_block" and MORE_LIKE.search(token.content):
             found = _line_of(MORE_LIKE, token.map, body)
             return StrayMore(body_line + found, body_line + token.map[0] if token.map else 0)
-        if token.type == "inline" and any(child.type == "html_inline" and MORE_LIKE.match(child.content)
+        if token.type == "inline" and any(child.type in ("html_inline", "text") and MORE_LIKE.search(child.content)
                                           for child in token.children or ()):
             return StrayMore(body_line + _line_of(MORE_LIKE, token.map, body), 0)
+        if token.type == "code_block" and any(MORE_MARKER.fullmatch(line.strip())
+                                              for line in token.content.split("\n")):
+            return StrayMore(body_line + _line_of(MORE_MARKER, token.map, body), -1)  # indented: read as code
     return None
 
 
