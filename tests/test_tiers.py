@@ -207,3 +207,17 @@ def test_a_table_is_cut_between_whole_rows_and_never_shows_a_header_alone(words:
     assert rows == {3: 0, 9: 2, 12: 3}[max(n for n in (3, 9, 12) if n <= words)], html
     assert counted == max(n for n in (3, 9, 12, 13) if n <= words)
     assert html.count("<td>") == 3 * (rows - 1) if rows else "<table>" not in html
+
+
+def test_a_less_than_sign_in_raw_html_is_text_not_a_tag_that_hides_words() -> None:
+    source = ("Free intro sentence here.\n\n<p>Our rule: when 2s10s &lt; 0 or 2s10s < 0 for a quarter zqa zqb zqc "
+              "zqd zqe zqf zqg, the Fed cuts within > 80% of cases.</p>\n\nMembers-only remainder follows here.\n")
+    html, counted, cut = teaser(source, 20)
+    assert "zqa" not in html and counted == 4 and cut  # the block has 24 words: it does not fit in 20
+
+
+def test_a_style_or_script_block_at_the_top_does_not_empty_the_teaser() -> None:
+    source = ("<style>\n.chart { color: red; } .axis { stroke: grey; } .label { font: 12px sans-serif; }\n</style>\n\n"
+              "The opening paragraph everyone reads, with enough words to fill the teaser.\n\nMore after it.\n")
+    html, counted, cut = teaser(source, 5)
+    assert "<style>" in html and "The opening paragraph everyone reads,\u2026" in html and counted == 5 and cut

@@ -21,7 +21,10 @@ CLOSERS_AFTER_TEXT = ("paragraph_close", "list_item_close", "bullet_list_close",
 # A sentence's end (closing quotes and brackets after it too): "spring.…" would read as a typo.
 ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'\u201d\u2019)\]]*\s*$")
 RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*?)?(/?)>")
-RAW_MARKUP = re.compile(r"<!--.*?-->|<[^<>]*>", re.DOTALL)  # what is not text in a raw HTML block
+# What is not text in a raw HTML block: comments, tags (a "<" then a letter, "/", "!" or "?", as browsers read
+# them: "2s10s < 0 ... > 80%" is text), and what scripts and styles hold.
+RAW_MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>|<[A-Za-z/!?][^<>]*>",
+                        re.DOTALL | re.IGNORECASE)
 VOID_ELEMENTS = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                            "track", "wbr"))
 
@@ -67,7 +70,7 @@ def count_words(tokens: Sequence[Token]) -> int:
 
 
 def raw_words(html: str) -> int:
-    """The words of a raw HTML block: its text, tags and comments left out (a script's counts: it is cut whole)."""
+    """The words of a raw HTML block as a reader sees them: its text, without tags, comments, scripts and styles."""
     return len(RAW_MARKUP.sub(" ", html).split())
 
 
