@@ -274,17 +274,36 @@ def test_files_no_public_text_links_to_are_on_the_members_site_only(write_site, 
     assert (public / "files" / "ok.txt").read_bytes() == b"public"
     assert (members / "posts" / "Curve Watch FINAL.docx").exists() and (members / "files" / "model.csv").exists()
     err = capsys.readouterr().err
-    assert "content/posts/Curve Watch FINAL.docx" in err and "no published post or page, site.toml or template" in err
+    assert "content/posts/Curve Watch FINAL.docx" in err and "no published post or page, or site.toml, links to" in err
     published = date < "2026-06" and not extra
     assert ("content/files/chart.png" in err) is not published  # a published post's member-only text links to it
 
 
-def test_a_file_a_site_template_names_is_public(write_site) -> None:
+def test_a_file_a_site_template_names_is_on_the_members_site_and_said_to_belong_in_static(write_site, capsys) -> None:
+    """A template's link may sit behind `{% if tier == "members" %}`: only the posts' own links publish a file."""
     site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nHi.\n",
-                       "content/images/logo.png": b"\x89PNG logo",
-                       "templates/partials/footer_extra.html": '<img src="{{ root }}/images/logo.png" alt="">\n'})
+                       "content/files/model.xlsx": b"PK zqmodel", "content/img/logo-dark.png": b"\x89PNG",
+                       "content/g/logo-dark.png": b"\x89PNG other",
+                       "templates/partials/footer_extra.html": '{% if tier == "members" %}<a href="{{ root }}/files/'
+                       'model.xlsx">Model</a>{% endif %}{# was /g/logo-dark.png #}<img src="/img/logo-dark.png">\n'})
+    assert main(["build", str(site)]) == 0
+    assert not (site / "output/public/files/model.xlsx").exists() and (site / "output/members/files/model.xlsx").exists()
+    assert not (site / "output/public/img/logo-dark.png").exists() and not (site / "output/public/g").exists()
+    err = capsys.readouterr().err
+    assert ("content/files/model.xlsx, content/img/logo-dark.png: a template of the site names them, but the public "
+            "site has only the files under content/ that posts, pages and site.toml link to") in err
+    assert "content/g/logo-dark.png: no published post or page, or site.toml, links to it" in err
+
+
+def test_the_sites_own_files_at_the_top_of_content_are_on_both_sites(write_site) -> None:
+    site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nHi.\n",
+                       "content/favicon.ico": b"\x00\x00\x01",
+                       "content/.well-known/security.txt": "Contact: a@b.c\n", "content/q3-outlook.pdf": b"%PDF"})
     build(site)
-    assert (site / "output/public/images/logo.png").exists()
+    for tier in ("public", "members"):
+        for name in ("favicon.ico", ".well-known/security.txt"):
+            assert (site / "output" / tier / name).exists(), (tier, name)
+    assert not (site / "output/public/q3-outlook.pdf").exists()  # a PDF at the top is a post's file like any
 
 
 def test_aliases_redirect_old_addresses_in_both_builds_and_go_when_removed(write_site) -> None:

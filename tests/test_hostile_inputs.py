@@ -105,7 +105,8 @@ def test_symlinks_out_of_the_site_are_refused(write_site: Callable[..., Path], t
 
 
 def test_a_symlink_to_the_members_output_is_stopped_by_the_audit(write_site: Callable[..., Path]) -> None:
-    site = write_site({"content/posts/p.md": PLUS + "Five public words go here. " + MEMBER + "\n"})
+    site = write_site({"content/posts/p.md": PLUS + "Five public words go here. " + MEMBER + "\n",
+                       "content/posts/free.md": "---\ntitle: Free\ndate: 2026-09-01\n---\n\nThe [copy](/copy.html).\n"})
     build(site)
     (site / "content" / "copy.html").symlink_to(site / "output" / "members" / "2026" / "10" / "p" / "index.html")
     assert "public/copy.html: leaks member-only text of content/posts/p.md" in error_of(site)

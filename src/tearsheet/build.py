@@ -232,7 +232,7 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
     redirects = (redirect_pages(config, moved), redirects_file(config, moved))
     # "public" first: the members build borrows its teasers for feeds and descriptions
-    sites = {tier: assemble_site(tier, config, posts, pages, source.assets, named) for tier in TIERS}
+    sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
     asset_urls = _asset_urls(sites["public"], static)
     html, rendered = site_pages(env, sites, site_dir, asset_urls, jobs, stage, cache,
@@ -283,16 +283,23 @@ def _body_warnings(posts: Sequence[RenderedPost]) -> tuple[str, ...]:
 
 def _unlinked_warning(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                       config: SiteConfig, named: frozenset[str]) -> tuple[str, ...]:
-    """Files under content/ that nothing published links to: on the members site only, which may surprise."""
-    unlinked = unlinked_assets(assets, posts, pages, config, named) if assets else ()
-    if not unlinked:
-        return ()
-    names = ", ".join(f"content{asset.url}" for asset in unlinked[:UNLINKED_NAMED])
-    more = f" and {len(unlinked) - UNLINKED_NAMED} more" if len(unlinked) > UNLINKED_NAMED else ""
-    them = "it" if len(unlinked) == 1 else "them"
-    return (f"{names}{more}: no published post or page, site.toml or template links to {them}, so only the members "
-            f"site has {them} (link to a file from a free post or page to publish it; put a file for both sites in "
-            "static/; move a working file out of content/)",)
+    """Files under content/ that nothing published links to: on the members site only, which may surprise.
+    A file a template of the site names (`named`) is said apart: it belongs in static/."""
+    unlinked = unlinked_assets(assets, posts, pages, config) if assets else ()
+    warnings = []
+    for files, why in (([a for a in unlinked if a.url in named], "a template of the site names {them}, but the "
+                        "public site has only the files under content/ that posts, pages and site.toml link to "
+                        "(a template's link may be for members only), so only the members site has {them}: put "
+                        "a file for both sites in static/"),
+                       ([a for a in unlinked if a.url not in named], "no published post or page, or site.toml, "
+                        "links to {them}, so only the members site has {them} (link to a file from a free post "
+                        "or page to publish it; put a file for both sites in static/; move a working file out of "
+                        "content/)")):
+        if files:
+            names = ", ".join(f"content{asset.url}" for asset in files[:UNLINKED_NAMED])
+            more = f" and {len(files) - UNLINKED_NAMED} more" if len(files) > UNLINKED_NAMED else ""
+            warnings.append(f"{names}{more}: " + why.format(them="it" if len(files) == 1 else "them"))
+    return tuple(warnings)
 
 
 def _site_toml_warnings(config: SiteConfig, site_dir: str) -> tuple[str, ...]:

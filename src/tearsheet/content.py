@@ -200,8 +200,8 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
                 is_dir = entry.is_dir()
             except OSError:  # as os.walk takes it: not a folder
                 is_dir = False
-            if is_dir:
-                if not entry.name.startswith("."):
+            if is_dir:  # hidden folders are left out, but for .well-known/ at the top (security.txt and the like)
+                if not entry.name.startswith(".") or (entry.name == ".well-known" and folder == content_dir):
                     dirs.append(entry)
                 continue
             name = entry.name

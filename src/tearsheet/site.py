@@ -408,8 +408,8 @@ def _spelling(name: str) -> str:
 
 
 def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
-                  pages: Sequence[RenderedPost], assets: Sequence[Asset], named: frozenset[str] = frozenset()) -> Site:
-    """Build one tier's site from the editions that tier may see (`named`: see _assets_for)."""
+                  pages: Sequence[RenderedPost], assets: Sequence[Asset]) -> Site:
+    """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
     links = _Links(config)
     views = sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
@@ -418,7 +418,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
     series = _terms("series", views, lambda v: (v.series,) if v.series else (), f"{root}/series")
     authors = _terms("author", views, lambda v: v.authors, f"{root}/authors", config)
-    kept_assets = _assets_for(tier, assets, posts, page_views, config, named)
+    kept_assets = _assets_for(tier, assets, posts, page_views, config)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
                 _archive(views, root), kept_assets, any(view.is_plus for view in views))
 
@@ -537,17 +537,18 @@ def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
 
 
 def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[PageView],
-                config: SiteConfig, named: frozenset[str] = frozenset()) -> tuple[Asset, ...]:
+                config: SiteConfig) -> tuple[Asset, ...]:
     """The public site has the files under content/ that the public may see something link to.
 
-    That is a free post, a teaser, a page, an `image:` or site.toml, or (`named`) a site template. A file
-    only members-only text, a draft or a post not yet out uses, or one nothing links to (a Word draft
-    left beside a post), is on the members site only. Files at the top of content/ (robots.txt,
-    favicon.ico, _headers) and under .well-known/ are the site's own, for hosts and browsers: on both.
+    That is a free post, a teaser, a page, an `image:` or site.toml. A file only members-only text, a draft
+    or a post not yet out uses, or one nothing of these links to (a Word draft left beside a post; one a
+    template names, which may be for members only), is on the members site only: static/ is for files of
+    both. The site's own files for hosts and browsers (SITE_FILES at the top of content/, .well-known/) are
+    on both.
     """
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
-    public_refs = set(named)
+    public_refs: set[str] = set()
     for post in posts:
         public_refs |= _asset_paths(post_url(config, post.meta), (*post.public.links, post.meta.image), config)
     for view in pages:
@@ -556,15 +557,22 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
 
+# Files hosts and browsers ask a site for by name, which no page need link to.
+SITE_FILES = re.compile(r"/(?:robots\.txt|favicon\.(?:ico|svg|png)|apple-touch-icon[\w.-]*\.png|_headers|_redirects"
+                        r"|CNAME|\.nojekyll|humans\.txt|ads\.txt|app-ads\.txt|security\.txt|(?:site\.)?manifest\."
+                        r"(?:webmanifest|json)|browserconfig\.xml|google[0-9a-f]+\.html|BingSiteAuth\.xml"
+                        r"|yandex_[0-9a-f]+\.html|keybase\.txt)|/\.well-known/.+")
+
+
 def site_file(asset: Asset) -> bool:
-    """A file at the top of content/ or under .well-known/: the site's own, which nothing need link to."""
-    return asset.url.count("/") == 1 or asset.url.startswith("/.well-known/")
+    """One of SITE_FILES at the top of content/, or a file under .well-known/."""
+    return SITE_FILES.fullmatch(asset.url) is not None
 
 
 def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
-                    config: SiteConfig, named: frozenset[str] = frozenset()) -> tuple[Asset, ...]:
-    """The files under content/ that no published post or page, site.toml or site template links to."""
-    refs = set(named)
+                    config: SiteConfig) -> tuple[Asset, ...]:
+    """The files under content/ that no published post or page, or site.toml, links to."""
+    refs: set[str] = set()
     for post in posts:
         refs |= _asset_paths(post_url(config, post.meta), (*post.full.links, post.meta.image), config)
     for page in pages:

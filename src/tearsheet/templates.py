@@ -59,18 +59,23 @@ def make_environment(site_dir: str, code_cache: jinja2.BytecodeCache | None = No
 
 
 def files_named(site_dir: str, urls: Sequence[str]) -> frozenset[str]:
-    """Which of these URLs of files under content/ ("/images/logo.png") the site's own templates name."""
+    """Which of these URLs of files under content/ ("/images/logo.png") the site's own templates name,
+    comments aside: for the warning that such a file is on the members site only (see site._assets_for)."""
     texts = []
     for root, dirs, names in os.walk(os.path.join(site_dir, "templates")):
         dirs.sort()
         for name in sorted(names):
             try:
                 with open(os.path.join(root, name), encoding="utf-8", errors="replace") as handle:
-                    texts.append(handle.read())
+                    texts.append(TEMPLATE_COMMENT.sub(" ", handle.read()))
             except OSError:
                 continue  # make_environment reports a template it cannot read
     text = "\n".join(texts)
-    return frozenset(url for url in urls if url.lstrip("/") in text) if text else frozenset()
+    return frozenset(url for url in urls if text and re.search(
+        rf"(?<![\w.-]){re.escape(url.lstrip('/'))}(?![\w-])", text)) if text else frozenset()
+
+
+TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|<!--.*?-->", re.DOTALL)
 
 
 def check_templates(env: jinja2.Environment, site_dir: str) -> None:
