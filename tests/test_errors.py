@@ -62,6 +62,9 @@ BAD_INPUTS = [
      'content/posts/card.md:4: `image` is a path on your computer: "C:\\Users\\me\\chart.png"'),
     ("half.md", b'---\ntitle: x\ndate: 2026-01-01\nimage: "http://"\n---\n',
      'content/posts/half.md:4: `image` is not a whole web address: "http://"'),
+    # these were tracebacks (ValueError: Invalid IPv6 URL) in the file and link stages
+    ("v6.md", b'---\ntitle: x\ndate: 2026-01-01\nimage: "https://[oops/card.png"\n---\n',
+     'content/posts/v6.md:4: `image` is not a web address a browser can follow: "https://[oops/card.png"'),
 ]
 
 
@@ -546,3 +549,12 @@ def test_markdown_that_shows_as_text_is_warned_of_with_its_line(built_site: Path
     (built_site / "content" / "posts" / "word.md").write_text(
         "---\ntitle: Word\ndate: 2026-01-03\n---\n\n![My chart](</images/my chart.png>)\n")
     assert "shows as text" not in run_build(built_site, capsys)[1]
+
+
+def test_a_link_no_browser_can_follow_is_named_with_its_line(built_site: Path, capsys) -> None:
+    """It was a traceback (ValueError: Invalid IPv6 URL) in the stage that sorts files by who links to them."""
+    (built_site / "content" / "posts" / "v6.md").write_text(
+        '---\ntitle: x\ndate: 2026-01-01\n---\n\nSee <img src="http://[2001:db8::1/c.png"> here.\n')
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert 'content/posts/v6.md:6: "http://[2001:db8::1/c.png" is not a web address a browser can follow' in err

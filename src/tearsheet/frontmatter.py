@@ -106,6 +106,14 @@ _TYPOGRAPHY = (
 )
 
 
+def _parses(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def typographic(text: str) -> str:
     """Straight quotes curled, `--` and `---` dashes and `...` an ellipsis, as the body's text gets them."""
     if not any(mark in text for mark in ("'", '"', "--", "...")):
@@ -268,6 +276,9 @@ class _FieldReader:
             self.bad("image", f'`image` is a path on your computer: "{image}"',
                      "copy the file under content/ and give its site path: content/images/card.png is "
                      "/images/card.png")
+        elif not _parses(image):
+            self.bad("image", f'`image` is not a web address a browser can follow: "{image}"',
+                     "check the address: a [ in a host is for an IPv6 address, and must be closed")
         elif image.lower().startswith(("http:", "https:")) and not urlsplit(image).netloc:
             self.bad("image", f'`image` is not a whole web address: "{image}"',
                      "give a full address (https://example.com/card.png) or a site path (/images/card.png)")

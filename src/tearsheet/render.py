@@ -8,11 +8,13 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .content import SourcePost
+from .errors import SiteError
 from .frontmatter import PostMeta
 from .markdown import MORE_LIKE, MORE_MARKER, parse_body, render_tokens
 from .tiers import ENDS_SENTENCE, count_words, cut_teaser
@@ -108,6 +110,7 @@ class StrayMore:
 def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
     tokens, env = parse_body(md, source.body)
     full = _render_body(md, tokens, env)
+    _check_addresses(full.links, source)
     fence = open_fence(tokens, source.body, source.body_line)
     notes = body_notes(tokens, source.body, source.body_line)
     if source.meta.tier != "plus":
@@ -148,6 +151,19 @@ def body_notes(tokens: Sequence[Token], body: str, body_line: int) -> tuple[tupl
             notes.append((body_line + body.count("\n", 0, at), f'still has the text `tearsheet new` wrote: '
                           f'"{placeholder}": write your own in its place'))
     return tuple(notes)
+
+
+def _check_addresses(links: Sequence[str], source: SourcePost) -> None:
+    """A link no URL parser can read (`http://[oops/chart.png`: an unclosed bracket in the host) is an error
+    here, where its file and line are known, not a traceback in a later stage."""
+    for link in links:
+        try:
+            urlsplit(link)
+        except ValueError as exc:
+            line = _line_of(re.compile(re.escape(link[:40])), [0, source.body.count("\n") + 1], source.body)
+            raise SiteError.one(source.meta.path, source.body_line + line,
+                                f'"{link}" is not a web address a browser can follow: {exc}',
+                                "check the address: a [ in a host is for an IPv6 address, and must be closed") from None
 
 
 def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore | None:

@@ -602,7 +602,10 @@ def _asset_paths(page_url_: str, urls: Iterable[str], config: SiteConfig) -> set
     for url in urls:
         if not url:
             continue
-        parts = urlsplit(urljoin(here, url.strip()))
+        try:
+            parts = urlsplit(urljoin(here, url.strip()))
+        except ValueError:  # no browser follows it (render and site.toml checks name it): it names no file
+            continue
         if parts.scheme not in ("http", "https") or parts.netloc.lower() not in hosts:
             continue
         path = posixpath.normpath("/" + unquote(parts.path).lstrip("/"))
