@@ -143,7 +143,7 @@ def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any
         value = here.split(":", 1)[1].strip() if key else ""
         if "tab" in problem or "\t" in here:
             hint = "indent with spaces, not tabs (or remove the indentation)"
-        elif any(quote in here for quote in "\u201c\u201d\u2018\u2019"):  # pasted from a word processor
+        elif value[:1] in ("\u201c", "\u2018"):  # quoted with curly quotes pasted from a word processor
             plain = value.strip("\u201c\u201d\u2018\u2019").replace('"', '\\"')
             hint = ("replace the curly quotes \u201c \u201d with straight ones, which YAML reads as quotes: "
                     f'{key.group(1) if key else "title"}: "{plain or "..."}"')
