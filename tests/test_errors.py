@@ -503,6 +503,7 @@ def test_a_more_marker_as_other_tools_write_it_cuts_on_its_own_line(built_site: 
     ("{{ post.date | date(5) }}", "(AttributeError)"),
     ("{{ absolute(None) }}", "(TypeError)"),
     ('{% include "post.html" %}', "template error: templates include or call one another without end"),
+    ('{% include "partial/nav.html" %}', 'template error: there is no template "partial/nav.html" to include'),
 ])
 def test_a_template_expression_that_fails_as_it_runs_is_a_clear_error(built_site: Path, capsys, expression: str,
                                                                       message: str) -> None:

@@ -179,6 +179,12 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_di
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError([_syntax_problem(exc, site_dir)]) from None
+    except jinja2.TemplateNotFound as exc:
+        filename, line = _template_frame(exc)
+        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+                            f'template error: there is no template "{exc.name}" to include, import or extend',
+                            "a name is looked up in templates/, then in the built-in theme (partials/nav.html, "
+                            "post.html, ...): check its spelling and folder") from None
     except jinja2.TemplateError as exc:
         filename, line = _template_frame(exc)
         where = _display_path(filename, site_dir) if filename else f"template {name}"
