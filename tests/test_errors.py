@@ -559,3 +559,11 @@ def test_a_link_no_browser_can_follow_is_named_with_its_line(built_site: Path, c
     code, err = run_build(built_site, capsys)
     assert code == 1 and "Traceback" not in err
     assert 'content/posts/v6.md:6: "http://[2001:db8::1/c.png" is not a web address a browser can follow' in err
+
+
+def test_a_more_marker_in_a_table_cell_or_heading_says_where_it_is(built_site: Path, capsys) -> None:
+    for marker, where in (("| a | b |\n|---|---|\n| one <!--more--> | two |", "inside a table cell"),
+                          ("## The close <!--more-->", "inside a heading")):
+        (built_site / "content" / "posts" / "stray.md").write_text(STRAY.format(marker=marker))
+        code, err = run_build(built_site, capsys)
+        assert code == 1 and f"is not on a line of its own (it is {where})" in err, err

@@ -551,7 +551,8 @@ def body_entry(post: RenderedPost) -> BodyEntry:
     """A rendered post's bodies as plain values (marshal stores them quickly and safely)."""
     public = None if post.public is post.full else _body_tuple(post.public)
     fence = None if post.open_fence is None else (post.open_fence.line, post.open_fence.more_line)
-    stray = None if post.stray_more is None else (post.stray_more.line, post.stray_more.block_line)
+    stray = None if post.stray_more is None else (post.stray_more.line, post.stray_more.block_line,
+                                                  post.stray_more.inside)
     return (_body_tuple(post.full), public, post.cut, fence, stray, post.notes)
 
 

@@ -104,7 +104,8 @@ class StrayMore:
     """A `<!--more-->` that does not cut the teaser: not on a line of its own, so part of other text."""
 
     line: int  # of the file, where it is
-    block_line: int  # where the HTML block it is part of starts (0: it is inside a paragraph; -1: indented as code)
+    block_line: int  # where the HTML block it is part of starts (0: none: it is inside `inside`)
+    inside: str = "paragraph"  # what holds it when not an HTML block: "paragraph", "heading", "table cell", "code"
 
 
 def render_post(md: MarkdownIt, source: SourcePost) -> RenderedPost:
@@ -171,7 +172,7 @@ def _check_addresses(links: Sequence[str], source: SourcePost) -> None:
 def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore | None:
     """The first `<!--more-->` before any that cuts which markdown-it read as part of an HTML block or a
     paragraph (a marker with no blank line after HTML, or written at the end of a sentence)."""
-    for token in tokens:
+    for number, token in enumerate(tokens):
         if token.type == "more_marker":
             return None  # the teaser ends there: whatever follows is members' text anyway
         if token.type == "html_block" and MORE_LIKE.search(token.content):
@@ -179,10 +180,14 @@ def stray_more(tokens: Sequence[Token], body: str, body_line: int) -> StrayMore 
             return StrayMore(body_line + found, body_line + token.map[0] if token.map else 0)
         if token.type == "inline" and any(child.type in ("html_inline", "text") and MORE_LIKE.search(child.content)
                                           for child in token.children or ()):
-            return StrayMore(body_line + _line_of(MORE_LIKE, token.map, body), 0)
+            holder = tokens[number - 1].type if number else ""
+            inside = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(holder,
+                                                                                                       "paragraph")
+            span = token.map or next((t.map for t in reversed(tokens[:number]) if t.map), None)
+            return StrayMore(body_line + _line_of(MORE_LIKE, span, body), 0, inside)
         if token.type == "code_block" and any(MORE_MARKER.fullmatch(line.strip())
                                               for line in token.content.split("\n")):
-            return StrayMore(body_line + _line_of(MORE_MARKER, token.map, body), -1)  # indented: read as code
+            return StrayMore(body_line + _line_of(MORE_MARKER, token.map, body), 0, "code")  # indented 4 spaces
     return None
 
 

@@ -208,9 +208,9 @@ def check_withheld(posts: Sequence[RenderedPost]) -> None:
 
 
 def _stray_more_problem(path: str, stray: StrayMore) -> Problem:
-    where = ("it is indented 4 spaces or more, so markdown reads it as code" if stray.block_line < 0 else
-             f"markdown reads it as part of the HTML block that starts on line {stray.block_line}"
-             if stray.block_line else "it is inside a paragraph")
+    where = (f"markdown reads it as part of the HTML block that starts on line {stray.block_line}"
+             if stray.block_line else "it is indented 4 spaces or more, so markdown reads it as code"
+             if stray.inside == "code" else f"it is inside a {stray.inside}")
     return Problem(path, stray.line, f"this `<!--more-->` is not on a line of its own ({where}), so the teaser does "
                    "not end here, and the public would read on past it",
                    "put `<!--more-->` on a line by itself, with a blank line before it")
