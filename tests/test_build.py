@@ -395,3 +395,17 @@ def test_titles_and_descriptions_get_the_bodys_typography(write_site) -> None:
     page = (site / "output/public/2026/01/q/index.html").read_text()
     assert "Here\u2019s the \u201cdot plot\u201d \u2013 again\u2026</h1>" in page
     assert "Don\u2019t fight the Fed" in page and "The body\u2019s words." in page
+
+
+def test_a_series_post_says_its_part_and_links_its_neighbours_in_the_series(write_site) -> None:
+    weekly = "---\ntitle: Weekly {n}\ndate: 2026-0{n}-02\nseries: The Weekly\n---\n\nWords of week {n}.\n"
+    site = write_site({f"content/posts/w{n}.md": weekly.format(n=n) for n in (1, 2, 3)}
+                      | {"content/posts/other.md": "---\ntitle: Other\ndate: 2026-02-15\n---\n\nHi.\n"})
+    build(site)
+    second = (site / "output/public/2026/02/w2/index.html").read_text()
+    assert '<span class="series-part">· Part 2</span>' in second
+    assert '<a class="series-prev" href="/2026/01/w1/"><span>Previous in The Weekly</span> Weekly 1</a>' in second
+    assert '<a class="series-next" href="/2026/03/w3/"><span>Next in The Weekly</span> Weekly 3</a>' in second
+    first = (site / "output/public/2026/01/w1/index.html").read_text()
+    assert "series-prev" not in first and "Part 1" in first
+    assert "series-nav" not in (site / "output/public/2026/02/other/index.html").read_text()

@@ -25,7 +25,7 @@ from .errors import SiteError
 from .markdown import make_markdown
 from .output import patch_live
 from .render import RenderedPost, render_post
-from .site import TIERS, Site, page_url, page_view, post_url, post_view
+from .site import TIERS, PostView, Site, page_url, page_view, post_url, post_view
 from .templates import content_page_spec, page_globals, post_page_spec, render_page
 
 
@@ -95,9 +95,16 @@ def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost]) -> 
     return pages
 
 
+def _keeping_series(new: PostView, old: PostView) -> PostView:
+    """An edited post's view with its place in its series, which an edit of its body does not move."""
+    return dataclasses.replace(new, series_part=old.series_part, series_prev=old.series_prev,
+                               series_next=old.series_next)
+
+
 def _with_edits(site: Site, edited: list[RenderedPost]) -> Site:
     """The site with the edited posts' and pages' views in place of its own (lists and terms keep the old)."""
     posts = {view.url: view for view in (post_view(site.tier, site.config, p) for p in edited if p.meta.kind == "post")}
     pages = {view.url: view for view in (page_view(site.config, p) for p in edited if p.meta.kind == "page")}
-    return dataclasses.replace(site, posts=tuple(posts.get(view.url, view) for view in site.posts),
+    return dataclasses.replace(site, posts=tuple(_keeping_series(posts[view.url], view) if view.url in posts else view
+                                                 for view in site.posts),
                                pages=tuple(pages.get(view.url, view) for view in site.pages))

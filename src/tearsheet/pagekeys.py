@@ -40,7 +40,8 @@ KNOWN_GLOBALS = frozenset({"site", "config", "tier", "paywall", "root", "asset",
 # (base_path is the Site's, so in the build key through the config.)
 POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_teaser", "cut", "tags", "series",
                     "authors", "description", "summary", "packed_html", "packed_text", "toc", "words",
-                    "reading_minutes", "image", "links", "base_path", "draft")
+                    "reading_minutes", "image", "links", "base_path", "draft", "series_part", "series_prev",
+                    "series_next")
 PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "packed_html", "packed_text", "image", "updated", "links",
                     "base_path")
 BODY_FIELDS = ("packed_html", "packed_text", "toc", "words", "links")  # `html` and `text` read the packed ones

@@ -87,6 +87,9 @@ class PostView(PackedBody):
     links: tuple[str, ...]
     base_path: str  # the site's (see base_path()): the body's root-relative links are put under it
     draft: bool = False  # built only with --drafts: the pages say so
+    series_part: int = 0  # its place in its series, oldest first (1, 2, ...); 0 when in none
+    series_prev: Link | None = None  # the series' post before it (name: its title)
+    series_next: Link | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +415,8 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
     links = _Links(config)
-    views = sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug), reverse=True)
+    views = _in_series(sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug),
+                              reverse=True))
     page_views = tuple(sorted((page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
@@ -421,6 +425,27 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     kept_assets = _assets_for(tier, assets, posts, page_views, config)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
                 _archive(views, root), kept_assets, any(view.is_plus for view in views))
+
+
+def _in_series(views: list[PostView]) -> list[PostView]:
+    """The views (newest first) with each series post's part number and its neighbours in the series.
+
+    A post's view changes only when its neighbours do (one is added, retitled or removed), so a new
+    part renders again the one before it, not the whole series."""
+    by_series: dict[str, list[int]] = {}
+    for number, view in enumerate(views):
+        if view.series is not None:
+            by_series.setdefault(view.series.url, []).append(number)
+    for numbers in by_series.values():
+        oldest_first = numbers[::-1]
+        for part, number in enumerate(oldest_first, 1):
+            before = views[oldest_first[part - 2]] if part > 1 else None
+            after = views[oldest_first[part]] if part < len(oldest_first) else None
+            views[number] = dataclasses.replace(
+                views[number], series_part=part,
+                series_prev=Link(before.title, before.slug, before.url) if before else None,
+                series_next=Link(after.title, after.slug, after.url) if after else None)
+    return views
 
 
 def _links_on_site(config: SiteConfig) -> SiteConfig:
