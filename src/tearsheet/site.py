@@ -415,8 +415,9 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     """Build one tier's site from the editions that tier may see."""
     config = _links_on_site(config)
     links = _Links(config)
-    views = _in_series(sorted((post_view(tier, config, p, links) for p in posts), key=lambda v: (v.date, v.slug),
-                              reverse=True))
+    places = _series_places(config, posts, links)
+    views = sorted((post_view(tier, config, p, links, places.get(p.meta.path)) for p in posts),
+                   key=lambda v: (v.date, v.slug), reverse=True)
     page_views = tuple(sorted((page_view(config, p) for p in pages), key=lambda v: v.slug))
     root = base_path(config)
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
@@ -427,25 +428,26 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
                 _archive(views, root), kept_assets, any(view.is_plus for view in views))
 
 
-def _in_series(views: list[PostView]) -> list[PostView]:
-    """The views (newest first) with each series post's part number and its neighbours in the series.
+SeriesPlace = tuple[int, "Link | None", "Link | None"]  # part number, the parts before and after
 
-    A post's view changes only when its neighbours do (one is added, retitled or removed), so a new
+
+def _series_places(config: SiteConfig, posts: Sequence[RenderedPost], links: _Links) -> dict[str, SeriesPlace]:
+    """{post file: its place in its series}, oldest first.
+
+    A post's place changes only when its neighbours do (one is added, retitled or removed), so a new
     part renders again the one before it, not the whole series."""
-    by_series: dict[str, list[int]] = {}
-    for number, view in enumerate(views):
-        if view.series is not None:
-            by_series.setdefault(view.series.url, []).append(number)
-    for numbers in by_series.values():
-        oldest_first = numbers[::-1]
-        for part, number in enumerate(oldest_first, 1):
-            before = views[oldest_first[part - 2]] if part > 1 else None
-            after = views[oldest_first[part]] if part < len(oldest_first) else None
-            views[number] = dataclasses.replace(
-                views[number], series_part=part,
-                series_prev=Link(before.title, before.slug, before.url) if before else None,
-                series_next=Link(after.title, after.slug, after.url) if after else None)
-    return views
+    by_series: dict[str, list[RenderedPost]] = {}
+    for post in posts:
+        if post.meta.series:
+            by_series.setdefault(links.series(post.meta.series).url, []).append(post)
+    places: dict[str, SeriesPlace] = {}
+    for members in by_series.values():
+        members.sort(key=lambda p: (p.meta.date, p.meta.slug))
+        marks = [Link(p.meta.title, p.meta.slug, post_url(config, p.meta)) for p in members]
+        for part, post in enumerate(members, 1):
+            places[post.meta.path] = (part, marks[part - 2] if part > 1 else None,
+                                      marks[part] if part < len(marks) else None)
+    return places
 
 
 def _links_on_site(config: SiteConfig) -> SiteConfig:
@@ -465,10 +467,12 @@ def _edition(tier: str, post: RenderedPost) -> RenderedBody:
     return post.full if tier == "members" else post.public
 
 
-def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links | None = None) -> PostView:
+def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links | None = None,
+              place: SeriesPlace | None = None) -> PostView:
     """What one tier shows of a post: the config is the Site's (assemble_site links it to the site).
 
-    `links` makes each tag's, series' and author's link once for all the posts of a site.
+    `links` makes each tag's, series' and author's link once for all the posts of a site; `place` is the
+    post's in its series (see _series_places).
     """
     meta, body = post.meta, _edition(tier, post)
     assert meta.date is not None
@@ -487,6 +491,7 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links |
         packed_text=body.packed_text, toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
         image=on_site(config, meta.image), links=body.links, base_path=root,
+        **({} if place is None else {"series_part": place[0], "series_prev": place[1], "series_next": place[2]}),
     )
 
 
