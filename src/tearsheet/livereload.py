@@ -49,6 +49,8 @@ _SCRIPT = """
   var saved = sessionStorage.getItem(key);  // the scroll position to restore, until the page has loaded
   if (saved !== null) {
     sessionStorage.removeItem(key);
+    // this script restores it: the browser's own restoring, on a page still laying out, can stop short
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     window.addEventListener("load", function () {
       if (window.scrollY === 0) window.scrollTo(0, Number(saved));  // unless the reader scrolled meanwhile
       saved = null;
