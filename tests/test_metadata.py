@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from tearsheet.cli import main
-from tearsheet.frontmatter import typographic
+from tearsheet.markdown import typographic
 from tearsheet.metadata import json_ld_text
 
 from .conftest import MINIMAL_TOML, SITES, build, read_tree

@@ -17,6 +17,7 @@ import yaml
 
 from .config import SiteConfig, is_local_path
 from .errors import Problem, SiteError, did_you_mean
+from .markdown import typographic
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -96,31 +97,12 @@ def parse_front_matter(path: str, meta_text: str, kind: str, config: SiteConfig)
     return meta
 
 
-# The body's typographer (markdown-it's smartquotes and replacements), for the title and description a
-# writer types into front matter: "Here's" beside the body's "Don’t" reads as a slip.
-_TYPOGRAPHY = (
-    (re.compile(r"---"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"), (re.compile(r"\.\.\."), "\u2026"),
-    (re.compile(r"(?<=\w)'(?=\w)"), "\u2019"),  # Here's, rock'n'roll
-    (re.compile(r"(?:(?<=^)|(?<=[\s(\[\u2014\u2013]))'(?=\S)"), "\u2018"), (re.compile(r"'"), "\u2019"),
-    (re.compile(r'(?:(?<=^)|(?<=[\s(\[\u2014\u2013]))"(?=\S)'), "\u201c"), (re.compile(r'"'), "\u201d"),
-)
-
-
 def _parses(url: str) -> bool:
     try:
         urlsplit(url)
     except ValueError:
         return False
     return True
-
-
-def typographic(text: str) -> str:
-    """Straight quotes curled, `--` and `---` dashes and `...` an ellipsis, as the body's text gets them."""
-    if not any(mark in text for mark in ("'", '"', "--", "...")):
-        return text
-    for pattern, replacement in _TYPOGRAPHY:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:

@@ -10,7 +10,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, replace, smartquotes
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -30,6 +30,26 @@ MORE_LIKE = re.compile(r"<!(?:--|\u2013)\s*more\s*(?:--|\u2013)>|<!(?:--|\u2013)
 # writer's other posts), and the functions are pure: each parser remembers the last URLs it was given.
 LINK_FUNCTIONS = ("normalizeLink", "normalizeLinkText", "validateLink")
 LINK_MEMO = 1 << 14  # URLs per function
+
+
+@functools.cache
+def _typographer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+
+def typographic(text: str) -> str:
+    """Plain text as the body's typographer turns it (curly quotes, `--` and `---` dashes, `...`, (c)):
+    for the title and description a writer types into front matter, where "Here's" beside the body's
+    "Don’t" reads as a slip. markdown-it's own rules, run on the text as one token."""
+    if not text:
+        return text
+    md = _typographer()
+    inline = Token("inline", "", 0, content=text, children=[Token("text", "", 0, content=text)])
+    state = StateCore("", md, {})
+    state.tokens = [inline]
+    replace(state)
+    smartquotes(state)
+    return "".join(child.content for child in inline.children or ())
 
 
 def make_markdown(raw_html: bool = True) -> MarkdownIt:
