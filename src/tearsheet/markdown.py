@@ -11,6 +11,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore, replace, smartquotes
+from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE
+from markdown_it.rules_core.smartquotes import QUOTE_RE
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -41,8 +43,8 @@ def typographic(text: str) -> str:
     """Plain text as the body's typographer turns it (curly quotes, `--` and `---` dashes, `...`, (c)):
     for the title and description a writer types into front matter, where "Here's" beside the body's
     "Don’t" reads as a slip. markdown-it's own rules, run on the text as one token."""
-    if not text:
-        return text
+    if not (RARE_RE.search(text) or SCOPED_ABBR_RE.search(text) or QUOTE_RE.search(text)):
+        return text  # nothing the rules would change (their own tests): most titles, at no cost
     md = _typographer()
     inline = Token("inline", "", 0, content=text, children=[Token("text", "", 0, content=text)])
     state = StateCore("", md, {})
