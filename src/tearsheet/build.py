@@ -173,7 +173,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     drafts = sum(meta.draft for meta in published)
     warnings = (*plan.warnings, *plan.link_warnings)
     if drafts and options.members_url != "":  # not the preview's, which is for drafts
-        warnings = (*warnings, f"--drafts: the output holds {drafts} draft{'s' if drafts != 1 else ''}, on the "
+        warnings = (*warnings, f"--drafts: the output holds {count_of(drafts, 'draft')}, on the "
                     "public site too, a plus draft as it stands (its teaser unchecked): build without --drafts "
                     "before you deploy")
     return BuildResult(out_dir, len(published), sum(m.tier == "plus" for m in published), len(plan.source.pages),

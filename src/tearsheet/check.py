@@ -388,23 +388,22 @@ def _close_address(plan: SitePlan, href: str) -> str:
     return f"did you mean {_url_of(found, root)}?" if found else ""
 
 
-_ADDRESSES: dict[int, tuple[dict[str, str], dict[tuple[str, int], str]]] = {}
+_ADDRESSES: list[tuple[dict[str, FileData], tuple[dict[str, str], dict[tuple[str, int], str]]]] = []
 
 
 def _addresses(plan: SitePlan) -> tuple[dict[str, str], dict[tuple[str, int], str]]:
-    """The members tree's paths by their lower case, and its pages by (slug, depth): made once per plan."""
+    """The members tree's paths by their lower case, and its pages by (slug, depth): made once per tree (the
+    tree is kept with them, so a later tree never takes them for its own; a preview plans again and again)."""
     tree = plan.trees["members"]
-    known = _ADDRESSES.get(id(tree))
-    if known is None:
+    if not _ADDRESSES or _ADDRESSES[0][0] is not tree:
         by_case = {path.lower(): path for path in sorted(tree, reverse=True)}  # the first in order wins
         by_slug = {}
         for path in sorted(tree, reverse=True):
             if path.endswith("/index.html"):
                 folder = path[: -len("/index.html")]
                 by_slug[(folder.rsplit("/", 1)[-1], folder.count("/"))] = path
-        _ADDRESSES.clear()  # one plan's at a time: a preview plans again and again
-        known = _ADDRESSES[id(tree)] = (by_case, by_slug)
-    return known
+        _ADDRESSES[:] = [(tree, (by_case, by_slug))]
+    return _ADDRESSES[0][1]
 
 
 def _links_by_source(plan: SitePlan) -> dict[str, set[str]]:

@@ -180,27 +180,22 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any], site_di
     except jinja2.TemplateSyntaxError as exc:
         raise SiteError([_syntax_problem(exc, site_dir)]) from None
     except jinja2.TemplateNotFound as exc:
-        filename, line = _template_frame(exc)
-        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+        raise SiteError.one(*_where(_template_frame(exc), site_dir, name),
                             f'template error: there is no template "{exc.name}" to include, import or extend',
                             "a name is looked up in templates/, then in the built-in theme (partials/nav.html, "
                             "post.html, ...): check its spelling and folder") from None
     except jinja2.TemplateError as exc:
-        filename, line = _template_frame(exc)
-        where = _display_path(filename, site_dir) if filename else f"template {name}"
         message, hint = _missing_field(str(exc)) or (
             f"template error: {exc}", "check the names used on that line against the template guide in the README")
-        raise SiteError.one(where, line, message, hint) from None
+        raise SiteError.one(*_where(_template_frame(exc), site_dir, name), message, hint) from None
     except SiteError:
         raise
     except RecursionError as exc:
-        filename, line = _repeated_frame(exc)
-        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+        raise SiteError.one(*_where(_repeated_frame(exc), site_dir, name),
                             "template error: templates include or call one another without end",
                             "a template may not include itself, or one that includes it") from None
     except Exception as exc:  # an expression that fails as it runs: 1/0, a number plus a string, a filter misused
-        filename, line = _template_frame(exc)
-        raise SiteError.one(_display_path(filename, site_dir) if filename else f"template {name}", line,
+        raise SiteError.one(*_where(_template_frame(exc), site_dir, name),
                             f"template error: {exc} ({type(exc).__name__})",
                             "check the expressions on that line: the values they use, and what filters and "
                             "functions take (see the template guide in the README)") from None
@@ -238,6 +233,12 @@ def _template_frame(exc: BaseException) -> tuple[str, int | None]:
         if frame.filename.endswith((".html", ".xml", ".txt", ".json")):
             return frame.filename, frame.lineno
     return "", None
+
+
+def _where(frame: tuple[str, int | None], site_dir: str, name: str) -> tuple[str, int | None]:
+    """The file and line a template error names: the frame's template, else the page's."""
+    filename, line = frame
+    return (_display_path(filename, site_dir) if filename else f"template {name}"), line
 
 
 def _repeated_frame(exc: BaseException) -> tuple[str, int | None]:
