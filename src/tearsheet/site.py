@@ -479,6 +479,7 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links |
     links = links or _Links(config)
     root = links.root
     summary = meta.description or body.lead
+    part, before, after = place or (0, None, None)
     return PostView(
         title=meta.title, slug=meta.slug, url=post_url(config, meta), date=meta.date.astimezone(links.zone),
         updated=meta.updated.astimezone(links.zone) if meta.updated else None,
@@ -491,7 +492,7 @@ def post_view(tier: str, config: SiteConfig, post: RenderedPost, links: _Links |
         packed_text=body.packed_text, toc=body.toc,
         words=body.words, reading_minutes=max(1, math.ceil(post.full.words / WORDS_PER_MINUTE)),
         image=on_site(config, meta.image), links=body.links, base_path=root,
-        **({} if place is None else {"series_part": place[0], "series_prev": place[1], "series_next": place[2]}),
+        series_part=part, series_prev=before, series_next=after,
     )
 
 
@@ -578,12 +579,8 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
     """
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
-    public_refs: set[str] = set()
-    for post in posts:
-        public_refs |= _asset_paths(post_url(config, post.meta), (*post.public.links, post.meta.image), config)
-    for view in pages:
-        public_refs |= _asset_paths(view.url, (*view.links, view.image), config)
-    public_refs |= _asset_paths(f"{base_path(config)}/", _site_links(config), config)
+    public_refs = _linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
+                                + [(view.url, (*view.links, view.image)) for view in pages])
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
 
@@ -602,13 +599,17 @@ def site_file(asset: Asset) -> bool:
 def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                     config: SiteConfig) -> tuple[Asset, ...]:
     """The files under content/ that no published post or page, or site.toml, links to."""
-    refs: set[str] = set()
-    for post in posts:
-        refs |= _asset_paths(post_url(config, post.meta), (*post.full.links, post.meta.image), config)
-    for page in pages:
-        refs |= _asset_paths(page_url(config, page.meta), (*page.full.links, page.meta.image), config)
-    refs |= _asset_paths(f"{base_path(config)}/", _site_links(config), config)
+    refs = _linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
+                                  for p in (*posts, *pages)])
     return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
+
+
+def _linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]]) -> set[str]:
+    """The content/ files (as Asset URLs) that these (page URL, its links) and site.toml's own links name."""
+    refs = _asset_paths(f"{base_path(config)}/", _site_links(config), config)
+    for page, links in linking:
+        refs |= _asset_paths(page, links, config)
+    return refs
 
 
 def _site_links(config: SiteConfig) -> tuple[str, ...]:

@@ -150,25 +150,25 @@ def _cut_at_words(main: Sequence[Token], limit: int) -> tuple[list[Token], bool]
 def _whole_rows(main: Sequence[Token], end: int) -> int:
     """Where a teaser cut before token `end` ends so that it holds whole table rows: before the row it
     would cut, or before the table when no row of its body would be left (a header alone says nothing)."""
-    table = body = row = None
+    table = row = None
+    in_body, body_rows = False, 0
     for i in range(end):
         kind = main[i].type
         if kind == "table_open":
-            table, body, row = i, None, None
+            table, row, in_body, body_rows = i, None, False, 0
         elif kind == "table_close":
             table = None
         elif kind == "tbody_open":
-            body = i
+            in_body = True
         elif kind == "tr_open":
             row = i
         elif kind == "tr_close":
-            row = None
+            row, body_rows = None, body_rows + in_body
     if table is None:
         return end
-    if body is None or (row is not None and all(main[j].type != "tr_close" for j in range(body, row))) or (
-            row is None and all(main[j].type != "tr_close" for j in range(body, end))):
+    if not body_rows:
         return table
-    return row if row is not None else end
+    return end if row is None else row
 
 
 def _cut_inline(children: Sequence[Token], counter: _WordCounter) -> list[Token] | None:
