@@ -143,19 +143,22 @@ def parse_config(path: str, text: str) -> tuple[SiteConfig, list[Problem]]:
     return _build(data, text, path, problems), problems
 
 
+KEY_SET = re.compile(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=")  # a line that sets a key: `key =`, `"a key" =`
+
+
 def _set_before(text: str, line: int | None) -> tuple[str, int] | None:
     """The key set on this line, and the earlier line of the same table that set it first."""
     lines = text.splitlines()
     if not line or line > len(lines):
         return None
-    key = re.match(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=", lines[line - 1])
+    key = KEY_SET.match(lines[line - 1])
     if key is None:
         return None
     for number in range(line - 1, 0, -1):
-        earlier = lines[number - 1].strip()
-        if earlier.startswith("["):
+        earlier = lines[number - 1]
+        if earlier.strip().startswith("["):
             return None  # another table began: not this key's twin
-        found = re.match(r"([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=", earlier)
+        found = KEY_SET.match(earlier)
         if found and found.group(1) == key.group(1):
             return key.group(1).strip('"'), number
     return None

@@ -97,14 +97,6 @@ def parse_front_matter(path: str, meta_text: str, kind: str, config: SiteConfig)
     return meta
 
 
-def _parses(url: str) -> bool:
-    try:
-        urlsplit(url)
-    except ValueError:
-        return False
-    return True
-
-
 def _load_yaml(path: str, meta_text: str) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
     """Parse YAML, keeping each key's node (for its line and raw text) beside its value.
 
@@ -258,10 +250,14 @@ class _FieldReader:
             self.bad("image", f'`image` is a path on your computer: "{image}"',
                      "copy the file under content/ and give its site path: content/images/card.png is "
                      "/images/card.png")
-        elif not _parses(image):
+            return image
+        try:
+            parts = urlsplit(image)
+        except ValueError:
             self.bad("image", f'`image` is not a web address a browser can follow: "{image}"',
                      "check the address: a [ in a host is for an IPv6 address, and must be closed")
-        elif image.lower().startswith(("http:", "https:")) and not urlsplit(image).netloc:
+            return image
+        if image.lower().startswith(("http:", "https:")) and not parts.netloc:
             self.bad("image", f'`image` is not a whole web address: "{image}"',
                      "give a full address (https://example.com/card.png) or a site path (/images/card.png)")
         return image

@@ -373,7 +373,7 @@ def _announce(log: Callable[[str], None], host: str, url: str) -> None:
 
 def _describe(paths: set[str], site_dir: str) -> str:
     """The files a rebuild is for, as the writer knows them: an editor's temporary file, gone by now, is not one."""
-    names = sorted(os.path.relpath(p, site_dir) for p in paths if os.path.exists(p)) or sorted(
-        os.path.relpath(p, site_dir) for p in paths)  # a file deleted on purpose is still why
+    saved = [p for p in paths if os.path.exists(p)] or list(paths)  # a file deleted on purpose is still why
+    names = sorted(os.path.relpath(p, site_dir) for p in saved)
     more = f" and {len(names) - 3} more" if len(names) > 3 else ""
     return ", ".join(names[:3]) + more
