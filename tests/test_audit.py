@@ -489,3 +489,74 @@ def test_a_search_index_joining_the_teaser_to_its_footnote_is_not_a_leak(write_s
     (public / "leak.txt").write_text("mike november oscar papa quebec romeo sierra tango")  # eight member-only words
     assert [p.path for p in audit_output(str(site), str(site / "output")).problems] == [
         f"{os.path.relpath(public)}/leak.txt"]
+
+
+def plus_site(write_site: Callable[..., Path], count: int) -> tuple[Path, list[str]]:
+    """A site of `count` plus posts, each with a member sentence of its own."""
+    sentences = [f"Member note {n}: dealers are long duration into month end and the basis trade is crowded "
+                 f"again, so swap spreads tell you how little balance sheet the banks spare." for n in range(count)]
+    site = write_site({"content/posts/free.md": FREE, **{
+        f"content/posts/plus{n}.md": PLUS.replace("The refunding", f"Note {n}").replace(MEMBER, sentence)
+        for n, sentence in enumerate(sentences)}})
+    return site, sentences
+
+
+def test_member_shingles_made_ahead_are_the_ones_the_audit_makes(write_site: Callable[..., Path]) -> None:
+    import tearsheet.member_shingles as members
+    from tearsheet.audit import plus_posts
+    from tearsheet.member_shingles import MembersAhead, known_members, member_shingles
+
+    site, _ = plus_site(write_site, 5)
+    plus = plus_posts(plan_site(BuildOptions(site_dir=str(site), cache=False)).posts)
+    index = known_members(plus, None)
+
+    def pairs(parts: list[tuple[members.Buffer, members.Buffer]]) -> set[tuple[int, int]]:
+        import numpy as np
+
+        return {pair for hashes, owners in parts
+                for pair in zip(np.frombuffer(hashes, np.uint64).tolist(), np.frombuffer(owners, np.int32).tolist(),
+                                strict=True)}
+
+    ahead = MembersAhead(plus, None)
+    ahead._process.join()  # let it finish every post
+    done, parts = ahead.take(index)
+    assert done == len(plus) == 5
+    assert pairs(parts) == pairs([member_shingles(range(len(plus)), plus)])
+    stopped = MembersAhead(plus, None)
+    early, parts = stopped.take(index)  # stopped at once: what it finished, the first posts, and nothing else
+    assert early < len(plus)
+    assert pairs(parts) == pairs([member_shingles(range(early), plus)])
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_a_leak_of_a_post_shingled_ahead_or_not_is_caught(write_site: Callable[..., Path],
+                                                          monkeypatch: pytest.MonkeyPatch, finished: bool) -> None:
+    import tearsheet.member_shingles as members
+
+    site, sentences = plus_site(write_site, 6)
+    monkeypatch.setattr(members, "AHEAD_MIN_POSTS", 1)
+    monkeypatch.setattr(members, "AHEAD_STEP", 1)
+    monkeypatch.setattr(members, "AHEAD_PART", 2)  # parts of two posts, the last cut short when stopped
+    monkeypatch.setattr(tearsheet.parallel, "MIN_SPREAD_ITEMS", 1)
+    taken = []
+    take = members.MembersAhead.take
+
+    def spied(self: members.MembersAhead, index: members.MemberIndex) -> tuple[int, list[tuple[members.Buffer,
+                                                                                               members.Buffer]]]:
+        self._process.join()  # let it finish what it was given
+        result = take(self, index)
+        taken.append(result[0])
+        return result
+
+    monkeypatch.setattr(members.MembersAhead, "take", spied)
+    if not finished:  # as if stopped after three posts: the audit shingles the other three itself
+        shingle_ahead = members._shingle_ahead
+        monkeypatch.setattr(members, "_shingle_ahead", lambda fd, stop, numbers, plus: shingle_ahead(
+            fd, stop, numbers[:3], plus))
+    (site / "static").mkdir()
+    (site / "static" / "notes.txt").write_text(" ".join(sentences), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(site, jobs=2)
+    report = caught.value.report()
+    assert all(f"leaks member-only text of content/posts/plus{n}.md" in report for n in range(6)), report
+    assert taken == [6 if finished else 3]

@@ -21,6 +21,7 @@ an audit faster, never laxer. Cost: see the README's "The paywall audit".
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -37,7 +38,15 @@ from .audit_memory import AuditMemory
 from .cache import file_signature
 from .config import SiteConfig
 from .errors import Problem, SiteError
-from .member_shingles import MemberIndex, known_members, member_shingles, with_members
+from .member_shingles import (
+    Buffer,
+    MemberIndex,
+    MembersAhead,
+    known_members,
+    member_shingles,
+    members_ahead,
+    with_members,
+)
 from .parallel import default_jobs, run_tasks
 from .public_tree import BLOCK_KEY, FILE_KEY, file_tokens, raw_bytes, read_files, tree_files
 from .render import RenderedBody, RenderedPost
@@ -79,8 +88,20 @@ def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequen
         url = address_of(config, meta)
         if len(post.public.packed_html) >= SKIP_KNOWN_BELOW:
             known.append((_file_for(url, root), post.public.packed_html))
-    plus = tuple(p for p in posts if p.public is not p.full)
-    return AuditInput(plus, tuple(t for t in texts if t), tuple(p.public for p in [*posts, *pages]), tuple(known))
+    public_bodies = tuple(p.public for p in [*posts, *pages])
+    return AuditInput(plus_posts(posts), tuple(t for t in texts if t), public_bodies, tuple(known))
+
+
+def plus_posts(posts: Sequence[RenderedPost]) -> tuple[RenderedPost, ...]:
+    """The posts whose public edition leaves something out."""
+    return tuple(p for p in posts if p.public is not p.full)
+
+
+def audit_ahead(posts: Sequence[RenderedPost], memory: AuditMemory | None,
+                jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
+    """Start on the plus posts' member shingles on a core the build leaves idle (see MembersAhead): a
+    context for the caller to close, holding None when it is not worth a process."""
+    return members_ahead(plus_posts(posts), memory, jobs)
 
 
 def _site_words(config: SiteConfig) -> Iterator[str]:
@@ -100,11 +121,13 @@ def _file_for(url: str, root: str) -> str:
 
 def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                timings: dict[str, float] | None = None, jobs: int = 1,
-               memory: AuditMemory | None = None, started: float | None = None) -> Callable[[str], None]:
+               memory: AuditMemory | None = None, started: float | None = None,
+               ahead: MembersAhead | None = None) -> Callable[[str], None]:
     """A before-swap step for the writer: audit the staged public tree; a leak stops the swap.
 
-    timings["audit"] is the time the step runs, and the time since `started` (the caller's clock
-    before it imported the audit) that it took to get ready: the audit's whole cost to a build.
+    timings["audit"] is the time the step runs, the time since `started` (the caller's clock before it
+    imported the audit) that it took to get ready, and the time the build gave `ahead`: the audit's
+    whole cost to a build's wall time. (Not the time `ahead` ran: on a core the build left idle.)
     """
     begun = time.perf_counter() if started is None else started
     audit = audit_input(config, posts, pages)
@@ -113,10 +136,10 @@ def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequenc
     def run(staging_dir: str) -> None:
         start = time.perf_counter()
         try:
-            check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs, memory=memory)
+            check_public_tree(os.path.join(staging_dir, "public"), audit, jobs=jobs, memory=memory, ahead=ahead)
         finally:
             if timings is not None:
-                timings["audit"] = preparing + time.perf_counter() - start
+                timings["audit"] = preparing + time.perf_counter() - start + (ahead.seconds if ahead else 0.0)
 
     return run
 
@@ -150,20 +173,21 @@ def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) ->
 
 
 def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1,
-                      memory: AuditMemory | None = None) -> None:
+                      memory: AuditMemory | None = None, ahead: MembersAhead | None = None) -> None:
     """Raise a SiteError naming every file of the public tree that shows member-only text."""
-    problems = audit_tree(public_dir, audit, label, jobs, memory)
+    problems = audit_tree(public_dir, audit, label, jobs, memory, ahead)
     if problems:
         raise SiteError(problems)
 
 
 def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1,
-               memory: AuditMemory | None = None) -> list[Problem]:
+               memory: AuditMemory | None = None, ahead: MembersAhead | None = None) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
 
     With jobs > 1 the files, then the posts, are shared out among forked processes. Given the memory
     of the last passing audit, files it read are not read again and posts it knew are not shingled
-    again; a hit that involves what it remembers is checked again from scratch.
+    again; a hit that involves what it remembers is checked again from scratch. Posts `ahead` shingled
+    already (see MembersAhead) are not shingled again.
     """
     problems: list[Problem] = []
     if not audit.plus:
@@ -195,8 +219,12 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         problems += file_problems
     keys = set(file_keys.values())
     added = members.added.tolist()
+    member_parts: list[tuple[Buffer, Buffer]] = []
+    if ahead is not None:
+        done, member_parts = ahead.take(members)
+        added = added[done:]
     post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]  # taken as workers finish
-    member_parts = [result for _, result in _on_workers(member_shingles, post_parts, audit.plus, jobs)]
+    member_parts += [result for _, result in _on_workers(member_shingles, post_parts, audit.plus, jobs)]
     members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)

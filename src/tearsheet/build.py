@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -9,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
@@ -37,6 +39,10 @@ from .site import (
     unlinked_assets,
 )
 from .templates import THEME_DIR, check_templates, files_named, make_environment, render_pages
+
+if TYPE_CHECKING:
+    from .audit_memory import AuditMemory
+    from .member_shingles import MembersAhead
 
 UNLINKED_NAMED = 5  # files a warning names before "and N more"
 FINGERPRINTED = (".css", ".js")
@@ -146,9 +152,21 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
     elif cache is None:
         cache = BuildCache(options.site_dir, one_build=True)
     try:
+        jobs = options.jobs or default_jobs()
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None,
-                   list_ahead=(options.jobs or default_jobs()) > 1) as stage:  # --jobs 1: one process
-            plan = plan_site(options, clock, stage, cache, keep_bodies=False)
+                   list_ahead=jobs > 1) as stage, contextlib.ExitStack() as background:  # --jobs 1: one process
+            memory: AuditMemory | None = None
+            ahead: MembersAhead | None = None
+
+            def audit_ahead(posts: Sequence[RenderedPost]) -> None:
+                """The bodies are rendered: the audit may start on the member side (see MembersAhead)."""
+                nonlocal memory, ahead
+                from .audit import audit_ahead  # here: numpy and the audit load only when a build renders
+
+                memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
+                ahead = background.enter_context(audit_ahead(posts, memory, jobs))
+
+            plan = plan_site(options, clock, stage, cache, keep_bodies=False, rendered=audit_ahead)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
                 plan = dataclasses.replace(plan, sites={}, env=None)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
@@ -158,11 +176,12 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                     options.progress("writing", 0, 1)  # the steps before the swap (search, audit) take a while
                 search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
                 auditing = time.perf_counter()
-                from .audit import audit_step  # here: numpy and the audit load only when a build writes
+                from .audit import audit_step
 
-                memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
+                if memory is None and cache is not None and stage.book_dir:
+                    memory = cache.audit(stage.book_dir)
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
-                                   jobs=options.jobs or default_jobs(), memory=memory, started=auditing)
+                                   jobs=jobs, memory=memory, started=auditing, ahead=ahead)
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
                                       steps_write=search is not None)
     finally:
@@ -183,11 +202,13 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
 
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
-              cache: BuildCache | None = None, keep_bodies: bool = True) -> SitePlan:
+              cache: BuildCache | None = None, keep_bodies: bool = True,
+              rendered: Callable[[Sequence[RenderedPost]], None] | None = None) -> SitePlan:
     """Every stage but writing: load, apply access rules, render, select, assemble each tier's files.
 
     Given a stage, pages are rendered straight into it; given a cache, what is in it is reused. Without
-    keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered.
+    keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered. `rendered`
+    is told the posts to publish once their bodies are rendered and checked.
     """
     clock = clock or _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
@@ -226,6 +247,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
+    if rendered is not None:
+        rendered(posts)
     named = files_named(site_dir, [asset.url for asset in source.assets]) if source.assets else frozenset()
     body_warnings = (*_body_warnings([*posts, *pages]), *_unlinked_warning(source.assets, posts, pages, config, named))
     warnings = (*warnings, *body_warnings)

@@ -6,18 +6,32 @@ post's own teaser, title, description and tags do not show it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import mmap
+import os
+import struct
+import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .audit_memory import AuditMemory
+from .parallel import can_fork, end_process, start_process
 from .render import RenderedPost
 from .shingles import BREAK_HASH, EMPTY, among_sorted, hash_shingles, normal_tokens, shingle_array, word_hashes
 
 MAX_PARTS = 64  # parts of the member index an audit keeps as they are (see with_members)
+AHEAD_MIN_POSTS = 200  # fewer posts to shingle than this are not worth a process of their own
+AHEAD_STEP = 16  # posts MembersAhead shingles between looks at whether to stop
+AHEAD_PART = 512  # posts per part MembersAhead hands over
+STOP_WAIT = 2.0  # seconds MembersAhead waits for its process to finish a step once told to stop
+PART_HEAD = struct.Struct("<QQ")  # posts, shingles of one part MembersAhead wrote
 
+Buffer = bytes | memoryview
 MemberPart = tuple[np.ndarray, np.ndarray]  # (hashes, uint64, sorted; owners, int32, in the same order)
 
 
@@ -56,7 +70,7 @@ def known_members(plus: Sequence[RenderedPost], memory: AuditMemory | None) -> M
     return MemberIndex(keys, parts, added)
 
 
-def with_members(index: MemberIndex, more: list[tuple[bytes, bytes]]) -> MemberIndex:
+def with_members(index: MemberIndex, more: list[tuple[Buffer, Buffer]]) -> MemberIndex:
     """The index with the parts `member_shingles` made for its added posts; `more` is emptied.
 
     Beyond MAX_PARTS, all but the largest MAX_PARTS // 2 of the parts it had are merged into one.
@@ -121,3 +135,104 @@ def _after_teaser(full_words: np.ndarray, public_words: np.ndarray) -> int:
     differ = np.flatnonzero(full_words[at[:common]] != shown[:common])
     matched = int(differ[0]) if len(differ) else common
     return int(at[matched]) if matched < len(at) else len(full_words)
+
+
+class MembersAhead:
+    """Member shingles made ahead, on a forked process that runs only on a core nothing else wants.
+
+    Started once the bodies are rendered: from then to the audit the build leaves a core idle for a
+    second or so (it assembles the sites, and writes the feeds, on one), and the audit then has fewer
+    posts to shingle itself. The process takes the posts the memory did not know (`index.added`), in
+    order, and writes their shingles in parts to an unnamed temporary file; `take` stops it and returns
+    the parts of the posts it finished, the first `done` of them. It never slows the build down: it
+    runs at the scheduler's idle priority, and whatever it did not finish the audit does as before.
+    """
+
+    def __init__(self, plus: Sequence[RenderedPost], memory: AuditMemory | None) -> None:
+        start = time.perf_counter()
+        self.index = known_members(plus, memory)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), when the build is done with it
+        self._stop = mmap.mmap(-1, 1)  # shared with the process: a byte it reads between posts
+        self._process = start_process(_shingle_ahead, (self._file.fileno(), self._stop, self.index.added, plus))
+        self.seconds = time.perf_counter() - start  # this process's time on it: forking it, taking its parts
+
+    def take(self, index: MemberIndex) -> tuple[int, list[tuple[Buffer, Buffer]]]:
+        """Stop; (how many of index.added's posts it shingled, their parts). None taken for another index."""
+        start = time.perf_counter()
+        self._stop[0] = 1
+        self._process.join(STOP_WAIT)  # it stops within AHEAD_STEP posts: a part is written whole, or not at all
+        end_process(self._process)
+        done, parts = 0, []
+        if index.keys == self.index.keys and np.array_equal(index.added, self.index.added):
+            done, parts = _parts_written(self._file)
+        self.close()
+        self.seconds += time.perf_counter() - start
+        return done, parts
+
+    def close(self) -> None:
+        end_process(self._process)
+        self._file.close()
+        self._stop.close()
+
+    def __enter__(self) -> MembersAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def members_ahead(plus: Sequence[RenderedPost], memory: AuditMemory | None,
+                  jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
+    """A MembersAhead when there are enough posts to shingle and cores to spare, else nothing."""
+    if jobs < 2 or not can_fork() or len(plus) - len(memory.posts if memory else ()) < AHEAD_MIN_POSTS:
+        return contextlib.nullcontext()
+    return MembersAhead(plus, memory)
+
+
+def _shingle_ahead(fd: int, stop: mmap.mmap, numbers: np.ndarray, plus: Sequence[RenderedPost]) -> None:
+    """MembersAhead's process: parts of AHEAD_PART posts, each as PART_HEAD, hashes, owners; a part cut
+    short when told to stop."""
+    try:
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):  # not Linux: the lowest priority nice gives
+            os.nice(19)
+        for start in range(0, len(numbers), AHEAD_PART):
+            part = numbers[start : start + AHEAD_PART].tolist()
+            steps = []
+            for at in range(0, len(part), AHEAD_STEP):
+                if stop[0]:
+                    break
+                hashes, owners = member_shingles(part[at : at + AHEAD_STEP], plus)
+                steps.append((np.frombuffer(hashes, np.uint64), np.frombuffer(owners, np.int32)))
+            done = min(len(steps) * AHEAD_STEP, len(part))
+            if done:
+                hashes, owners = _merged(steps)
+                _write_all(fd, PART_HEAD.pack(done, len(hashes)) + hashes.tobytes() + owners.tobytes())
+            if stop[0]:
+                break
+    except BaseException:  # the audit shingles the posts itself; no traceback for the writer
+        os._exit(1)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _parts_written(file: Any) -> tuple[int, list[tuple[Buffer, Buffer]]]:
+    """(posts, parts) of what _shingle_ahead wrote to the file."""
+    file.seek(0)
+    data = memoryview(file.read())  # parts are views of it, not copies
+    done, parts, at = 0, [], 0
+    while at + PART_HEAD.size <= len(data):
+        posts, count = PART_HEAD.unpack_from(data, at)
+        at += PART_HEAD.size
+        hashes, owners = data[at : at + 8 * count], data[at + 8 * count : at + 12 * count]
+        if len(owners) != 4 * count:
+            break
+        at += 12 * count
+        done += posts
+        parts.append((hashes, owners))
+    return done, parts
