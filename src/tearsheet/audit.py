@@ -30,7 +30,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -208,23 +207,30 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     members = known_members(audit.plus, memory)
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
-    # one part of the files a worker (a block a part has read once it need not read again)
+    added = members.added.tolist()
+    member_parts: list[tuple[Buffer, Buffer]] = []
+    if ahead is not None:  # stopped now: while the files are read, it would get no core anyway
+        done, member_parts = ahead.take(members)
+        added = added[done:]
+    # one part of the files a worker (a block a part has read once it need not read again), then the posts
+    # left in smaller parts, taken as workers finish
     file_parts = [unread[i::jobs] for i in range(jobs)] if jobs > 1 else [unread]
-    for part, (part_keys, part_blocks, found, file_problems) in _on_workers(
-            read_files, file_parts, (public_dir, known, label, remembered, blocks), jobs):
+    post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]
+    read_state = (public_dir, known, label, remembered, blocks)
+    tasks = [*((read_files, part, read_state) for part in file_parts if part),
+             *((member_shingles, part, audit.plus) for part in post_parts if part)]
+    for index, result in run_tasks(tasks, jobs):
+        function, part, _ = tasks[index]
+        if function is member_shingles:
+            member_parts.append(result)
+            continue
+        part_keys, part_blocks, found, file_problems = result
         file_keys.update(zip(part, (part_keys[i : i + FILE_KEY] for i in range(0, len(part_keys), FILE_KEY)),
                              strict=True))
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
     keys = set(file_keys.values())
-    added = members.added.tolist()
-    member_parts: list[tuple[Buffer, Buffer]] = []
-    if ahead is not None:
-        done, member_parts = ahead.take(members)
-        added = added[done:]
-    post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]  # taken as workers finish
-    member_parts += [result for _, result in _on_workers(member_shingles, post_parts, audit.plus, jobs)]
     members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))
     remembering = bool(remembered or blocks)
@@ -242,18 +248,6 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         stats = {rel: (signature, file_keys[rel]) for rel, signature in signatures.items() if signature is not None}
         memory.save(keys, memory.blocks | new_blocks, segments, members.keys, members.parts, hits, owners, stats)
     return problems
-
-
-def _on_workers(function: Callable[[Any, Any], Any], parts: Sequence[Any], state: Any,
-                jobs: int) -> Iterator[tuple[Any, Any]]:
-    """(part, function(part, state)) for each part, on forked workers of their own, in the order they finish.
-
-    The files and the posts each have their own workers: what a worker keeps of the one (its copies of
-    the build's pages, its heap) is gone before the other starts, and the build's peak memory with it.
-    """
-    tasks = [(function, part, state) for part in parts if part]
-    for index, result in run_tasks(tasks, jobs):
-        yield tasks[index][1], result
 
 
 def _hits(members: MemberIndex, shown: np.ndarray, memory: AuditMemory | None) -> tuple[np.ndarray, np.ndarray]:
