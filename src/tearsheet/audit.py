@@ -125,8 +125,9 @@ def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequenc
     """A before-swap step for the writer: audit the staged public tree; a leak stops the swap.
 
     timings["audit"] is the time the step runs, the time since `started` (the caller's clock before it
-    imported the audit) that it took to get ready, and the time the build gave `ahead`: the audit's
-    whole cost to a build's wall time. (Not the time `ahead` ran: on a core the build left idle.)
+    imported the audit, less the time it gave to starting `ahead`) that it took to get ready, and the
+    time `ahead` took to stop: the audit's cost to a build's wall time, bar what `ahead` costs the
+    build's other processes (it runs on a core they leave idle, yet they share the memory's bandwidth).
     """
     begun = time.perf_counter() if started is None else started
     audit = audit_input(config, posts, pages)

@@ -157,14 +157,17 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                    list_ahead=jobs > 1) as stage, contextlib.ExitStack() as background:  # --jobs 1: one process
             memory: AuditMemory | None = None
             ahead: MembersAhead | None = None
+            spent = 0.0  # seconds given to the audit before it runs
 
             def audit_ahead(posts: Sequence[RenderedPost]) -> None:
                 """The bodies are rendered: the audit may start on the member side (see MembersAhead)."""
-                nonlocal memory, ahead
+                nonlocal memory, ahead, spent
+                begun = time.perf_counter()
                 from .audit import audit_ahead  # here: numpy and the audit load only when a build renders
 
                 memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 ahead = background.enter_context(audit_ahead(posts, memory, jobs))
+                spent = time.perf_counter() - begun
 
             plan = plan_site(options, clock, stage, cache, keep_bodies=False, rendered=audit_ahead)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
@@ -181,7 +184,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 if memory is None and cache is not None and stage.book_dir:
                     memory = cache.audit(stage.book_dir)
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
-                                   jobs=jobs, memory=memory, started=auditing, ahead=ahead)
+                                   jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead)
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
                                       steps_write=search is not None)
     finally:

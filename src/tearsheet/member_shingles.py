@@ -149,12 +149,11 @@ class MembersAhead:
     """
 
     def __init__(self, plus: Sequence[RenderedPost], memory: AuditMemory | None) -> None:
-        start = time.perf_counter()
         self.index = known_members(plus, memory)
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), when the build is done with it
         self._stop = mmap.mmap(-1, 1)  # shared with the process: a byte it reads between posts
         self._process = start_process(_shingle_ahead, (self._file.fileno(), self._stop, self.index.added, plus))
-        self.seconds = time.perf_counter() - start  # this process's time on it: forking it, taking its parts
+        self.seconds = 0.0  # the time `take` took
 
     def take(self, index: MemberIndex) -> tuple[int, list[tuple[Buffer, Buffer]]]:
         """Stop; (how many of index.added's posts it shingled, their parts). None taken for another index."""
