@@ -518,7 +518,7 @@ def test_member_shingles_made_ahead_are_the_ones_the_audit_makes(write_site: Cal
                                 strict=True)}
 
     ahead = MembersAhead(plus, None)
-    ahead._process.join()  # let it finish every post
+    ahead._wait(None)  # let it finish every post
     done, parts = ahead.take(index)
     assert done == len(plus) == 5
     assert pairs(parts) == pairs([member_shingles(range(len(plus)), plus)])
@@ -536,23 +536,22 @@ def test_a_leak_of_a_post_shingled_ahead_or_not_is_caught(write_site: Callable[.
     site, sentences = plus_site(write_site, 6)
     monkeypatch.setattr(members, "AHEAD_MIN_POSTS", 1)
     monkeypatch.setattr(members, "AHEAD_STEP", 1)
-    monkeypatch.setattr(members, "AHEAD_PART", 2)  # parts of two posts, the last cut short when stopped
+    monkeypatch.setattr(members, "AHEAD_PART", 2)  # parts of two posts
     monkeypatch.setattr(tearsheet.parallel, "MIN_SPREAD_ITEMS", 1)
     taken = []
     take = members.MembersAhead.take
 
     def spied(self: members.MembersAhead, index: members.MemberIndex) -> tuple[int, list[tuple[members.Buffer,
                                                                                                members.Buffer]]]:
-        self._process.join()  # let it finish what it was given
+        self._wait(None)  # let it finish what it was given
         result = take(self, index)
         taken.append(result[0])
         return result
 
     monkeypatch.setattr(members.MembersAhead, "take", spied)
     if not finished:  # as if stopped after three posts: the audit shingles the other three itself
-        shingle_ahead = members._shingle_ahead
-        monkeypatch.setattr(members, "_shingle_ahead", lambda fd, stop, numbers, plus: shingle_ahead(
-            fd, stop, numbers[:3], plus))
+        to_shingle = members.MembersAhead._to_shingle
+        monkeypatch.setattr(members.MembersAhead, "_to_shingle", lambda self: to_shingle(self)[:3])
     (site / "static").mkdir()
     (site / "static" / "notes.txt").write_text(" ".join(sentences), encoding="utf-8")
     with pytest.raises(SiteError) as caught:

@@ -64,6 +64,7 @@ from .site import address_of, base_path
 
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
+FEW_POSTS = 500  # posts left to shingle that the workers reading the tree take on too (see audit_tree)
 SKIP_KNOWN_BELOW = 500  # packed bytes (about 2,000 of HTML): a shorter public body is cheaper to read than cut out
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +219,9 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     file_parts = [unread[i::jobs] for i in range(jobs)] if jobs > 1 else [unread]
     post_parts = [added[i :: jobs * 4] for i in range(jobs * 4)] if jobs > 1 else [added]
     read_state = (public_dir, known, label, remembered, blocks)
-    tasks = [*((read_files, part, read_state) for part in file_parts if part),
-             *((member_shingles, part, audit.plus) for part in post_parts if part)]
+    post_tasks = [(member_shingles, part, audit.plus) for part in post_parts if part]
+    with_files = len(added) < FEW_POSTS  # else on workers of their own, after: the build's peak memory is less
+    tasks = [*((read_files, part, read_state) for part in file_parts if part), *(post_tasks if with_files else ())]
     for index, result in run_tasks(tasks, jobs):
         function, part, _ = tasks[index]
         if function is member_shingles:
@@ -231,6 +233,8 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         new_blocks.update(part_blocks[i : i + BLOCK_KEY] for i in range(0, len(part_blocks), BLOCK_KEY))
         fresh.append(np.frombuffer(found, dtype=np.uint64))
         problems += file_problems
+    if not with_files:
+        member_parts += [result for _, result in run_tasks(post_tasks, jobs)]
     keys = set(file_keys.values())
     members = with_members(members, member_parts)
     shown = sorted_unique(np.concatenate(fresh))

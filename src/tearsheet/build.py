@@ -169,7 +169,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 ahead = background.enter_context(audit_ahead(posts, memory, jobs))
                 spent = time.perf_counter() - begun
 
-            plan = plan_site(options, clock, stage, cache, keep_bodies=False, rendered=audit_ahead)
+            plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=audit_ahead)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
                 plan = dataclasses.replace(plan, sites={}, env=None)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
@@ -206,11 +206,11 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
               cache: BuildCache | None = None, keep_bodies: bool = True,
-              rendered: Callable[[Sequence[RenderedPost]], None] | None = None) -> SitePlan:
+              on_rendered: Callable[[Sequence[RenderedPost]], None] | None = None) -> SitePlan:
     """Every stage but writing: load, apply access rules, render, select, assemble each tier's files.
 
     Given a stage, pages are rendered straight into it; given a cache, what is in it is reused. Without
-    keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered. `rendered`
+    keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered. `on_rendered`
     is told the posts to publish once their bodies are rendered and checked.
     """
     clock = clock or _Stopwatch()
@@ -250,8 +250,8 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     posts = select_posts(posts, now, options.drafts, options.future)
     check_urls(config, [p.meta for p in posts], [p.meta for p in pages])
     check_withheld(posts)
-    if rendered is not None:
-        rendered(posts)
+    if on_rendered is not None:
+        on_rendered(posts)
     named = files_named(site_dir, [asset.url for asset in source.assets]) if source.assets else frozenset()
     body_warnings = (*_body_warnings([*posts, *pages]), *_unlinked_warning(source.assets, posts, pages, config, named))
     warnings = (*warnings, *body_warnings)

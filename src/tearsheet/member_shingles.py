@@ -8,30 +8,35 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mmap
+import marshal
 import os
+import signal
 import struct
+import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from .audit_memory import AuditMemory
-from .parallel import can_fork, end_process, start_process
-from .render import RenderedPost
 from .shingles import BREAK_HASH, EMPTY, among_sorted, hash_shingles, normal_tokens, shingle_array, word_hashes
+
+if TYPE_CHECKING:  # not imported: MembersAhead's process imports this module, and should load little
+    from .audit_memory import AuditMemory
+    from .render import RenderedPost
 
 MAX_PARTS = 64  # parts of the member index an audit keeps as they are (see with_members)
 AHEAD_MIN_POSTS = 200  # fewer posts to shingle than this are not worth a process of their own
-AHEAD_STEP = 16  # posts MembersAhead shingles between looks at whether to stop
-AHEAD_PART = 512  # posts per part MembersAhead hands over
-STOP_WAIT = 2.0  # seconds MembersAhead waits for its process to finish a step once told to stop
+AHEAD_STEP = 16  # posts MembersAhead's process shingles between looks at whether to stop
+AHEAD_PART = 256  # posts per part it hands over
+STOP_WAIT = 2.0  # seconds MembersAhead waits for its process to stop once told to
 PART_HEAD = struct.Struct("<QQ")  # posts, shingles of one part MembersAhead wrote
 
 Buffer = bytes | memoryview
+PostTexts = tuple[bytes, bytes, tuple[str, ...]]  # see post_texts
 MemberPart = tuple[np.ndarray, np.ndarray]  # (hashes, uint64, sorted; owners, int32, in the same order)
 
 
@@ -104,6 +109,19 @@ def post_key(post: RenderedPost) -> bytes:
 
 
 def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[bytes, bytes]:
+    """The member-only shingles of some posts, sorted, and the number of the post each is of (see _shingled)."""
+    return _shingled(part, [post_texts(plus[number]) for number in part])
+
+
+def post_texts(post: RenderedPost) -> PostTexts:
+    """What a post's member-only shingles are made from: its editions (packed) and the texts of its own
+    the public sees (title, description, tags, series)."""
+    meta = post.meta
+    own = tuple(text for text in (meta.title, meta.description, *meta.tags, meta.series) if text)
+    return post.public.packed_html, post.full.packed_html, own
+
+
+def _shingled(numbers: Sequence[int], texts: Sequence[PostTexts]) -> tuple[bytes, bytes]:
     """The shingles of each post's member-only part: all eight words after the cut, and not shown publicly.
 
     A run of words that starts in the teaser is left out: a plain-text index (Pagefind's) joins the
@@ -111,13 +129,10 @@ def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[
     the cut. A leak of eight member-only words is still a run wholly after the cut.
     """
     hashes, posts = [], []
-    for number in part:
-        post = plus[number]
-        meta = post.meta
-        public = word_hashes(normal_tokens(post.public.html))
-        own = [hash_shingles(public), *(shingle_array(normal_tokens(text)) for text in
-                                        (meta.title, meta.description, *meta.tags, meta.series) if text)]
-        full = word_hashes(normal_tokens(post.full.html))
+    for number, (public_html, full_html, own_texts) in zip(numbers, texts, strict=True):
+        public = word_hashes(normal_tokens(_unpack(public_html)))
+        own = [hash_shingles(public), *(shingle_array(normal_tokens(text)) for text in own_texts)]
+        full = word_hashes(normal_tokens(_unpack(full_html)))
         full_shingles = hash_shingles(full[_after_teaser(full, public) :])
         member = full_shingles[~among_sorted(full_shingles, np.sort(np.concatenate([EMPTY, *own])))]
         hashes.append(member)
@@ -125,6 +140,10 @@ def member_shingles(part: Sequence[int], plus: Sequence[RenderedPost]) -> tuple[
     all_hashes = np.concatenate([EMPTY, *hashes])
     order = np.argsort(all_hashes)  # introsort: a third of a stable sort's time, and as deterministic
     return all_hashes[order].tobytes(), np.concatenate([np.zeros(0, np.int32), *posts])[order].tobytes()
+
+
+def _unpack(packed: bytes) -> str:
+    return zlib.decompress(packed).decode("utf-8", "surrogatepass")  # render.unpack (not imported: see above)
 
 
 def _after_teaser(full_words: np.ndarray, public_words: np.ndarray) -> int:
@@ -138,40 +157,89 @@ def _after_teaser(full_words: np.ndarray, public_words: np.ndarray) -> int:
 
 
 class MembersAhead:
-    """Member shingles made ahead, on a forked process that runs only on a core nothing else wants.
+    """Member shingles made ahead, by a process of their own that runs only on a core nothing else wants.
 
     Started once the bodies are rendered: from then to the audit the build leaves a core idle for a
     second or so (it assembles the sites, and writes the feeds, on one), and the audit then has fewer
-    posts to shingle itself. The process takes the posts the memory did not know (`index.added`), in
-    order, and writes their shingles in parts to an unnamed temporary file; `take` stops it and returns
-    the parts of the posts it finished, the first `done` of them. It never slows the build down: it
-    runs at the scheduler's idle priority, and whatever it did not finish the audit does as before.
+    posts to shingle itself. The process is a fresh interpreter, not a fork: a fork would keep a copy
+    of every page of this process's memory that the build goes on to change, 80-90 MB at 4,000 posts.
+    It is given the posts the memory did not know (`index.added`), their texts in a temporary file,
+    and writes their shingles, in parts, to another; `take` stops it and returns the parts of the posts
+    it finished, the first `done` of them. It never slows the build down: it runs at the scheduler's
+    idle priority, and whatever it did not finish the audit does as before.
     """
 
     def __init__(self, plus: Sequence[RenderedPost], memory: AuditMemory | None) -> None:
         self.index = known_members(plus, memory)
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), when the build is done with it
-        self._stop = mmap.mmap(-1, 1)  # shared with the process: a byte it reads between posts
-        self._process = start_process(_shingle_ahead, (self._file.fileno(), self._stop, self.index.added, plus))
         self.seconds = 0.0  # the time `take` took
+        numbers = self._to_shingle()
+        self._texts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._shingles: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
+        self._pid: int | None = None
+        marshal.dump((numbers, [post_texts(plus[number]) for number in numbers]), self._texts)
+        self._texts.flush()
+        self._texts.seek(0)  # the process shares the file's offset: it reads from here
+        fds = (self._texts.fileno(), self._shingles.fileno())
+        for fd in fds:
+            os.set_inheritable(fd, True)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `tearsheet` is found
+        code = ("import os, sys; os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)); "  # (posix_spawn's
+                f"sys.path.insert(0, sys.argv[1]); from {__name__} import shingle_ahead; shingle_ahead()")  # won't)
+        quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # no traceback, ever
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # numpy: no thread pools
+        try:  # Ctrl-C held off: it is this process's to handle (see close). Not a session of its own: that
+            # is a scheduling group of its own too, where a kernel has autogroups, given a core's half.
+            argv = [sys.executable, "-c", code, root, *map(str, (*fds, AHEAD_STEP, AHEAD_PART))]
+            self._pid = os.posix_spawn(sys.executable, argv, env, file_actions=quiet, setsigmask=(signal.SIGINT,))
+        except OSError:  # no process: the audit shingles every post itself
+            pass
+        finally:
+            for fd in fds:
+                os.set_inheritable(fd, False)
+
+    def _to_shingle(self) -> list[int]:
+        """The numbers of the posts the process is given: those the memory did not know, in order."""
+        return self.index.added.tolist()
 
     def take(self, index: MemberIndex) -> tuple[int, list[tuple[Buffer, Buffer]]]:
         """Stop; (how many of index.added's posts it shingled, their parts). None taken for another index."""
         start = time.perf_counter()
-        self._stop[0] = 1
-        self._process.join(STOP_WAIT)  # it stops within AHEAD_STEP posts: a part is written whole, or not at all
-        end_process(self._process)
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGUSR1)  # it stops within AHEAD_STEP posts, writing what it made
+            self._wait(STOP_WAIT)
         done, parts = 0, []
         if index.keys == self.index.keys and np.array_equal(index.added, self.index.added):
-            done, parts = _parts_written(self._file)
+            done, parts = _parts_written(self._shingles)
         self.close()
         self.seconds += time.perf_counter() - start
         return done, parts
 
     def close(self) -> None:
-        end_process(self._process)
-        self._file.close()
-        self._stop.close()
+        """End the process, if it still runs, and let its files go."""
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._wait(None)
+        self._texts.close()
+        self._shingles.close()
+
+    def _wait(self, seconds: float | None) -> None:
+        """Wait for the process to end, up to `seconds` (None: until it does)."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        delay = 0.001
+        while self._pid is not None:
+            try:
+                ended, _ = os.waitpid(self._pid, 0 if deadline is None else os.WNOHANG)
+            except ChildProcessError:  # waited for already
+                ended = self._pid
+            if ended:
+                self._pid = None
+            elif deadline is not None and time.monotonic() > deadline:
+                return
+            else:
+                time.sleep(delay)
+                delay = min(delay * 2, 0.02)
 
     def __enter__(self) -> MembersAhead:
         return self
@@ -183,45 +251,42 @@ class MembersAhead:
 def members_ahead(plus: Sequence[RenderedPost], memory: AuditMemory | None,
                   jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
     """A MembersAhead when there are enough posts to shingle and cores to spare, else nothing."""
-    if jobs < 2 or not can_fork() or len(plus) - len(memory.posts if memory else ()) < AHEAD_MIN_POSTS:
+    if (jobs < 2 or not hasattr(os, "SCHED_IDLE") or not hasattr(os, "posix_spawn")
+            or len(plus) - len(memory.posts if memory else ()) < AHEAD_MIN_POSTS):
         return contextlib.nullcontext()
     return MembersAhead(plus, memory)
 
 
-def _shingle_ahead(fd: int, stop: mmap.mmap, numbers: np.ndarray, plus: Sequence[RenderedPost]) -> None:
-    """MembersAhead's process: parts of AHEAD_PART posts, each as PART_HEAD, hashes, owners; a part cut
-    short when told to stop."""
-    try:
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except (AttributeError, OSError):  # not Linux: the lowest priority nice gives
-            os.nice(19)
-        for start in range(0, len(numbers), AHEAD_PART):
-            part = numbers[start : start + AHEAD_PART].tolist()
+def shingle_ahead() -> None:
+    """MembersAhead's process: `python -c ... ROOT TEXTS SHINGLES STEP PART` (two open files, AHEAD_STEP
+    and AHEAD_PART). Writes parts of PART posts, each as PART_HEAD, hashes, owners; on SIGUSR1, the
+    part it is on, cut short, and ends. (A SIGUSR1 before it got here ends it with nothing written: the
+    audit does it all.)
+    """
+    stopped: list[bool] = []
+    signal.signal(signal.SIGUSR1, lambda *_: stopped.append(True))
+    texts_fd, shingles_fd, step, part = map(int, sys.argv[2:6])
+    with os.fdopen(texts_fd, "rb") as handle:
+        numbers, texts = marshal.load(handle)
+    with os.fdopen(shingles_fd, "wb") as out:
+        for start in range(0, len(numbers), part):
             steps = []
-            for at in range(0, len(part), AHEAD_STEP):
-                if stop[0]:
+            for at in range(start, min(start + part, len(numbers)), step):
+                if stopped:
                     break
-                hashes, owners = member_shingles(part[at : at + AHEAD_STEP], plus)
+                hashes, owners = _shingled(numbers[at : at + step], texts[at : at + step])
                 steps.append((np.frombuffer(hashes, np.uint64), np.frombuffer(owners, np.int32)))
-            done = min(len(steps) * AHEAD_STEP, len(part))
+            done = min(len(steps) * step, len(numbers) - start)
             if done:
-                hashes, owners = _merged(steps)
-                _write_all(fd, PART_HEAD.pack(done, len(hashes)) + hashes.tobytes() + owners.tobytes())
-            if stop[0]:
+                hashes_array, owners_array = _merged(steps)
+                out.write(PART_HEAD.pack(done, len(hashes_array)) + hashes_array.tobytes() + owners_array.tobytes())
+                out.flush()
+            if stopped:
                 break
-    except BaseException:  # the audit shingles the posts itself; no traceback for the writer
-        os._exit(1)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _parts_written(file: Any) -> tuple[int, list[tuple[Buffer, Buffer]]]:
-    """(posts, parts) of what _shingle_ahead wrote to the file."""
+    """(posts, parts) of what shingle_ahead wrote to the file."""
     file.seek(0)
     data = memoryview(file.read())  # parts are views of it, not copies
     done, parts, at = 0, [], 0

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
-from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 import jinja2
@@ -89,46 +88,21 @@ def start_pool(jobs: int, initializer: Callable[..., None] | None = None, initar
     on), or leave a half-made pool that nothing ends: at exit its thread forks fresh workers that
     hang on the task queue forever, holding the terminal. One held off meanwhile ends the pool here.
     """
-    return _forked(lambda: multiprocessing.get_context("fork").Pool(jobs, initializer, initargs), end_pool)
-
-
-def start_process(target: Callable[..., None], args: tuple[Any, ...]) -> BaseProcess:
-    """Fork one process running target(*args), with Ctrl-C held off in it as in start_pool's workers.
-
-    It is a daemon: should this process end without stopping it, it goes too.
-    """
-    process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
-
-    def start() -> BaseProcess:
-        process.start()
-        return process
-
-    return _forked(start, end_process)
-
-
-def end_process(process: BaseProcess) -> None:
-    if process.is_alive():
-        process.terminate()
-    process.join()
-
-
-def _forked(fork: Callable[[], T], end: Callable[[T], None]) -> T:
-    """fork() with Ctrl-C held off until it returns; see start_pool."""
     held = signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask as it is, to restore
-    made: T | None = None
+    pool: Pool | None = None
     try:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the workers inherit this: Ctrl-C is ours
         trim_heap()
         gc.freeze()  # workers then leave the parent's objects alone when they collect: fewer pages copied on write
         try:
-            made = fork()
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer, initargs)
         finally:
             gc.unfreeze()
         signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held off is raised here
-        return made
+        return pool
     except BaseException:
-        if made is not None:
-            end(made)
+        if pool is not None:
+            end_pool(pool)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         raise
 
