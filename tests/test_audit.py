@@ -517,12 +517,12 @@ def test_member_shingles_made_ahead_are_the_ones_the_audit_makes(write_site: Cal
                 for pair in zip(np.frombuffer(hashes, np.uint64).tolist(), np.frombuffer(owners, np.int32).tolist(),
                                 strict=True)}
 
-    ahead = MembersAhead(plus, None)
+    ahead = MembersAhead(plus)
     ahead._wait(None)  # let it finish every post
     done, parts = ahead.take(index)
     assert done == len(plus) == 5
     assert pairs(parts) == pairs([member_shingles(range(len(plus)), plus)])
-    stopped = MembersAhead(plus, None)
+    stopped = MembersAhead(plus)
     early, parts = stopped.take(index)  # stopped at once: what it finished, the first posts, and nothing else
     assert early < len(plus)
     assert pairs(parts) == pairs([member_shingles(range(early), plus)])

@@ -98,11 +98,11 @@ def plus_posts(posts: Sequence[RenderedPost]) -> tuple[RenderedPost, ...]:
     return tuple(p for p in posts if p.public is not p.full)
 
 
-def audit_ahead(posts: Sequence[RenderedPost], memory: AuditMemory | None,
-                jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
-    """Start on the plus posts' member shingles on a core the build leaves idle (see MembersAhead): a
-    context for the caller to close, holding None when it is not worth a process."""
-    return members_ahead(plus_posts(posts), memory, jobs)
+def audit_ahead(posts: Sequence[RenderedPost], jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
+    """Start on the plus posts' member shingles on a core the build leaves idle, for an audit with no
+    memory (see MembersAhead): a context for the caller to close, holding None when it is not worth a
+    process."""
+    return members_ahead(plus_posts(posts), jobs)
 
 
 def _site_words(config: SiteConfig) -> Iterator[str]:

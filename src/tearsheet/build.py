@@ -41,7 +41,6 @@ from .site import (
 from .templates import THEME_DIR, check_templates, files_named, make_environment, render_pages
 
 if TYPE_CHECKING:
-    from .audit_memory import AuditMemory
     from .member_shingles import MembersAhead
 
 UNLINKED_NAMED = 5  # files a warning names before "and N more"
@@ -155,18 +154,19 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
         jobs = options.jobs or default_jobs()
         with Stage(out_dir, TIERS, cache.book_dir(out_dir) if cache else None,
                    list_ahead=jobs > 1) as stage, contextlib.ExitStack() as background:  # --jobs 1: one process
-            memory: AuditMemory | None = None
             ahead: MembersAhead | None = None
             spent = 0.0  # seconds given to the audit before it runs
 
             def audit_ahead(posts: Sequence[RenderedPost]) -> None:
-                """The bodies are rendered: the audit may start on the member side (see MembersAhead)."""
-                nonlocal memory, ahead, spent
+                """The bodies are rendered: a first audit may start on the member side (see MembersAhead).
+                Where an audit left a memory, it knows most posts, and is loaded only when the audit runs."""
+                nonlocal ahead, spent
+                if cache is not None and stage.book_dir and cache.knows_audits(stage.book_dir):
+                    return
                 begun = time.perf_counter()
                 from .audit import audit_ahead  # here: numpy and the audit load only when a build renders
 
-                memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
-                ahead = background.enter_context(audit_ahead(posts, memory, jobs))
+                ahead = background.enter_context(audit_ahead(posts, jobs))
                 spent = time.perf_counter() - begun
 
             plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=audit_ahead)
@@ -181,8 +181,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 auditing = time.perf_counter()
                 from .audit import audit_step
 
-                if memory is None and cache is not None and stage.book_dir:
-                    memory = cache.audit(stage.book_dir)
+                memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
                                    jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead)
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,

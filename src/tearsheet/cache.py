@@ -270,6 +270,11 @@ class BuildCache:
             self._audits[folder] = AuditMemory(folder)
         return self._audits[folder]
 
+    def knows_audits(self, book_dir: str) -> bool:
+        """Whether an audit of this output folder has left a memory (see `audit`), without loading it."""
+        folder = os.path.join(book_dir, "audit")
+        return folder in self._audits or os.path.exists(os.path.join(folder, "index"))
+
     def templates(self) -> TemplateCodeCache:
         """Compiled templates, so a build does not compile them again."""
         return TemplateCodeCache(os.path.join(self.folder, "templates"), self.read_only)

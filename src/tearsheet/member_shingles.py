@@ -161,22 +161,25 @@ class MembersAhead:
 
     Started once the bodies are rendered: from then to the audit the build leaves a core idle for a
     second or so (it assembles the sites, and writes the feeds, on one), and the audit then has fewer
-    posts to shingle itself. The process is a fresh interpreter, not a fork: a fork would keep a copy
-    of every page of this process's memory that the build goes on to change, 80-90 MB at 4,000 posts.
-    It is given the posts the memory did not know (`index.added`), their texts in a temporary file,
+    posts to shingle itself. It is for an audit with no memory (a first build, --no-cache), which
+    shingles every plus post; an audit's memory knows most. The process is a fresh interpreter, not a
+    fork: a fork would keep a copy of every page of this process's memory that the build goes on to
+    change, 80-90 MB at 4,000 posts. It is given the plus posts, their texts in a temporary file,
     and writes their shingles, in parts, to another; `take` stops it and returns the parts of the posts
     it finished, the first `done` of them. It never slows the build down: it runs at the scheduler's
     idle priority, and whatever it did not finish the audit does as before.
     """
 
-    def __init__(self, plus: Sequence[RenderedPost], memory: AuditMemory | None) -> None:
-        self.index = known_members(plus, memory)
+    def __init__(self, plus: Sequence[RenderedPost]) -> None:
+        self.index = known_members(plus, None)
         self.seconds = 0.0  # the time `take` took
         numbers = self._to_shingle()
         self._texts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self._shingles: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
         self._pid: int | None = None
-        marshal.dump((numbers, [post_texts(plus[number]) for number in numbers]), self._texts)
+        marshal.dump(numbers, self._texts)
+        for number in numbers:  # one at a time: the process reads them as it goes, not all at once
+            marshal.dump(post_texts(plus[number]), self._texts)
         self._texts.flush()
         self._texts.seek(0)  # the process shares the file's offset: it reads from here
         fds = (self._texts.fileno(), self._shingles.fileno())
@@ -198,7 +201,7 @@ class MembersAhead:
                 os.set_inheritable(fd, False)
 
     def _to_shingle(self) -> list[int]:
-        """The numbers of the posts the process is given: those the memory did not know, in order."""
+        """The numbers of the posts the process is given: all of them, in order."""
         return self.index.added.tolist()
 
     def take(self, index: MemberIndex) -> tuple[int, list[tuple[Buffer, Buffer]]]:
@@ -248,13 +251,11 @@ class MembersAhead:
         self.close()
 
 
-def members_ahead(plus: Sequence[RenderedPost], memory: AuditMemory | None,
-                  jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
+def members_ahead(plus: Sequence[RenderedPost], jobs: int) -> MembersAhead | contextlib.nullcontext[None]:
     """A MembersAhead when there are enough posts to shingle and cores to spare, else nothing."""
-    if (jobs < 2 or not hasattr(os, "SCHED_IDLE") or not hasattr(os, "posix_spawn")
-            or len(plus) - len(memory.posts if memory else ()) < AHEAD_MIN_POSTS):
+    if jobs < 2 or not hasattr(os, "SCHED_IDLE") or not hasattr(os, "posix_spawn") or len(plus) < AHEAD_MIN_POSTS:
         return contextlib.nullcontext()
-    return MembersAhead(plus, memory)
+    return MembersAhead(plus)
 
 
 def shingle_ahead() -> None:
@@ -266,15 +267,15 @@ def shingle_ahead() -> None:
     stopped: list[bool] = []
     signal.signal(signal.SIGUSR1, lambda *_: stopped.append(True))
     texts_fd, shingles_fd, step, part = map(int, sys.argv[2:6])
-    with os.fdopen(texts_fd, "rb") as handle:
-        numbers, texts = marshal.load(handle)
-    with os.fdopen(shingles_fd, "wb") as out:
+    with os.fdopen(texts_fd, "rb") as texts, os.fdopen(shingles_fd, "wb") as out:
+        numbers = marshal.load(texts)
         for start in range(0, len(numbers), part):
             steps = []
             for at in range(start, min(start + part, len(numbers)), step):
                 if stopped:
                     break
-                hashes, owners = _shingled(numbers[at : at + step], texts[at : at + step])
+                some = numbers[at : at + step]
+                hashes, owners = _shingled(some, [marshal.load(texts) for _ in some])
                 steps.append((np.frombuffer(hashes, np.uint64), np.frombuffer(owners, np.int32)))
             done = min(len(steps) * step, len(numbers) - start)
             if done:
