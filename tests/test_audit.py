@@ -559,3 +559,27 @@ def test_a_leak_of_a_post_shingled_ahead_or_not_is_caught(write_site: Callable[.
     report = caught.value.report()
     assert all(f"leaks member-only text of content/posts/plus{n}.md" in report for n in range(6)), report
     assert taken == [6 if finished else 3]
+
+
+def test_no_room_for_the_posts_texts_leaves_the_audit_to_shingle_them(write_site: Callable[..., Path],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import tearsheet.member_shingles as members
+
+    site, sentences = plus_site(write_site, 3)
+    monkeypatch.setattr(members, "AHEAD_MIN_POSTS", 1)
+    started = []
+
+    def full_disk() -> object:
+        started.append(True)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(members.tempfile, "TemporaryFile", full_disk)
+    (site / "static").mkdir()
+    (site / "static" / "notes.txt").write_text(" ".join(sentences), encoding="utf-8")
+    with pytest.raises(SiteError) as caught:
+        build(site, jobs=2)
+    assert started  # it was tried
+    report = caught.value.report()
+    assert all(f"leaks member-only text of content/posts/plus{n}.md" in report for n in range(3)), report

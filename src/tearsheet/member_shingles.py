@@ -173,29 +173,36 @@ class MembersAhead:
     def __init__(self, plus: Sequence[RenderedPost]) -> None:
         self.index = known_members(plus, None)
         self.seconds = 0.0  # the time `take` took
-        numbers = self._to_shingle()
-        self._texts: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
-        self._shingles: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
         self._pid: int | None = None
-        marshal.dump(numbers, self._texts)
+        self._texts: IO[bytes] | None = None
+        self._shingles: IO[bytes] | None = None
+        try:
+            self._texts = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+            self._shingles = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
+            self._pid = self._start(plus, self._texts, self._shingles)
+        except OSError:  # no room for the texts (a full disk), no process: the audit shingles every post itself
+            self.close()
+
+    def _start(self, plus: Sequence[RenderedPost], texts: IO[bytes], shingles: IO[bytes]) -> int:
+        """Write the posts' texts and start the process on them; its pid."""
+        numbers = self._to_shingle()
+        marshal.dump(numbers, texts)
         for number in numbers:  # one at a time: the process reads them as it goes, not all at once
-            marshal.dump(post_texts(plus[number]), self._texts)
-        self._texts.flush()
-        self._texts.seek(0)  # the process shares the file's offset: it reads from here
-        fds = (self._texts.fileno(), self._shingles.fileno())
-        for fd in fds:
-            os.set_inheritable(fd, True)
+            marshal.dump(post_texts(plus[number]), texts)
+        texts.flush()
+        texts.seek(0)  # the process shares the file's offset: it reads from here
+        fds = (texts.fileno(), shingles.fileno())
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `tearsheet` is found
         code = ("import os, sys; os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)); "  # (posix_spawn's
                 f"sys.path.insert(0, sys.argv[1]); from {__name__} import shingle_ahead; shingle_ahead()")  # won't)
+        argv = [sys.executable, "-c", code, root, *map(str, (*fds, AHEAD_STEP, AHEAD_PART))]
         quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # no traceback, ever
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}  # numpy: no thread pools
+        for fd in fds:
+            os.set_inheritable(fd, True)
         try:  # Ctrl-C held off: it is this process's to handle (see close). Not a session of its own: that
             # is a scheduling group of its own too, where a kernel has autogroups, given a core's half.
-            argv = [sys.executable, "-c", code, root, *map(str, (*fds, AHEAD_STEP, AHEAD_PART))]
-            self._pid = os.posix_spawn(sys.executable, argv, env, file_actions=quiet, setsigmask=(signal.SIGINT,))
-        except OSError:  # no process: the audit shingles every post itself
-            pass
+            return os.posix_spawn(sys.executable, argv, env, file_actions=quiet, setsigmask=(signal.SIGINT,))
         finally:
             for fd in fds:
                 os.set_inheritable(fd, False)
@@ -212,8 +219,10 @@ class MembersAhead:
                 os.kill(self._pid, signal.SIGUSR1)  # it stops within AHEAD_STEP posts, writing what it made
             self._wait(STOP_WAIT)
         done, parts = 0, []
-        if index.keys == self.index.keys and np.array_equal(index.added, self.index.added):
-            done, parts = _parts_written(self._shingles)
+        if self._shingles is not None and index.keys == self.index.keys and np.array_equal(index.added,
+                                                                                           self.index.added):
+            with contextlib.suppress(OSError):  # unreadable: the audit shingles every post itself
+                done, parts = _parts_written(self._shingles)
         self.close()
         self.seconds += time.perf_counter() - start
         return done, parts
@@ -224,8 +233,9 @@ class MembersAhead:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
             self._wait(None)
-        self._texts.close()
-        self._shingles.close()
+        for file in (self._texts, self._shingles):
+            if file is not None:
+                file.close()
 
     def _wait(self, seconds: float | None) -> None:
         """Wait for the process to end, up to `seconds` (None: until it does)."""
