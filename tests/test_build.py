@@ -295,6 +295,45 @@ def test_a_file_a_site_template_names_is_on_the_members_site_and_said_to_belong_
     assert "content/g/logo-dark.png: no published post or page, or site.toml, links to it" in err
 
 
+CHART_PAGE = b"""<!doctype html><html><head><link rel="stylesheet" href="chart.css"><script src="./chart.js"></script>
+</head><body><object data="/charts/legend.svg"></object><a href="notes.html">Notes</a></body></html>"""
+
+
+def test_a_chart_page_a_free_post_embeds_brings_what_it_loads_to_the_public_site(write_site, capsys) -> None:
+    """An interactive chart: a free post embeds a page under content/, which loads a script and a
+    stylesheet (which loads an image and another stylesheet) and shows an SVG (which uses a sprite). All
+    of it works on the public site; nothing is said to be unlinked."""
+    site = write_site({
+        "content/posts/free.md": "---\ntitle: Free\ndate: 2026-01-02\n---\n\n"
+                                 '<iframe src="/charts/curve.html" width="600" height="400"></iframe>\n',
+        "content/charts/curve.html": CHART_PAGE, "content/charts/chart.js": b"draw()",
+        "content/charts/chart.css": b'@import "base.css"; .c { background: url( img/grid.png ) }',
+        "content/charts/base.css": b"body{margin:0}", "content/charts/img/grid.png": b"\x89PNG grid",
+        "content/charts/legend.svg": b'<svg><use xlink:href="sprite.svg#a"/></svg>',
+        "content/charts/sprite.svg": b"<svg></svg>", "content/charts/notes.html": b"<p>Notes</p>"})
+    assert main(["build", str(site)]) == 0
+    public = site / "output" / "public" / "charts"
+    for name in ("curve.html", "chart.js", "chart.css", "base.css", "img/grid.png", "legend.svg", "sprite.svg",
+                 "notes.html"):
+        assert (public / name).exists(), name
+    assert "links to" not in capsys.readouterr().err
+
+
+def test_a_chart_page_only_members_see_keeps_what_it_loads_off_the_public_site(write_site, capsys) -> None:
+    site = write_site({
+        "content/posts/plus.md": "---\ntitle: Plus\ndate: 2026-01-02\ntier: plus\n---\n\nOpening words.\n\n"
+                                 "<!--more-->\n\n"
+                                 '<iframe src="/charts/curve.html" width="600" height="400"></iframe>\n',
+        "content/charts/curve.html": CHART_PAGE, "content/charts/chart.js": b"draw()",
+        "content/charts/chart.css": b".c{}", "content/charts/legend.svg": b"<svg></svg>",
+        "content/charts/notes.html": b"<p>Notes</p>"})
+    assert main(["build", str(site)]) == 0
+    assert not (site / "output" / "public" / "charts").exists()
+    members = site / "output" / "members" / "charts"
+    assert all((members / name).exists() for name in ("curve.html", "chart.js", "chart.css", "legend.svg"))
+    assert "links to" not in capsys.readouterr().err  # all of it used, by the members' page
+
+
 def test_the_sites_own_files_at_the_top_of_content_are_on_both_sites(write_site) -> None:
     site = write_site({"content/posts/a.md": "---\ntitle: A\ndate: 2026-01-02\n---\n\nHi.\n",
                        "content/favicon.ico": b"\x00\x00\x01",

@@ -37,6 +37,32 @@ class Asset:
 
     source: str  # absolute path on disk
     url: str  # "/images/curve.svg"
+    uses: tuple[str, ...] = ()  # of a page, stylesheet or SVG: the addresses it loads or links to, as written
+
+
+# What a chart's page, a stylesheet or an SVG under content/ loads or links to (see asset_uses).
+USING_SUFFIXES = (".html", ".htm", ".css", ".svg")
+MAX_USING_BYTES = 5_000_000  # a larger such file is not read for its links
+USE_ATTRIBUTE = re.compile(r"""(?<![\w-])(?:src|href|poster|data|xlink:href)\s*=\s*"""
+                           r"""(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
+SRCSET = re.compile(r"""(?<![\w-])srcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s"']*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+                     re.IGNORECASE)
+
+
+def asset_uses(name: str, data: bytes) -> tuple[str, ...]:
+    """The addresses a page, stylesheet or SVG loads or links to: src, href, srcset, poster and data
+    attributes, CSS url() and @import (in a stylesheet or a page's styles). Scripts are not read: a
+    file a script alone fetches is not found."""
+    if not name.lower().endswith(USING_SUFFIXES) or len(data) > MAX_USING_BYTES:
+        return ()
+    text = data.decode("utf-8", "replace")
+    found = [next(value for value in match if value) for match in CSS_URL.findall(text) if any(match)]
+    if not name.lower().endswith(".css"):
+        found += [next(value for value in match if value) for match in USE_ATTRIBUTE.findall(text) if any(match)]
+        found += [candidate.split()[0] for match in SRCSET.findall(text) for candidate in "".join(match).split(",")
+                  if candidate.strip()]
+    return tuple(sorted({address.strip() for address in found if address.strip()}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +154,18 @@ def read_static(folders: list[str]) -> dict[str, bytes]:
     return files
 
 
+def _uses(path: str, name: str) -> tuple[str, ...]:
+    if not name.lower().endswith(USING_SUFFIXES):
+        return ()
+    try:
+        if os.path.getsize(path) > MAX_USING_BYTES:
+            return ()
+        with open(path, "rb") as handle:
+            return asset_uses(name, handle.read())
+    except OSError:  # unreadable: copying it says so
+        return ()
+
+
 def read_content(site_dir: str, config: SiteConfig,
                  parse: Callable[[str, bytes, str, SiteConfig], SourcePost] | None = None,
                  recall: Callable[[str, str, str], SourcePost | None] | None = None) -> SourceContent:
@@ -152,7 +190,7 @@ def read_content(site_dir: str, config: SiteConfig,
                 problems.append(Problem(rel, None, f"Markdown file ending in {os.path.splitext(path)[1]} "
                                         "rather than .md", f"rename it to {stem}.md"))
             else:
-                assets.append(Asset(path, "/" + inside))
+                assets.append(Asset(path, "/" + inside, _uses(path, inside)))
             continue
         kind = "post" if inside.startswith("posts/") else "page" if inside.startswith("pages/") else ""
         if not kind:

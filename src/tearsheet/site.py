@@ -581,6 +581,7 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
         return tuple(assets)
     public_refs = _linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
                                 + [(view.url, (*view.links, view.image)) for view in pages])
+    public_refs = _used_too(public_refs, assets, config)
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
 
@@ -601,7 +602,24 @@ def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], page
     """The files under content/ that no published post or page, or site.toml, links to."""
     refs = _linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
                                   for p in (*posts, *pages)])
+    refs = _used_too(refs, assets, config)
     return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
+
+
+def _used_too(refs: set[str], assets: Sequence[Asset], config: SiteConfig) -> set[str]:
+    """refs, with what the pages, stylesheets and SVGs among them load or link to (Asset.uses), and what
+    those do, and so on: a chart's page embedded in a free post works on the public site, its script
+    and stylesheet there too. Only files the linked ones use: a page only members see keeps its own."""
+    using = {posixpath.normpath(a.url): a for a in assets if a.uses}
+    waiting = [url for url in refs if url in using]
+    refs = set(refs)
+    while waiting:
+        asset = using.pop(waiting.pop())
+        for url in _asset_paths(f"{base_path(config)}{asset.url}", asset.uses, config) - refs:
+            refs.add(url)
+            if url in using:
+                waiting.append(url)
+    return refs
 
 
 def _linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]]) -> set[str]:
