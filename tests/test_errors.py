@@ -552,6 +552,19 @@ def test_markdown_that_shows_as_text_is_warned_of_with_its_line(built_site: Path
     assert "shows as text" not in run_build(built_site, capsys)[1]
 
 
+def test_a_table_row_with_more_cells_than_the_header_is_warned_of_with_its_line(built_site: Path, capsys) -> None:
+    """Markdown drops the extra cells: a yield pasted into a third column never shows."""
+    (built_site / "content" / "posts" / "rates.md").write_text(
+        "---\ntitle: Rates\ndate: 2026-01-03\n---\n\n| Bond | Yield |\n|---|---|\n| UST 10y | 4.2% | 4.1% |\n"
+        "| Bund | 2.3% |\n| Gilt \\| linker | 4.0% |\n\n> | a | b |\n> |---|---|\n> | 1 | 2 | 3 | 4 |\n")
+    err = run_build(built_site, capsys)[1]
+    assert ("warning: content/posts/rates.md:8: this table row has 3 cells but the table has 2 columns, so the last "
+            "cell does not show: add the column to the header row and the |---| line under it, or remove the extra "
+            "cells") in err
+    assert "content/posts/rates.md:14: this table row has 4 cells but the table has 2 columns, so the last 2 do " in err
+    assert err.count("this table row has") == 2  # a short row, an escaped \\|: no warning
+
+
 def test_a_link_no_browser_can_follow_is_named_with_its_line(built_site: Path, capsys) -> None:
     """It was a traceback (ValueError: Invalid IPv6 URL) in the stage that sorts files by who links to them."""
     (built_site / "content" / "posts" / "v6.md").write_text(

@@ -147,11 +147,41 @@ def body_notes(tokens: Sequence[Token], body: str, body_line: int) -> tuple[tupl
             line = _line_of(re.compile(re.escape(found[0])), token.map, body)
             notes.append((body_line + line, f"footnote {found[0]} is never written, so it shows as text: add a "
                           f"line `{found[0]}: ...` at the end of the post, or remove it"))
+    notes += _long_rows(tokens, body, body_line)
     for placeholder in NEW_POST_PLACEHOLDERS:
         if (at := body.find(placeholder)) >= 0:
             notes.append((body_line + body.count("\n", 0, at), f'still has the text `tearsheet new` wrote: '
                           f'"{placeholder}": write your own in its place'))
     return tuple(notes)
+
+
+CELL_BORDER = re.compile(r"(?<!\\)\|")  # as markdown-it's escapedSplit: a | after a backslash is text
+QUOTE_MARKS = re.compile(r"^[ \t]*(?:>[ \t]?)+")  # a table in a quote: its rows' > marks
+
+
+def _long_rows(tokens: Sequence[Token], body: str, body_line: int) -> Iterator[tuple[int, str]]:
+    """Table rows with more cells than the header: Markdown drops the extra ones, which a writer pasting a
+    table from a spreadsheet does not see until a reader says so."""
+    lines = body.split("\n")
+    header = 0
+    for number, token in enumerate(tokens):
+        if token.type != "tr_open" or not token.map or token.map[0] >= len(lines):
+            continue
+        cells = _cells(lines[token.map[0]])
+        if tokens[number - 1].type == "thead_open":
+            header = cells
+        elif header and cells > header:
+            hidden = "the last cell does" if cells - header == 1 else f"the last {cells - header} do"
+            yield (body_line + token.map[0], f"this table row has {cells} cells but the table has {header} "
+                   f"columns, so {hidden} not show: add the column to the header row and the |---| line under "
+                   "it, or remove the extra cells")
+
+
+def _cells(line: str) -> int:
+    """The cells of a table row as markdown-it splits it (an escaped \\| is not a border; a quote's > marks
+    are not cells)."""
+    cells = CELL_BORDER.split(QUOTE_MARKS.sub("", line).strip())
+    return len(cells) - (cells[0] == "") - (len(cells) > 1 and cells[-1] == "")
 
 
 def _check_addresses(links: Sequence[str], source: SourcePost) -> None:
