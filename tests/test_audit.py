@@ -107,6 +107,7 @@ def test_a_leak_on_every_page_names_twenty_files_then_counts_the_rest(site: Path
     ("notes/index.json", json.dumps({"content": MEMBER.replace("refunding", "re\u00adfunding")}).encode()),
     ("notes/fragment.pf_fragment", gzip.compress(b"pagefind_dcd" + json.dumps({"content": MEMBER}).encode())),
     ("notes/quotes.txt", b'the "term premium" can\'t stay this low - not with deficits'),
+    ("notes/about-pdf.html", f"<h1>What %PDF-1.7 means</h1><p>{MEMBER}</p>".encode()),  # a page, not a PDF
     ("notes/our-desk-expects-the-quarterly-refunding-to-lean-on-bills.txt", b"nothing inside"),
 ])
 def test_a_leaking_file_under_static_is_caught_in_every_disguise(site: Path, name: str, data: bytes) -> None:
@@ -128,6 +129,84 @@ def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeyp
     assert "public/assets/leak.html.br: leaks member-only text" in leak_error(site)
     monkeypatch.setattr("tearsheet.public_tree._brotli", lambda: None)
     assert "public/assets/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
+
+
+def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"") -> bytes:
+    """A one-page PDF showing `lines` in Helvetica, its page's text compressed as PDF writers do."""
+    import zlib
+
+    text = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(
+        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for line in lines) + " ET"
+    stream = zlib.compress(text.encode("latin-1")) if compress else text.encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if compress else b"")
+               + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, encrypt, xref)
+    return bytes(out)
+
+
+def zipped(entries: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in entries.items():
+            archive.writestr(name, text)
+    return out.getvalue()
+
+
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+HALF = len(MEMBER) // 2
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    # a PDF of the whole note, as "the full note as a PDF" a teaser links to; lines broken as on a page
+    ("full-note.pdf", minimal_pdf([MEMBER[:HALF], MEMBER[HALF:]])),
+    ("uncompressed.pdf", minimal_pdf([MEMBER], compress=False)),
+    # Word splits a paragraph into runs wherever the formatting or the spell checker changes, mid-word too
+    ("full-note.docx", zipped({"[Content_Types].xml": "<Types/>", "word/document.xml":
+                               f'<w:document xmlns:w="{WORD}"><w:body><w:p><w:r><w:t>{MEMBER[:HALF]}</w:t></w:r>'
+                               f'<w:r><w:rPr><w:b/></w:rPr><w:t>{MEMBER[HALF:]}</w:t></w:r></w:p></w:body></w:document>'})),
+    ("model.xlsx", zipped({"xl/sharedStrings.xml": f"<sst><si><t>{MEMBER}</t></si><si><t>1.25</t></si></sst>"})),
+    ("book.epub", zipped({"mimetype": "application/epub+zip", "OEBPS/ch1.xhtml":
+                          f'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>{MEMBER}</p></body></html>'})),
+])
+def test_a_document_under_content_a_teaser_links_to_is_read_as_a_reader_would(site: Path, name: str,
+                                                                                data: bytes) -> None:
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / name).write_bytes(data)
+    post = site / MEMBER_PATH
+    post.write_text(post.read_text().replace(PUBLIC_OPENING, f"{PUBLIC_OPENING} [The full note](/files/{name}).")
+                    .replace("teaser: 13", "teaser: 16"))
+    assert f"public/files/{name}: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
+
+
+def test_a_document_without_member_text_is_published(site: Path) -> None:
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "free.pdf").write_bytes(minimal_pdf([PUBLIC_OPENING, "A chart of the curve."]))
+    (site / "content" / "files" / "data.zip").write_bytes(zipped({"rates.csv": MEMBER}))  # no document: not read
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/free.pdf), [data](/files/data.zip)\n")
+    build(site)
+    assert (site / "output" / "public" / "files" / "free.pdf").exists()
+
+
+def test_a_pdf_the_audit_cannot_read_stops_the_build(site: Path) -> None:
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "broken.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/broken.pdf)\n")
+    report = leak_error(site)
+    assert "public/files/broken.pdf: cannot search this PDF for member-only text" in report
+    assert "print it to a new PDF" in report
 
 
 def test_seven_words_are_below_the_audits_resolution(site: Path) -> None:

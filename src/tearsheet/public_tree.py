@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .documents import PDF_MAGIC, ZIP_MAGIC, UnreadableDocument, is_pdf, pdf_text, zipped_document_text
 from .errors import Problem
 from .heap import trim_heap
 from .shingles import (
@@ -122,12 +123,35 @@ def raw_bytes(public_dir: str, rel: str) -> bytes:
 
 
 def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> bytes | None:
-    """The text of one file, decompressed; None for a binary file such as an image."""
+    """The text of one file, decompressed, or a document's (documents.py); None for a binary file such as
+    an image."""
     head = data[:HEAD_BYTES]
-    if b"\x00" in head and not head.startswith(GZIP_MAGIC) and not rel.endswith(".br"):
+    if (b"\x00" in head and not head.startswith((GZIP_MAGIC, ZIP_MAGIC)) and not rel.endswith(".br")
+            and not is_pdf(head)):
         return None
     data = _inflate(rel, data, where, problems)
+    if is_pdf(data) and (text := _pdf(data, where, problems)) is not None:
+        return text
+    if data.startswith(ZIP_MAGIC) and (text := zipped_document_text(data)) is not None:
+        return text
     return None if b"\x00" in data[:HEAD_BYTES] else data
+
+
+def _pdf(data: bytes, where: str, problems: list[Problem]) -> bytes | None:
+    """A PDF's text (documents.pdf_text); None for a file that only mentions "%PDF-" near its start (a page
+    about PDFs): it is read as text."""
+    try:
+        return pdf_text(data)
+    except ImportError:
+        problems.append(Problem(where, None, "cannot search a PDF: no pypdf module",
+                                "pip install pypdf (the audit fails rather than skip a file)"))
+    except UnreadableDocument as exc:
+        if not data.lstrip().startswith(PDF_MAGIC):
+            return None
+        problems.append(Problem(where, None, f"cannot search this PDF for member-only text: {exc}",
+                                "the audit fails rather than skip a file: save it again without a password (or "
+                                "print it to a new PDF), or leave it off the public site"))
+    return b""
 
 
 def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
