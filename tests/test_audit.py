@@ -188,7 +188,9 @@ def test_a_document_under_content_a_teaser_links_to_is_read_as_a_reader_would(si
     post = site / MEMBER_PATH
     post.write_text(post.read_text().replace(PUBLIC_OPENING, f"{PUBLIC_OPENING} [The full note](/files/{name}).")
                     .replace("teaser: 13", "teaser: 16"))
-    assert f"public/files/{name}: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
+    report = leak_error(site)
+    assert f"public/files/{name}: leaks member-only text of {MEMBER_PATH}" in report
+    assert "if it is for members, link to it only after the teaser's cut (<!--more-->)" in report
 
 
 def test_a_document_without_member_text_is_published(site: Path) -> None:
