@@ -131,8 +131,9 @@ def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeyp
     assert "public/assets/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
 
 
-def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"") -> bytes:
-    """A one-page PDF showing `lines` in Helvetica, its page's text compressed as PDF writers do."""
+def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"", note: str = "") -> bytes:
+    """A one-page PDF showing `lines` in Helvetica, its page's text compressed as PDF writers do; with
+    `note`, a sticky note on the page holding it."""
     import zlib
 
     text = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(
@@ -140,10 +141,13 @@ def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"") -
     stream = zlib.compress(text.encode("latin-1")) if compress else text.encode("latin-1")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"/Resources << /Font << /F1 5 0 R >> >>" + (b" /Annots [6 0 R]" if note else b"") + b" >>",
                b"<< /Length %d%s >>\nstream\n" % (len(stream), b" /Filter /FlateDecode" if compress else b"")
                + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    if note:
+        objects.append(b"<< /Type /Annot /Subtype /Text /Rect [72 600 92 620] /Contents (" + note.encode("latin-1")
+                       + b") >>")
     out, offsets = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -152,6 +156,20 @@ def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"") -
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, encrypt, xref)
     return bytes(out)
+
+
+def tarred(entries: dict[str, str]) -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, text in entries.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
 
 
 def zipped(entries: dict[str, str]) -> bytes:
@@ -179,7 +197,17 @@ HALF = len(MEMBER) // 2
                                f'<w:r><w:rPr><w:b/></w:rPr><w:t>{MEMBER[HALF:]}</w:t></w:r></w:p></w:body></w:document>'})),
     ("model.xlsx", zipped({"xl/sharedStrings.xml": f"<sst><si><t>{MEMBER}</t></si><si><t>1.25</t></si></sst>"})),
     ("book.epub", zipped({"mimetype": "application/epub+zip", "OEBPS/ch1.xhtml":
-                          f'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>{MEMBER}</p></body></html>'})),
+                          f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head><body>'
+                          f'<h1>Refunding</h1><div>{MEMBER}</div></body></html>'})),
+    ("annotated.pdf", minimal_pdf(["A chart of the curve."], note=MEMBER)),  # a sticky note on the page
+    # Excel's "Unicode Text" export, Notepad's "Unicode": UTF-16, with and without a byte-order mark
+    ("full-note.txt", MEMBER.encode("utf-16")),
+    ("full-note.csv", MEMBER.encode("utf-16-le")),
+    ("data-pack.zip", zipped({"notes/refunding.txt": MEMBER, "model.csv": "a,b"})),
+    ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
+    # Word breaks a line with <w:br/>: the words either side are apart, not one
+    ("lines.docx", zipped({"word/document.xml": f'<w:document xmlns:w="{WORD}"><w:body><w:p><w:r><w:t>'
+                           + "</w:t><w:br/><w:t>".join(MEMBER.split(" ", 3)) + "</w:t></w:r></w:p></w:body></w:document>"})),
 ])
 def test_a_document_under_content_a_teaser_links_to_is_read_as_a_reader_would(site: Path, name: str,
                                                                                 data: bytes) -> None:
@@ -196,7 +224,7 @@ def test_a_document_under_content_a_teaser_links_to_is_read_as_a_reader_would(si
 def test_a_document_without_member_text_is_published(site: Path) -> None:
     (site / "content" / "files").mkdir()
     (site / "content" / "files" / "free.pdf").write_bytes(minimal_pdf([PUBLIC_OPENING, "A chart of the curve."]))
-    (site / "content" / "files" / "data.zip").write_bytes(zipped({"rates.csv": MEMBER}))  # no document: not read
+    (site / "content" / "files" / "data.zip").write_bytes(zipped({"rates.csv": "date,rate\n2026-01-02,4.25\n"}))
     (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/free.pdf), [data](/files/data.zip)\n")
     build(site)
     assert (site / "output" / "public" / "files" / "free.pdf").exists()
@@ -207,8 +235,25 @@ def test_a_pdf_the_audit_cannot_read_stops_the_build(site: Path) -> None:
     (site / "content" / "files" / "broken.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
     (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/broken.pdf)\n")
     report = leak_error(site)
-    assert "public/files/broken.pdf: cannot search this PDF for member-only text" in report
+    assert "public/files/broken.pdf: cannot search this file for member-only text" in report
     assert "print it to a new PDF" in report
+
+
+def test_an_old_binary_office_file_stops_the_build(site: Path) -> None:
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "model.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[The model](/files/model.xls)\n")
+    report = leak_error(site)
+    assert "public/files/model.xls: cannot search this file for member-only text: it is a Word, Excel or " in report
+    assert "save it as .docx, .xlsx, .pptx or PDF" in report
+
+
+def test_an_svgs_wrapped_lines_read_as_one_text(site: Path) -> None:
+    """A chart's annotation, wrapped into <tspan> lines of a few words each."""
+    words = MEMBER.split()
+    lines = "".join(f'<tspan x="0" dy="1.2em">{" ".join(words[i:i + 5])}</tspan>' for i in range(0, 15, 5))
+    (site / "static" / "curve.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg"><text>{lines}</text></svg>')
+    assert f"public/assets/curve.svg: leaks member-only text of {MEMBER_PATH}" in leak_error(site)
 
 
 def test_seven_words_are_below_the_audits_resolution(site: Path) -> None:

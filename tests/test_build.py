@@ -319,6 +319,20 @@ def test_a_chart_page_a_free_post_embeds_brings_what_it_loads_to_the_public_site
     assert "links to" not in capsys.readouterr().err
 
 
+def test_addresses_in_a_chart_pages_comments_and_scripts_are_not_loads(write_site) -> None:
+    """A comment about what members get, a script's own fetch: nothing a reader's browser loads from the page."""
+    page = (b'<!-- members get the model: <a href="model-full.csv">download</a> --><script src="chart.js"></script>'
+            b'<script>if (a < b) { const src = "full-data.csv"; fetch(src); }</script>'
+            b'<style>/* url(old.png) */ .c { background: url(grid.png) }</style>')
+    files = {name: b"x" for name in ("model-full.csv", "full-data.csv", "chart.js", "old.png", "grid.png")}
+    site = write_site({"content/posts/free.md": "---\ntitle: Free\ndate: 2026-01-02\n---\n\n"
+                                                '<iframe src="/charts/curve.html"></iframe>\n',
+                       "content/charts/curve.html": page, **{f"content/charts/{name}": data for name, data in files.items()}})
+    assert main(["build", str(site)]) == 0
+    public = site / "output" / "public" / "charts"
+    assert sorted(p.name for p in public.iterdir()) == ["chart.js", "curve.html", "grid.png"]
+
+
 def test_a_chart_page_only_members_see_keeps_what_it_loads_off_the_public_site(write_site, capsys) -> None:
     site = write_site({
         "content/posts/plus.md": "---\ntitle: Plus\ndate: 2026-01-02\ntier: plus\n---\n\nOpening words.\n\n"

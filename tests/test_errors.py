@@ -565,6 +565,20 @@ def test_a_table_row_with_more_cells_than_the_header_is_warned_of_with_its_line(
     assert err.count("this table row has") == 2  # a short row, an escaped \\|: no warning
 
 
+@pytest.mark.parametrize("folder", [b"static", b"content/.well-known", b"content/files"])
+def test_a_file_name_that_is_not_utf8_is_a_clear_error(built_site: Path, capsys, folder: bytes) -> None:
+    """Latin-1 bytes, as a zip made on Windows unpacks them: a traceback once, where the name went into a URL."""
+    import os
+
+    os.makedirs(bytes(built_site) + b"/" + folder, exist_ok=True)
+    with open(bytes(built_site) + b"/" + folder + b"/r\xe9sum\xe9.css", "wb") as handle:
+        handle.write(b"a{}")
+    code, err = run_build(built_site, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert f"error: {folder.decode()}/r\ufffdsum\ufffd.css: the file's name is not UTF-8 text" in err
+    assert "rename the file" in err
+
+
 def test_a_link_no_browser_can_follow_is_named_with_its_line(built_site: Path, capsys) -> None:
     """It was a traceback (ValueError: Invalid IPv6 URL) in the stage that sorts files by who links to them."""
     (built_site / "content" / "posts" / "v6.md").write_text(

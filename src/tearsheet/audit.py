@@ -63,8 +63,8 @@ from .shingles import (
 )
 from .site import address_of, base_path
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".odt", ".ods", ".odp", ".epub", ".txt",
-                     ".csv", ".md", ".rtf")  # files a writer links to for download
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt", ".ods", ".odp", ".epub",
+                     ".txt", ".csv", ".md", ".rtf", ".zip", ".gz", ".tgz", ".tar")  # files a writer offers to download
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
 FEW_POSTS = 500  # posts left to shingle that the workers reading the tree take on too (see audit_tree)
@@ -381,6 +381,8 @@ def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
     quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
     hint = "a template, feed, search index or file under content/ shows text only members may read"
     if where.lower().endswith(DOCUMENT_SUFFIXES) and "/assets/" not in where:  # (static/ files are in assets/)
-        hint = ("public text links to this file (a free post, a teaser, a page), so the public site has it: if it "
-                "is for members, link to it only after the teaser's cut (<!--more-->)")
+        hint = ("public text links to this file (a free post, a teaser, a page, or a page or stylesheet of the "
+                "public site loads it), so the public site has it: if it is for members, link to it only after the "
+                "teaser's cut (<!--more-->); if it is a public source the post quotes, link to the original "
+                "rather than a copy, or quote it in the teaser")
     return Problem(where, None, f'leaks member-only text of {post}: "{quote}"', hint)

@@ -46,6 +46,10 @@ MAX_USING_BYTES = 5_000_000  # a larger such file is not read for its links
 USE_ATTRIBUTE = re.compile(r"""(?<![\w-])(?:src|href|poster|data|xlink:href)\s*=\s*"""
                            r"""(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
 SRCSET = re.compile(r"""(?<![\w-])srcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# Comments (HTML's and CSS's) and what a <script> holds: addresses there are not loads (a script's own
+# fetches are not followed at all); a script's src attribute is.
+COMMENTS = re.compile(r"<!--.*?(?:-->|$)|/\*.*?(?:\*/|$)", re.DOTALL)
+SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(?:</script\s*>|$)", re.DOTALL | re.IGNORECASE)
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s"']*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
                      re.IGNORECASE)
 
@@ -56,7 +60,7 @@ def asset_uses(name: str, data: bytes) -> tuple[str, ...]:
     file a script alone fetches is not found."""
     if not name.lower().endswith(USING_SUFFIXES) or len(data) > MAX_USING_BYTES:
         return ()
-    text = data.decode("utf-8", "replace")
+    text = COMMENTS.sub(" ", SCRIPT_BODY.sub(r"\1 ", data.decode("utf-8", "replace")))  # no load a reader sees
     found = [next(value for value in match if value) for match in CSS_URL.findall(text) if any(match)]
     if not name.lower().endswith(".css"):
         found += [next(value for value in match if value) for match in USE_ATTRIBUTE.findall(text) if any(match)]
@@ -144,13 +148,19 @@ def relative_path(path: str, base: str) -> str:
 def read_static(folders: list[str]) -> dict[str, bytes]:
     """Files of the theme's and the site's static folders; a later folder wins name by name."""
     files: dict[str, bytes] = {}
+    problems = []
     for folder in folders:
         for root, dirs, names in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(n for n in names if not n.startswith(".")):
                 path = os.path.join(root, name)
+                if not _utf8(path):
+                    problems.append(_not_utf8(os.path.join(os.path.basename(folder), os.path.relpath(path, folder))))
+                    continue
                 with open(path, "rb") as handle:
                     files[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+    if problems:
+        raise SiteError(problems)
     return files
 
 
@@ -246,6 +256,9 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
             if name.startswith(".") or name.endswith("~"):
                 continue
             path = entry.path
+            if not _utf8(path):
+                problems.append(_not_utf8(relative_path(path, site_dir)))
+                continue
             if entry.is_symlink():
                 if not _inside(os.path.realpath(path), site_root):
                     rel = relative_path(path, site_dir)
@@ -269,6 +282,22 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
 
     visit(content_dir)
     return found
+
+
+def _utf8(path: str) -> bool:
+    """Whether a file's name is text: one that is not (bytes of another encoding, as a zip made on Windows
+    unpacks them) cannot be written into a URL, a sitemap or a host's headers file."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(rel: str) -> Problem:
+    shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return Problem(shown, None, "the file's name is not UTF-8 text (made on another system, or unpacked from an "
+                   "old zip?), so it cannot be part of a web address", "rename the file")
 
 
 def _inside(path: str, root: str) -> bool:

@@ -1,45 +1,97 @@
-"""The text of documents a site may publish as files, for the paywall audit: PDFs, and the zipped XML
-of word processors, spreadsheets, slides and e-books (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB).
+"""The text of the files a site publishes, as a reader would get it, for the paywall audit.
 
-A writer links "the full note as a PDF" from a teaser, and the PDF is on the public site with every
-word of the essay in it: the audit must read it as a reader would. The text comes out as HTML-ish
-bytes, one <p> per paragraph, so shingles stay inside a paragraph as they do in pages.
+Plain text in UTF-8 or UTF-16/32 (Excel's "Unicode Text", Notepad's "Unicode"); PDFs (pages, annotations,
+form fields, outlines, attachments, metadata); the zipped XML of word processors, spreadsheets, slides and
+e-books (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB); and archives (zip, tar), each file in them read the same
+way. A writer links "the full note as a PDF" or "the data pack (zip)" from a teaser, and it is on the
+public site with every word of the essay in it: the audit must read it as a reader would.
+
+The text comes out as HTML-ish bytes, a <p> per paragraph, so that shingles stay inside a paragraph as
+they do in pages. What cannot be read (an old binary Office file, a PDF locked with a password, an
+archive of a kind or version Python does not read) raises UnreadableDocument: the audit fails rather
+than pass a file it could not search.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
 import logging
+import tarfile
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 from xml.etree import ElementTree
 
 PDF_MAGIC = b"%PDF-"
 PDF_MAGIC_WITHIN = 1024  # bytes a PDF's header may come after (as readers allow)
 ZIP_MAGIC = b"PK\x03\x04"
-DOCUMENT_PARTS = (".xml", ".xhtml", ".html", ".htm")  # the entries of a zipped document that hold its text
-MAX_DOCUMENT_BYTES = 200_000_000  # of a zip's entries, read at most: a zip bomb is not read to the end
-PARAGRAPHS = frozenset({"p", "si", "h", "li", "td", "th", "title", "h1", "h2", "h3", "h4", "h5", "h6"})
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, Excel 97-2003, PowerPoint 97-2003, Outlook
+UTF_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+            (b"\xfe\xff", "utf-16-be"))
+HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), unless it is UTF-16 text
+MAX_ARCHIVE_BYTES = 200_000_000  # of an archive's files, read at most: a zip bomb is not read to the end
+MAX_DEPTH = 4  # archives within archives read
+HTML_PARTS = (".xhtml", ".html", ".htm")  # an e-book's chapters: HTML, which the audit reads as pages
+# Elements of word-processor and slide XML that hold a paragraph, and those that stand for a space
+PARAGRAPHS = frozenset({"p", "h", "li", "td", "th", "title", "h1", "h2", "h3", "h4", "h5", "h6", "caption"})
+SPACES = frozenset({"br", "tab", "cr", "line-break", "s", "c", "si", "is", "v", "soft-page-break"})
 
 
 class UnreadableDocument(Exception):
-    """A PDF the audit cannot read (damaged, or locked with a password), with why."""
+    """A file the audit cannot read, with why and what to do."""
+
+    def __init__(self, why: str, hint: str) -> None:
+        super().__init__(why)
+        self.hint = hint
 
 
 def is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:PDF_MAGIC_WITHIN]
 
 
-def pdf_text(data: bytes) -> bytes:
-    """Every page's text and the document's title, subject and keywords, as paragraphs of HTML.
+def document_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
+    """The text of one file (decompressed already), as UTF-8 bytes; None for a binary file (an image, a font).
 
-    Raises UnreadableDocument for one no reader opens without a password, or that is too damaged to read;
-    ImportError without pypdf.
+    Raises UnreadableDocument; ImportError for a PDF without pypdf.
     """
+    if is_pdf(data):
+        try:
+            return pdf_text(data, depth)
+        except UnreadableDocument:
+            if data.lstrip().startswith(PDF_MAGIC):
+                raise
+            # a page that only mentions "%PDF-" near its start: read as text below
+    if data.startswith(ZIP_MAGIC):
+        return zip_text(name, data, depth)
+    if data.startswith(OLE_MAGIC):
+        raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
+                                 "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
+    if len(data) > 512 and data[257:262] == b"ustar":
+        return tar_text(data, depth)
+    return unicode_text(data)
+
+
+def unicode_text(data: bytes) -> bytes | None:
+    """Text as UTF-8: UTF-16 and UTF-32 decoded (by their byte-order mark, or UTF-16 by its NULs between
+    ASCII letters); None for binary data."""
+    for bom, encoding in UTF_BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, "replace").encode("utf-8", "replace")
+    head = data[:HEAD_BYTES]
+    if b"\x00" not in head:
+        return data
+    for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if len(zeros) > 8 and zeros.count(0) > 0.9 * len(zeros):  # mostly ASCII, a NUL beside each letter
+            return data.decode(encoding, "replace").encode("utf-8", "replace")
+    return None
+
+
+def pdf_text(data: bytes, depth: int = 0) -> bytes:
+    """A PDF's text: every page's (as laid out, and as drawn), its annotations (notes, text boxes), form
+    field values, outline, metadata, and the files attached to it (read as files are)."""
     import pypdf  # here: only a build that publishes a PDF needs it
 
     pdf_logger = logging.getLogger("pypdf")
@@ -49,55 +101,134 @@ def pdf_text(data: bytes) -> bytes:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):  # locked for copying only: anyone opens it
-                raise UnreadableDocument("it is locked with a password")
-            texts = [page.extract_text() or "" for page in reader.pages]
-            info = reader.metadata or {}
-            texts += [str(info.get(key) or "") for key in ("/Title", "/Subject", "/Keywords")]
+            if reader.is_encrypted and not reader.decrypt(""):  # locked for editing only: anyone opens it
+                raise UnreadableDocument("it is locked with a password", _PDF_HINT)
+            texts = [*_pdf_page_texts(reader), *_pdf_extras(reader)]
+            attached = [document_text(name, content, depth + 1) or b""
+                        for name, contents in (reader.attachments or {}).items() for content in contents]
     except UnreadableDocument:
         raise
+    except ImportError as exc:  # pypdf's AES needs the cryptography module
+        raise UnreadableDocument(f"it is encrypted, and reading it needs {exc}",
+                                 "pip install cryptography, or save it again without encryption") from None
     except Exception as exc:  # pypdf's errors are many and untyped: a file it cannot read
-        raise UnreadableDocument(f"{type(exc).__name__}: {exc}") from None
+        raise UnreadableDocument(f"{type(exc).__name__}: {exc}", _PDF_HINT) from None
     finally:
         pdf_logger.setLevel(level)
     # ligatures (fi, fl) and other compatibility forms as the letters they stand for
-    return _as_paragraphs(unicodedata.normalize("NFKC", text) for text in texts)
+    return as_paragraphs(unicodedata.normalize("NFKC", text) for text in texts) + b"".join(attached)
 
 
-def zipped_document_text(data: bytes) -> bytes | None:
-    """The text of a zipped document's XML and HTML parts, a paragraph each (Word's, a spreadsheet's
-    cells, a slide's); None for a zip that holds no such part (or is no zip)."""
+_PDF_HINT = ("the audit fails rather than skip a file: save it again without a password (or print it to a new PDF), "
+             "or leave it off the public site")
+
+
+def _pdf_page_texts(reader: Any) -> Iterator[str]:
+    for page in reader.pages:
+        yield page.extract_text() or ""
+        # laid out as on the page: text a tool drew a glyph at a time comes out as words
+        yield page.extract_text(extraction_mode="layout") or ""
+        for annotation in page.get("/Annots") or ():
+            annotation = annotation.get_object()
+            for key in ("/Contents", "/RC", "/T", "/V"):
+                value = annotation.get(key)
+                if isinstance(value, str):
+                    yield value
+
+
+def _pdf_extras(reader: Any) -> Iterator[str]:
+    for value in (reader.get_fields() or {}).values():
+        for key in ("/V", "/TU", "/T"):
+            if isinstance(value.get(key), str):
+                yield value[key]
+    yield from _outline_titles(reader.outline)
+    for value in (reader.metadata or {}).values():
+        yield str(value)
+
+
+def _outline_titles(outline: Any) -> Iterator[str]:
+    for item in outline:
+        if isinstance(item, list):
+            yield from _outline_titles(item)
+        else:
+            yield str(getattr(item, "title", "") or "")
+
+
+def zip_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
+    """The text of every file in a zip: a document's XML parts (DOCX, XLSX, PPTX, ODF) and HTML (EPUB), and
+    any other file as document_text reads it (a note, a PDF, a zip in the zip)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    paragraphs: list[str] = []
-    budget = MAX_DOCUMENT_BYTES
-    found = False
-    with archive:
-        for entry in archive.infolist():
-            if not entry.filename.lower().endswith(DOCUMENT_PARTS) or budget <= 0:
-                continue
-            found = True
-            with contextlib.suppress(Exception):  # a damaged part: the rest are read
-                with archive.open(entry) as handle:
-                    part = handle.read(budget)
-                budget -= len(part)
-                paragraphs += _xml_paragraphs(part)
-    return _as_paragraphs(paragraphs) if found else None
+        entries = [entry for entry in archive.infolist() if not entry.is_dir()]
+        found, budget = [], MAX_ARCHIVE_BYTES
+        for entry in entries:
+            if budget <= 0:
+                raise UnreadableDocument("its files unpack to more than 200 MB", "publish its files one by one")
+            with archive.open(entry) as handle:
+                part = handle.read(budget)
+            budget -= len(part)
+            found.append(_part_text(entry.filename, part, depth))
+    except UnreadableDocument:
+        raise
+    except Exception as exc:  # a damaged zip, an encrypted one, a method or version Python does not read
+        raise UnreadableDocument(f"cannot unpack it ({type(exc).__name__}: {exc})",
+                                 "pack it again as an ordinary zip without a password") from None
+    texts = [text for text in found if text]
+    return b"\n<p>\n".join(texts) if texts else None
 
 
-def _xml_paragraphs(part: bytes) -> list[str]:
-    """The text of each paragraph-like element (w:p, a:p, text:p, a spreadsheet's shared string, ...), its
-    runs joined as a reader sees them; all the text, if it has none."""
+def tar_text(data: bytes, depth: int = 0) -> bytes | None:
+    """The text of every file in a tar archive (a .tar.gz is unpacked before it comes here)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            texts = []
+            for member in archive:
+                handle = archive.extractfile(member) if member.isfile() else None
+                if handle is not None:
+                    texts.append(_part_text(member.name, handle.read(MAX_ARCHIVE_BYTES), depth))
+    except UnreadableDocument:
+        raise
+    except Exception as exc:
+        raise UnreadableDocument(f"cannot unpack it ({type(exc).__name__}: {exc})", "pack it again") from None
+    found = [text for text in texts if text]
+    return b"\n<p>\n".join(found) if found else None
+
+
+def _part_text(name: str, part: bytes, depth: int) -> bytes | None:
+    lower = name.lower()
+    if lower.endswith(".xml") or lower.endswith(".rels"):
+        return xml_text(part)
+    if lower.endswith(HTML_PARTS):
+        return part  # the audit reads HTML as it reads pages
+    if depth >= MAX_DEPTH:
+        raise UnreadableDocument("it holds archives within archives too deep to read", "publish its files one by one")
+    from .public_tree import inflate_quietly  # a .gz inside (public_tree undoes gzip for the tree's files)
+
+    return document_text(name, inflate_quietly(part), depth + 1)
+
+
+def xml_text(part: bytes) -> bytes:
+    """The text of word-processor, spreadsheet or slide XML: a paragraph's runs joined as a reader sees
+    them (Word splits a sentence into runs, mid-word too), line breaks, tabs and cells as spaces."""
     try:
         root = ElementTree.fromstring(part)
-    except ElementTree.ParseError:
-        return [part.decode("utf-8", "replace")]  # HTML that is not XML: the audit strips its tags
-    paragraphs = ["".join(element.itertext()) for element in root.iter()
-                  if isinstance(element.tag, str) and element.tag.rsplit("}", 1)[-1].lower() in PARAGRAPHS]
-    return paragraphs or [" ".join(root.itertext())]
+        out: list[str] = []
+        _walk(root, out)
+    except (ElementTree.ParseError, RecursionError):
+        return part  # not XML after all: the audit strips its tags
+    return "".join(out).encode("utf-8", "replace")
 
 
-def _as_paragraphs(texts: Iterable[str]) -> bytes:
+def _walk(element: ElementTree.Element, out: list[str]) -> None:
+    name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
+    block = name in PARAGRAPHS
+    out.append("\n<p>" if block else " " if name in SPACES else "")
+    out.append(html.escape(element.text or ""))
+    for child in element:
+        _walk(child, out)
+    out.append("</p>\n" if block else " " if name in SPACES else "")
+    out.append(html.escape(element.tail or ""))
+
+
+def as_paragraphs(texts: Iterable[str]) -> bytes:
     return "".join(f"<p>{html.escape(text)}</p>\n" for text in texts if text).encode("utf-8", "replace")

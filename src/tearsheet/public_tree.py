@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .documents import PDF_MAGIC, ZIP_MAGIC, UnreadableDocument, is_pdf, pdf_text, zipped_document_text
+from .documents import UnreadableDocument, document_text
 from .errors import Problem
 from .heap import trim_heap
 from .shingles import (
@@ -33,7 +33,6 @@ from .shingles import (
 )
 
 GZIP_MAGIC = b"\x1f\x8b"
-HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), which is not searched
 def tree_files(root: str, inside: str = "") -> Iterator[str]:
     """Every file under root as a relative path with forward slashes, as os.walk finds them (a symbolic
     link to a folder is not followed, nor listed), in half its time: a tree of pages is a folder each."""
@@ -123,35 +122,23 @@ def raw_bytes(public_dir: str, rel: str) -> bytes:
 
 
 def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> bytes | None:
-    """The text of one file, decompressed, or a document's (documents.py); None for a binary file such as
-    an image."""
-    head = data[:HEAD_BYTES]
-    if (b"\x00" in head and not head.startswith((GZIP_MAGIC, ZIP_MAGIC)) and not rel.endswith(".br")
-            and not is_pdf(head)):
-        return None
+    """The text of one file, decompressed, as a reader would get it (documents.py: UTF-16, PDFs, Office
+    files, archives); None for a binary file such as an image."""
     data = _inflate(rel, data, where, problems)
-    if is_pdf(data) and (text := _pdf(data, where, problems)) is not None:
-        return text
-    if data.startswith(ZIP_MAGIC) and (text := zipped_document_text(data)) is not None:
-        return text
-    return None if b"\x00" in data[:HEAD_BYTES] else data
-
-
-def _pdf(data: bytes, where: str, problems: list[Problem]) -> bytes | None:
-    """A PDF's text (documents.pdf_text); None for a file that only mentions "%PDF-" near its start (a page
-    about PDFs): it is read as text."""
     try:
-        return pdf_text(data)
+        return document_text(rel, data)
     except ImportError:
         problems.append(Problem(where, None, "cannot search a PDF: no pypdf module",
                                 "pip install pypdf (the audit fails rather than skip a file)"))
     except UnreadableDocument as exc:
-        if not data.lstrip().startswith(PDF_MAGIC):
-            return None
-        problems.append(Problem(where, None, f"cannot search this PDF for member-only text: {exc}",
-                                "the audit fails rather than skip a file: save it again without a password (or "
-                                "print it to a new PDF), or leave it off the public site"))
+        problems.append(Problem(where, None, f"cannot search this file for member-only text: {exc}",
+                                f"the audit fails rather than pass a file it could not read: {exc.hint}"))
     return b""
+
+
+def inflate_quietly(data: bytes) -> bytes:
+    """Undo gzip, as for the tree's files (a .gz inside an archive)."""
+    return _inflate("", data, "", [])
 
 
 def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:

@@ -32,7 +32,7 @@ TAG = re.compile(rb"<[a-zA-Z/!?][^<>]*>")
 # Tags that keep the words around them in one run; every other tag ends a run (see the module doc).
 INLINE_NAMES = ("a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img",
                 "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "td", "th",
-                "time", "tr", "tt", "u", "var", "wbr")
+                "time", "tr", "tt", "tspan", "u", "var", "wbr")  # (an SVG's <tspan>: a line of its <text>)
 
 
 def _alternatives(names: Iterable[str]) -> str:
