@@ -32,7 +32,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, Excel 97-2003, 
 UTF_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
             (b"\xfe\xff", "utf-16-be"))
 HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), unless it is UTF-16 text
-MAX_ARCHIVE_BYTES = 200_000_000  # of an archive's files, read at most: a zip bomb is not read to the end
+MAX_ARCHIVE_BYTES = 64_000_000  # of an archive's files, read at most: a zip bomb is not read to the end
 MAX_DEPTH = 4  # archives within archives read
 HTML_PARTS = (".xhtml", ".html", ".htm")  # an e-book's chapters: HTML, which the audit reads as pages
 # Elements of word-processor and slide XML that hold a paragraph, and those that stand for a space
@@ -83,10 +83,19 @@ def unicode_text(data: bytes) -> bytes | None:
     head = data[:HEAD_BYTES]
     if b"\x00" not in head:
         return data
-    for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
-        if len(zeros) > 8 and zeros.count(0) > 0.9 * len(zeros):  # mostly ASCII, a NUL beside each letter
+    for encoding, zeros, letters in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        # mostly ASCII text, a NUL beside each letter (not an image or a sound that is mostly zeros)
+        if len(zeros) > 8 and zeros.count(0) > 0.9 * len(zeros) and _printable(letters) > 0.9 * len(letters):
             return data.decode(encoding, "replace").encode("utf-8", "replace")
     return None
+
+
+def _printable(data: bytes) -> int:
+    """How many bytes are printable ASCII or whitespace."""
+    return len(data) - len(data.translate(None, PRINTABLE))
+
+
+PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
 
 
 def pdf_text(data: bytes, depth: int = 0) -> bytes:
@@ -162,10 +171,8 @@ def zip_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
         entries = [entry for entry in archive.infolist() if not entry.is_dir()]
         found, budget = [], MAX_ARCHIVE_BYTES
         for entry in entries:
-            if budget <= 0:
-                raise UnreadableDocument("its files unpack to more than 200 MB", "publish its files one by one")
             with archive.open(entry) as handle:
-                part = handle.read(budget)
+                part = _read_within(handle, budget)
             budget -= len(part)
             found.append(_part_text(entry.filename, part, depth))
     except UnreadableDocument:
@@ -181,17 +188,29 @@ def tar_text(data: bytes, depth: int = 0) -> bytes | None:
     """The text of every file in a tar archive (a .tar.gz is unpacked before it comes here)."""
     try:
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            texts = []
+            texts, budget = [], MAX_ARCHIVE_BYTES
             for member in archive:
                 handle = archive.extractfile(member) if member.isfile() else None
-                if handle is not None:
-                    texts.append(_part_text(member.name, handle.read(MAX_ARCHIVE_BYTES), depth))
+                if handle is None:
+                    continue
+                part = _read_within(handle, budget)
+                budget -= len(part)
+                texts.append(_part_text(member.name, part, depth))
     except UnreadableDocument:
         raise
     except Exception as exc:
         raise UnreadableDocument(f"cannot unpack it ({type(exc).__name__}: {exc})", "pack it again") from None
     found = [text for text in texts if text]
     return b"\n<p>\n".join(found) if found else None
+
+
+def _read_within(handle: Any, budget: int) -> bytes:
+    """A file of an archive, whole; UnreadableDocument if the archive's files come to more than the budget."""
+    part = handle.read(budget + 1)
+    if len(part) > budget:
+        raise UnreadableDocument(f"its files unpack to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB",
+                                 "publish its files one by one")
+    return part
 
 
 def _part_text(name: str, part: bytes, depth: int) -> bytes | None:
