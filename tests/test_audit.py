@@ -205,6 +205,8 @@ HALF = len(MEMBER) // 2
     ("full-note.csv", MEMBER.encode("utf-16-le")),
     ("data-pack.zip", zipped({"notes/refunding.txt": MEMBER, "model.csv": "a,b"})),
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
+    ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),
+    ("notes.txt.bz2", __import__("bz2").compress(MEMBER.encode())),
     # Word breaks a line with <w:br/>: the words either side are apart, not one
     ("lines.docx", zipped({"word/document.xml": f'<w:document xmlns:w="{WORD}"><w:body><w:p><w:r><w:t>'
                            + "</w:t><w:br/><w:t>".join(MEMBER.split(" ", 3)) + "</w:t></w:r></w:p></w:body></w:document>"})),
@@ -237,6 +239,14 @@ def test_a_pdf_the_audit_cannot_read_stops_the_build(site: Path) -> None:
     report = leak_error(site)
     assert "public/files/broken.pdf: cannot search this file for member-only text" in report
     assert "print it to a new PDF" in report
+
+
+def test_a_compressed_bomb_stops_the_build_rather_than_fill_the_memory(site: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tearsheet.documents.MAX_ARCHIVE_BYTES", 1_000_000)
+    (site / "static" / "bomb.txt.gz").write_bytes(gzip.compress(b" " * 5_000_000))
+    assert "public/assets/bomb.txt.gz: cannot search this file for member-only text: it unpacks to more than 1 MB" \
+        in leak_error(site)
 
 
 def test_an_old_binary_office_file_stops_the_build(site: Path) -> None:

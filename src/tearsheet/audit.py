@@ -63,8 +63,7 @@ from .shingles import (
 )
 from .site import address_of, base_path
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt", ".ods", ".odp", ".epub",
-                     ".txt", ".csv", ".md", ".rtf", ".zip", ".gz", ".tgz", ".tar")  # files a writer offers to download
+MADE_SUFFIXES = (".html", ".htm", ".xml", ".json", ".js", ".css", ".webmanifest")  # what templates and feeds make
 QUOTE_WORDS = 16  # the most words of a leak an error message quotes
 MAX_REPORTED = 20  # files named before "... and N more"
 FEW_POSTS = 500  # posts left to shingle that the workers reading the tree take on too (see audit_tree)
@@ -380,7 +379,8 @@ def _leak_runs(segments: Sequence[Segment], leaks: dict[int, list[str]]) -> dict
 def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
     quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
     hint = "a template, feed, search index or file under content/ shows text only members may read"
-    if where.lower().endswith(DOCUMENT_SUFFIXES) and "/assets/" not in where:  # (static/ files are in assets/)
+    made = where.lower().endswith(MADE_SUFFIXES) or "/pagefind/" in where or "/assets/" in where  # (static/ files)
+    if not made:  # a file under content/: a PDF, a zip, a note
         hint = ("public text links to this file (a free post, a teaser, a page, or a page or stylesheet of the "
                 "public site loads it), so the public site has it: if it is for members, link to it only after the "
                 "teaser's cut (<!--more-->); if it is a public source the post quotes, link to the original "

@@ -14,13 +14,16 @@ than pass a file it could not search.
 
 from __future__ import annotations
 
+import bz2
 import html
 import io
 import logging
+import lzma
 import tarfile
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.etree import ElementTree
@@ -53,10 +56,12 @@ def is_pdf(data: bytes) -> bool:
 
 
 def document_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
-    """The text of one file (decompressed already), as UTF-8 bytes; None for a binary file (an image, a font).
+    """The text of one file, as UTF-8 bytes; None for a binary file (an image, a font). Gzip, bzip2 and xz
+    are undone first, whatever the file's name (a .tar.gz, a .csv.xz).
 
     Raises UnreadableDocument; ImportError for a PDF without pypdf.
     """
+    data = decompressed(data)
     if is_pdf(data):
         try:
             return pdf_text(data, depth)
@@ -72,6 +77,51 @@ def document_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
     if len(data) > 512 and data[257:262] == b"ustar":
         return tar_text(data, depth)
     return unicode_text(data)
+
+
+COMPRESSED = ((b"\x1f\x8b", zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzip or zlib headers, as gzip reads)
+              (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}))
+
+
+def decompressed(data: bytes) -> bytes:
+    """Data with gzip, bzip2 and xz undone, up to three layers, to at most MAX_ARCHIVE_BYTES (a bomb is not
+    unpacked to the end: UnreadableDocument). Data that only starts like them is kept as it is."""
+    for _ in range(3):
+        kind = next(((magic, make, options) for magic, make, options in COMPRESSED if data.startswith(magic)), None)
+        if kind is None:
+            return data
+        try:
+            unpacked = _unpack_stream(*kind, data)
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
+            return data  # not what its first bytes said: read as it is
+        if unpacked is None:
+            raise UnreadableDocument(f"it unpacks to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB",
+                                     "publish it uncompressed, or in smaller files")
+        data = unpacked
+    return data
+
+
+def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes) -> bytes | None:
+    """What a decompressor makes of data, and of the members after it (gzip -c a b > ab.gz); None past the
+    limit. A stream cut short gives what it holds; bytes after the last member are left (padding)."""
+    out: list[bytes] = []
+    size = 0
+    while data.startswith(magic):
+        unpacker = make(**options)
+        pending = data
+        while not unpacker.eof:
+            chunk = unpacker.decompress(pending, MAX_ARCHIVE_BYTES + 1 - size)
+            size += len(chunk)
+            out.append(chunk)
+            if size > MAX_ARCHIVE_BYTES:
+                return None
+            pending = getattr(unpacker, "unconsumed_tail", b"")  # zlib keeps what it had no room to unpack
+            if not chunk and not pending and getattr(unpacker, "needs_input", True):
+                break  # cut short
+        if not unpacker.eof:
+            break
+        data = unpacker.unused_data.lstrip(b"\x00")
+    return b"".join(out)
 
 
 def unicode_text(data: bytes) -> bytes | None:
@@ -221,9 +271,7 @@ def _part_text(name: str, part: bytes, depth: int) -> bytes | None:
         return part  # the audit reads HTML as it reads pages
     if depth >= MAX_DEPTH:
         raise UnreadableDocument("it holds archives within archives too deep to read", "publish its files one by one")
-    from .public_tree import inflate_quietly  # a .gz inside (public_tree undoes gzip for the tree's files)
-
-    return document_text(name, inflate_quietly(part), depth + 1)
+    return document_text(name, part, depth + 1)
 
 
 def xml_text(part: bytes) -> bytes:

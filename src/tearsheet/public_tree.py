@@ -6,7 +6,6 @@ Files and long blocks the audit's memory has read before are skipped: their shin
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import importlib
 import os
@@ -32,7 +31,7 @@ from .shingles import (
     word_hashes,
 )
 
-GZIP_MAGIC = b"\x1f\x8b"
+
 def tree_files(root: str, inside: str = "") -> Iterator[str]:
     """Every file under root as a relative path with forward slashes, as os.walk finds them (a symbolic
     link to a folder is not followed, nor listed), in half its time: a tree of pages is a folder each."""
@@ -136,13 +135,8 @@ def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> b
     return b""
 
 
-def inflate_quietly(data: bytes) -> bytes:
-    """Undo gzip, as for the tree's files (a .gz inside an archive)."""
-    return _inflate("", data, "", [])
-
-
 def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
-    """Undo gzip (found by its magic bytes, whatever the file's name) and brotli (.br files)."""
+    """Undo brotli (.br files); gzip, bzip2 and xz are undone by documents.document_text, whatever the name."""
     if path.endswith(".br"):
         brotli = _brotli()
         if brotli is None:
@@ -151,13 +145,6 @@ def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> byt
             return b""
         with contextlib.suppress(Exception):  # brotli has its own error type; a non-brotli file is read as is
             data = brotli.decompress(data)
-    for _ in range(3):
-        if not data.startswith(GZIP_MAGIC):
-            break
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            break
     return data
 
 
