@@ -165,7 +165,7 @@ def tarred(entries: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as archive:
         for name, text in entries.items():
-            data = text.encode()
+            data = text.encode("latin-1" if name.endswith(".pdf") else "utf-8")
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -179,7 +179,7 @@ def zipped(entries: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in entries.items():
-            archive.writestr(name, text)
+            archive.writestr(name, text.encode("latin-1") if name.endswith((".zip", ".bin", ".pdf")) else text)
     return out.getvalue()
 
 
@@ -207,6 +207,8 @@ HALF = len(MEMBER) // 2
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
     ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),
     ("notes.txt.bz2", __import__("bz2").compress(MEMBER.encode())),
+    # an archive whose first file is a PDF has "%PDF-" near its start: it is still read as an archive
+    ("chart-and-notes.tar", tarred({"chart.pdf": minimal_pdf(["A chart."]).decode("latin-1"), "notes.txt": MEMBER})),
     # Word breaks a line with <w:br/>: the words either side are apart, not one
     ("lines.docx", zipped({"word/document.xml": f'<w:document xmlns:w="{WORD}"><w:body><w:p><w:r><w:t>'
                            + "</w:t><w:br/><w:t>".join(MEMBER.split(" ", 3)) + "</w:t></w:r></w:p></w:body></w:document>"})),
@@ -247,6 +249,25 @@ def test_a_compressed_bomb_stops_the_build_rather_than_fill_the_memory(site: Pat
     (site / "static" / "bomb.txt.gz").write_bytes(gzip.compress(b" " * 5_000_000))
     assert "public/assets/bomb.txt.gz: cannot search this file for member-only text: it unpacks to more than 1 MB" \
         in leak_error(site)
+
+
+def test_archives_within_archives_share_one_limit(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tearsheet.documents.MAX_ARCHIVE_BYTES", 100_000)
+    inner = zipped({"a.txt": "a " * 30_000})  # 60 KB each, two of them: within the limit alone, not together
+    (site / "static" / "nested.zip").write_bytes(zipped({"one.zip": inner.decode("latin-1"),
+                                                         "two.zip": inner.decode("latin-1")}))
+    assert "public/assets/nested.zip: cannot search this file for member-only text" in leak_error(site)
+
+
+def test_a_workbook_with_macros_is_read_and_published(site: Path) -> None:
+    """Its macro project is an old-style binary inside the zip: code, not text, and no reason to stop."""
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "model.xlsm").write_bytes(zipped({
+        "xl/sharedStrings.xml": "<sst><si><t>Rates model</t></si></sst>",
+        "xl/vbaProject.bin": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)).decode("latin-1")}))
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[The model](/files/model.xlsm)\n")
+    build(site)
+    assert (site / "output" / "public" / "files" / "model.xlsm").exists()
 
 
 def test_an_old_binary_office_file_stops_the_build(site: Path) -> None:

@@ -322,7 +322,7 @@ def test_a_chart_page_a_free_post_embeds_brings_what_it_loads_to_the_public_site
 def test_addresses_in_a_chart_pages_comments_and_scripts_are_not_loads(write_site) -> None:
     """A comment about what members get, a script's own fetch: nothing a reader's browser loads from the page."""
     page = (b'<!-- members get the model: <a href="model-full.csv">download</a> --><script src="chart.js"></script>'
-            b'<script>if (a < b) { const src = "full-data.csv"; fetch(src); }</script>'
+            b'<script>if (a < b) { const src = "full-data.csv"; fetch(src); }</script><p>Reads data/*.csv.</p>'
             b'<style>/* url(old.png) */ .c { background: url(grid.png) }</style>')
     files = {name: b"x" for name in ("model-full.csv", "full-data.csv", "chart.js", "old.png", "grid.png")}
     site = write_site({"content/posts/free.md": "---\ntitle: Free\ndate: 2026-01-02\n---\n\n"

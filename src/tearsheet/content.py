@@ -48,8 +48,10 @@ USE_ATTRIBUTE = re.compile(r"""(?<![\w-])(?:src|href|poster|data|xlink:href)\s*=
 SRCSET = re.compile(r"""(?<![\w-])srcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 # Comments (HTML's and CSS's) and what a <script> holds: addresses there are not loads (a script's own
 # fetches are not followed at all); a script's src attribute is.
-COMMENTS = re.compile(r"<!--.*?(?:-->|$)|/\*.*?(?:\*/|$)", re.DOTALL)
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 SCRIPT_BODY = re.compile(r"(<script\b[^>]*>).*?(?:</script\s*>|$)", re.DOTALL | re.IGNORECASE)
+STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?(?:</style\s*>|$)", re.DOTALL | re.IGNORECASE)
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s"']*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
                      re.IGNORECASE)
 
@@ -60,7 +62,12 @@ def asset_uses(name: str, data: bytes) -> tuple[str, ...]:
     file a script alone fetches is not found."""
     if not name.lower().endswith(USING_SUFFIXES) or len(data) > MAX_USING_BYTES:
         return ()
-    text = COMMENTS.sub(" ", SCRIPT_BODY.sub(r"\1 ", data.decode("utf-8", "replace")))  # no load a reader sees
+    text = data.decode("utf-8", "replace")
+    if name.lower().endswith(".css"):
+        text = CSS_COMMENT.sub(" ", text)
+    else:  # a page's or an SVG's comments and scripts, and comments in its styles: no load a reader sees
+        text = HTML_COMMENT.sub(" ", SCRIPT_BODY.sub(r"\1 ", text))
+        text = STYLE_BLOCK.sub(lambda style: CSS_COMMENT.sub(" ", style[0]), text)
     found = [next(value for value in match if value) for match in CSS_URL.findall(text) if any(match)]
     if not name.lower().endswith(".css"):
         found += [next(value for value in match if value) for match in USE_ATTRIBUTE.findall(text) if any(match)]

@@ -20,13 +20,14 @@ import io
 import logging
 import lzma
 import tarfile
+import time
 import unicodedata
 import warnings
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 PDF_MAGIC = b"%PDF-"
 PDF_MAGIC_WITHIN = 1024  # bytes a PDF's header may come after (as readers allow)
@@ -37,6 +38,7 @@ UTF_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be
 HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), unless it is UTF-16 text
 MAX_ARCHIVE_BYTES = 64_000_000  # of an archive's files, read at most: a zip bomb is not read to the end
 MAX_DEPTH = 4  # archives within archives read
+MAX_PDF_SECONDS = 120  # a PDF whose text takes longer to read stops the build (pages sharing one huge stream)
 HTML_PARTS = (".xhtml", ".html", ".htm")  # an e-book's chapters: HTML, which the audit reads as pages
 # Elements of word-processor and slide XML that hold a paragraph, and those that stand for a space
 PARAGRAPHS = frozenset({"p", "h", "li", "td", "th", "title", "h1", "h2", "h3", "h4", "h5", "h6", "caption"})
@@ -55,27 +57,32 @@ def is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:PDF_MAGIC_WITHIN]
 
 
-def document_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
+def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of one file, as UTF-8 bytes; None for a binary file (an image, a font). Gzip, bzip2 and xz
-    are undone first, whatever the file's name (a .tar.gz, a .csv.xz).
+    are undone first, whatever the file's name (a .tar.gz, a .csv.xz). `budget` ([bytes]) is what the
+    archives it is in may still unpack, shared by all of them: MAX_ARCHIVE_BYTES for a file of its own.
 
     Raises UnreadableDocument; ImportError for a PDF without pypdf.
     """
-    data = decompressed(data)
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
+    data = decompressed(data, budget)
+    # archives first: a tar or a stored zip whose first file is a PDF has "%PDF-" near its start too
+    if data.startswith(ZIP_MAGIC):
+        return zip_text(name, data, depth, budget)
+    if len(data) > 512 and data[257:262] == b"ustar":
+        return tar_text(data, depth, budget)
+    if data.startswith(OLE_MAGIC):
+        if depth:  # a macro project or an embedded object inside a .docm, .xlsm, .pptx: code, not text
+            return None
+        raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
+                                 "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
     if is_pdf(data):
         try:
-            return pdf_text(data, depth)
+            return pdf_text(data, depth, budget)
         except UnreadableDocument:
             if data.lstrip().startswith(PDF_MAGIC):
                 raise
             # a page that only mentions "%PDF-" near its start: read as text below
-    if data.startswith(ZIP_MAGIC):
-        return zip_text(name, data, depth)
-    if data.startswith(OLE_MAGIC):
-        raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
-                                 "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
-    if len(data) > 512 and data[257:262] == b"ustar":
-        return tar_text(data, depth)
     return unicode_text(data)
 
 
@@ -83,25 +90,31 @@ COMPRESSED = ((b"\x1f\x8b", zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzi
               (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}))
 
 
-def decompressed(data: bytes) -> bytes:
-    """Data with gzip, bzip2 and xz undone, up to three layers, to at most MAX_ARCHIVE_BYTES (a bomb is not
-    unpacked to the end: UnreadableDocument). Data that only starts like them is kept as it is."""
+def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
+    """Data with gzip, bzip2 and xz undone, up to three layers, to at most the budget (MAX_ARCHIVE_BYTES: a
+    bomb is not unpacked to the end, UnreadableDocument). Data that only starts like them is kept as it is."""
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     for _ in range(3):
         kind = next(((magic, make, options) for magic, make, options in COMPRESSED if data.startswith(magic)), None)
         if kind is None:
             return data
         try:
-            unpacked = _unpack_stream(*kind, data)
+            unpacked = _unpack_stream(*kind, data, budget[0])
         except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
             return data  # not what its first bytes said: read as it is
         if unpacked is None:
-            raise UnreadableDocument(f"it unpacks to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB",
-                                     "publish it uncompressed, or in smaller files")
+            raise _too_big()
+        budget[0] -= len(unpacked)
         data = unpacked
     return data
 
 
-def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes) -> bytes | None:
+def _too_big() -> UnreadableDocument:
+    return UnreadableDocument(f"it unpacks to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB",
+                              "publish it uncompressed, or in smaller files")
+
+
+def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes, limit: int) -> bytes | None:
     """What a decompressor makes of data, and of the members after it (gzip -c a b > ab.gz); None past the
     limit. A stream cut short gives what it holds; bytes after the last member are left (padding)."""
     out: list[bytes] = []
@@ -110,10 +123,10 @@ def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes
         unpacker = make(**options)
         pending = data
         while not unpacker.eof:
-            chunk = unpacker.decompress(pending, MAX_ARCHIVE_BYTES + 1 - size)
+            chunk = unpacker.decompress(pending, max(limit + 1 - size, 1))
             size += len(chunk)
             out.append(chunk)
-            if size > MAX_ARCHIVE_BYTES:
+            if size > limit:
                 return None
             pending = getattr(unpacker, "unconsumed_tail", b"")  # zlib keeps what it had no room to unpack
             if not chunk and not pending and getattr(unpacker, "needs_input", True):
@@ -133,11 +146,19 @@ def unicode_text(data: bytes) -> bytes | None:
     head = data[:HEAD_BYTES]
     if b"\x00" not in head:
         return data
-    for encoding, zeros, letters in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
-        # mostly ASCII text, a NUL beside each letter (not an image or a sound that is mostly zeros)
-        if len(zeros) > 8 and zeros.count(0) > 0.9 * len(zeros) and _printable(letters) > 0.9 * len(letters):
+    middle = len(data) // 2 & ~1
+    windows = [head, data[middle : middle + HEAD_BYTES], data[-HEAD_BYTES:] if len(data) % 2 == 0 else b""]
+    for encoding, zero_at in (("utf-16-le", 1), ("utf-16-be", 0)):
+        if all(_utf16_like(window, zero_at) for window in windows if len(window) > 16):
             return data.decode(encoding, "replace").encode("utf-8", "replace")
     return None
+
+
+def _utf16_like(window: bytes, zero_at: int) -> bool:
+    """Mostly ASCII text, a NUL beside each letter: at the start, the middle and the end of the file alike
+    (not an image or a sound that starts with zeros)."""
+    zeros, letters = window[zero_at::2], window[1 - zero_at :: 2]
+    return zeros.count(0) > 0.9 * len(zeros) and _printable(letters) > 0.9 * len(letters)
 
 
 def _printable(data: bytes) -> int:
@@ -148,11 +169,13 @@ def _printable(data: bytes) -> int:
 PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
 
 
-def pdf_text(data: bytes, depth: int = 0) -> bytes:
-    """A PDF's text: every page's (as laid out, and as drawn), its annotations (notes, text boxes), form
-    field values, outline, metadata, and the files attached to it (read as files are)."""
+def pdf_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes:
+    """A PDF's text: every page's, its annotations (notes, text boxes), form field values, outline,
+    metadata, and the files attached to it (read as files are). A page whose text comes out a letter a line
+    (a tool drew each glyph apart) is read again as laid out, where the letters make words."""
     import pypdf  # here: only a build that publishes a PDF needs it
 
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     pdf_logger = logging.getLogger("pypdf")
     level = pdf_logger.level
     pdf_logger.setLevel(logging.CRITICAL + 1)  # its complaints about sloppy files are not the writer's business
@@ -162,8 +185,8 @@ def pdf_text(data: bytes, depth: int = 0) -> bytes:
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):  # locked for editing only: anyone opens it
                 raise UnreadableDocument("it is locked with a password", _PDF_HINT)
-            texts = [*_pdf_page_texts(reader), *_pdf_extras(reader)]
-            attached = [document_text(name, content, depth + 1) or b""
+            texts = [*_pdf_page_texts(reader, time.monotonic() + MAX_PDF_SECONDS), *_pdf_extras(reader)]
+            attached = [document_text(name, content, depth + 1, budget) or b""
                         for name, contents in (reader.attachments or {}).items() for content in contents]
     except UnreadableDocument:
         raise
@@ -171,22 +194,29 @@ def pdf_text(data: bytes, depth: int = 0) -> bytes:
         raise UnreadableDocument(f"it is encrypted, and reading it needs {exc}",
                                  "pip install cryptography, or save it again without encryption") from None
     except Exception as exc:  # pypdf's errors are many and untyped: a file it cannot read
-        raise UnreadableDocument(f"{type(exc).__name__}: {exc}", _PDF_HINT) from None
+        raise UnreadableDocument(_one_line(exc), _PDF_HINT) from None
     finally:
         pdf_logger.setLevel(level)
     # ligatures (fi, fl) and other compatibility forms as the letters they stand for
     return as_paragraphs(unicodedata.normalize("NFKC", text) for text in texts) + b"".join(attached)
 
 
-_PDF_HINT = ("the audit fails rather than skip a file: save it again without a password (or print it to a new PDF), "
-             "or leave it off the public site")
+_PDF_HINT = ("save it again without a password (or print it to a new PDF), or leave it off the public site")
 
 
-def _pdf_page_texts(reader: Any) -> Iterator[str]:
+def _one_line(exc: Exception) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+
+
+def _pdf_page_texts(reader: Any, deadline: float) -> Iterator[str]:
     for page in reader.pages:
-        yield page.extract_text() or ""
-        # laid out as on the page: text a tool drew a glyph at a time comes out as words
-        yield page.extract_text(extraction_mode="layout") or ""
+        if time.monotonic() > deadline:
+            raise UnreadableDocument(f"reading its text took over {MAX_PDF_SECONDS} seconds", _PDF_HINT)
+        text = page.extract_text() or ""
+        yield text
+        lines = text.split("\n")
+        if len(lines) > 20 and sum(len(line.strip()) <= 1 for line in lines) > len(lines) / 3:
+            yield page.extract_text(extraction_mode="layout") or ""
         for annotation in page.get("/Annots") or ():
             annotation = annotation.get_object()
             for key in ("/Contents", "/RC", "/T", "/V"):
@@ -213,57 +243,55 @@ def _outline_titles(outline: Any) -> Iterator[str]:
             yield str(getattr(item, "title", "") or "")
 
 
-def zip_text(name: str, data: bytes, depth: int = 0) -> bytes | None:
+def zip_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of every file in a zip: a document's XML parts (DOCX, XLSX, PPTX, ODF) and HTML (EPUB), and
     any other file as document_text reads it (a note, a PDF, a zip in the zip)."""
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = [entry for entry in archive.infolist() if not entry.is_dir()]
-        found, budget = [], MAX_ARCHIVE_BYTES
-        for entry in entries:
-            with archive.open(entry) as handle:
-                part = _read_within(handle, budget)
-            budget -= len(part)
-            found.append(_part_text(entry.filename, part, depth))
+        found = []
+        for entry in archive.infolist():
+            if not entry.is_dir():
+                with archive.open(entry) as handle:
+                    found.append(_part_text(entry.filename, _read_within(handle, budget), depth, budget))
     except UnreadableDocument:
         raise
     except Exception as exc:  # a damaged zip, an encrypted one, a method or version Python does not read
-        raise UnreadableDocument(f"cannot unpack it ({type(exc).__name__}: {exc})",
+        raise UnreadableDocument(f"cannot unpack it ({_one_line(exc)})",
                                  "pack it again as an ordinary zip without a password") from None
     texts = [text for text in found if text]
     return b"\n<p>\n".join(texts) if texts else None
 
 
-def tar_text(data: bytes, depth: int = 0) -> bytes | None:
+def tar_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of every file in a tar archive (a .tar.gz is unpacked before it comes here)."""
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     try:
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            texts, budget = [], MAX_ARCHIVE_BYTES
+            found = []
             for member in archive:
                 handle = archive.extractfile(member) if member.isfile() else None
-                if handle is None:
-                    continue
-                part = _read_within(handle, budget)
-                budget -= len(part)
-                texts.append(_part_text(member.name, part, depth))
+                if handle is not None:
+                    found.append(_part_text(member.name, _read_within(handle, budget), depth, budget))
     except UnreadableDocument:
         raise
     except Exception as exc:
-        raise UnreadableDocument(f"cannot unpack it ({type(exc).__name__}: {exc})", "pack it again") from None
-    found = [text for text in texts if text]
-    return b"\n<p>\n".join(found) if found else None
+        raise UnreadableDocument(f"cannot unpack it ({_one_line(exc)})", "pack it again") from None
+    texts = [text for text in found if text]
+    return b"\n<p>\n".join(texts) if texts else None
 
 
-def _read_within(handle: Any, budget: int) -> bytes:
-    """A file of an archive, whole; UnreadableDocument if the archive's files come to more than the budget."""
-    part = handle.read(budget + 1)
-    if len(part) > budget:
+def _read_within(handle: Any, budget: list[int]) -> bytes:
+    """A file of an archive, whole, taken from the budget; UnreadableDocument past it."""
+    part = handle.read(budget[0] + 1)
+    if len(part) > budget[0]:
         raise UnreadableDocument(f"its files unpack to more than {MAX_ARCHIVE_BYTES // 1_000_000} MB",
                                  "publish its files one by one")
+    budget[0] -= len(part)
     return part
 
 
-def _part_text(name: str, part: bytes, depth: int) -> bytes | None:
+def _part_text(name: str, part: bytes, depth: int, budget: list[int]) -> bytes | None:
     lower = name.lower()
     if lower.endswith(".xml") or lower.endswith(".rels"):
         return xml_text(part)
@@ -271,30 +299,32 @@ def _part_text(name: str, part: bytes, depth: int) -> bytes | None:
         return part  # the audit reads HTML as it reads pages
     if depth >= MAX_DEPTH:
         raise UnreadableDocument("it holds archives within archives too deep to read", "publish its files one by one")
-    return document_text(name, part, depth + 1)
+    return document_text(name, part, depth + 1, budget)
 
 
 def xml_text(part: bytes) -> bytes:
     """The text of word-processor, spreadsheet or slide XML: a paragraph's runs joined as a reader sees
-    them (Word splits a sentence into runs, mid-word too), line breaks, tabs and cells as spaces."""
+    them (Word splits a sentence into runs, mid-word too), line breaks, tabs and cells as spaces. Read as
+    a stream: the XML's size and depth cost no more than its text."""
+    out: list[str] = []
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def start(name: str, _attributes: object) -> None:
+        local = name.rsplit("}", 1)[-1].lower()
+        out.append("\n<p>" if local in PARAGRAPHS else " " if local in SPACES else "")
+
+    def end(name: str) -> None:
+        local = name.rsplit("}", 1)[-1].lower()
+        out.append("</p>\n" if local in PARAGRAPHS else " " if local in SPACES else "")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda text: out.append(html.escape(text))
     try:
-        root = ElementTree.fromstring(part)
-        out: list[str] = []
-        _walk(root, out)
-    except (ElementTree.ParseError, RecursionError):
+        parser.Parse(part, True)
+    except expat.ExpatError:
         return part  # not XML after all: the audit strips its tags
     return "".join(out).encode("utf-8", "replace")
-
-
-def _walk(element: ElementTree.Element, out: list[str]) -> None:
-    name = element.tag.rsplit("}", 1)[-1].lower() if isinstance(element.tag, str) else ""
-    block = name in PARAGRAPHS
-    out.append("\n<p>" if block else " " if name in SPACES else "")
-    out.append(html.escape(element.text or ""))
-    for child in element:
-        _walk(child, out)
-    out.append("</p>\n" if block else " " if name in SPACES else "")
-    out.append(html.escape(element.tail or ""))
 
 
 def as_paragraphs(texts: Iterable[str]) -> bytes:
