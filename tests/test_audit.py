@@ -207,6 +207,11 @@ HALF = len(MEMBER) // 2
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
     ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),
     ("notes.txt.bz2", __import__("bz2").compress(MEMBER.encode())),
+    # Word's RTF wraps every few words in a group of its own, with revision marks
+    ("full-note.rtf", (r"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Times;}}{\*\generator Word;}\pard "
+                       + "".join(rf"{{\rtlch\fcs1 \insrsid{n} {chunk}}}" for n, chunk in
+                                 enumerate((MEMBER[i:i + 20] for i in range(0, len(MEMBER), 20)), 1000))
+                       + r"\par}").encode()),
     # an archive whose first file is a PDF has "%PDF-" near its start: it is still read as an archive
     ("chart-and-notes.tar", tarred({"chart.pdf": minimal_pdf(["A chart."]).decode("latin-1"), "notes.txt": MEMBER})),
     # Word breaks a line with <w:br/>: the words either side are apart, not one

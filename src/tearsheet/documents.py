@@ -15,10 +15,12 @@ than pass a file it could not search.
 from __future__ import annotations
 
 import bz2
+import codecs
 import html
 import io
 import logging
 import lzma
+import re
 import tarfile
 import time
 import unicodedata
@@ -76,6 +78,8 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
             return None
         raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
                                  "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
+    if data.startswith(RTF_MAGIC):
+        return rtf_text(data)
     if is_pdf(data):
         try:
             return pdf_text(data, depth, budget)
@@ -325,6 +329,80 @@ def xml_text(part: bytes) -> bytes:
     except expat.ExpatError:
         return part  # not XML after all: the audit strips its tags
     return "".join(out).encode("utf-8", "replace")
+
+
+RTF_MAGIC = b"{\\rtf"
+RTF_TOKEN = re.compile(rb"\\'([0-9a-fA-F]{2})|\\u(-?\d+) ?|\\([a-zA-Z]+)(-?\d+)? ?|\\(.)|([{}])|([^\\{}\r\n]+)",
+                       re.DOTALL)
+# Groups of an RTF file that hold no text a reader sees: tables of fonts, colours, styles, lists, revisions,
+# the document's info (its title is in Word's File > Properties: read as text all the same), pictures.
+RTF_SKIPPED = frozenset({b"fonttbl", b"colortbl", b"stylesheet", b"listtable", b"listoverridetable", b"rsidtbl",
+                         b"generator", b"pict", b"themedata", b"colorschememapping", b"datastore", b"latentstyles",
+                         b"xmlnstbl", b"filetbl", b"revtbl", b"pgdsctbl", b"objdata", b"fldinst", b"bkmkstart",
+                         b"bkmkend"})
+RTF_BREAKS = {b"par": "</p>\n<p>", b"sect": "</p>\n<p>", b"page": "</p>\n<p>", b"row": "</p>\n<p>",
+              b"line": " ", b"tab": " ", b"cell": " ", b"emdash": "\u2014", b"endash": "\u2013", b"bullet": "\u2022",
+              b"lquote": "\u2018", b"rquote": "\u2019", b"ldblquote": "\u201c", b"rdblquote": "\u201d"}
+
+
+def rtf_text(data: bytes) -> bytes:
+    """The text of an RTF file (TextEdit's, WordPad's, Word's): control words and the groups that hold no
+    text left out, \\'hh and \\uN characters decoded, paragraphs apart. Word wraps every few words in a
+    group of their own; the words stay one text here."""
+    out: list[str] = ["<p>"]
+    skipping: list[bool] = [False]  # per open group: whether its text is left out
+    closing: list[str] = [""]  # per open group: what its end writes (the document's info: a paragraph apart)
+    encoding = "cp1252"
+    drop = 0  # characters after a \\uN that stand in for it in old readers
+    for hex_char, unicode, word, _number, symbol, brace, text in RTF_TOKEN.findall(data):
+        if brace:
+            if brace == b"{":
+                skipping.append(skipping[-1])
+                closing.append("")
+            elif len(skipping) > 1:
+                skipping.pop()
+                out.append(closing.pop())
+            continue
+        if word:
+            if word in RTF_SKIPPED:
+                skipping[-1] = True
+            elif word in (b"info", b"title", b"subject", b"keywords", b"author", b"comment", b"footnote"):
+                out.append("</p>\n<p>")
+                closing[-1] = "</p>\n<p>"
+            elif word == b"ansicpg" and _number.isdigit():
+                encoding = f"cp{int(_number)}"
+            elif not skipping[-1] and word in RTF_BREAKS:
+                out.append(RTF_BREAKS[word])
+            continue
+        if symbol == b"*":
+            skipping[-1] = True  # an ignorable destination
+            continue
+        if skipping[-1]:
+            continue
+        if unicode:
+            out.append(chr(int(unicode) % 65536))
+            drop = 1
+        elif hex_char:
+            if drop:
+                drop -= 1
+                continue
+            out.append(bytes([int(hex_char, 16)]).decode(encoding, "replace") if _known(encoding) else "?")
+        elif symbol:
+            out.append({b"~": " ", b"-": "", b"_": "-"}.get(symbol, symbol.decode("latin-1")))
+        elif text:
+            if drop:
+                text, drop = text[1:], 0
+            out.append(html.escape(text.decode(encoding if _known(encoding) else "cp1252", "replace")))
+    out.append("</p>")
+    return "".join(out).encode("utf-8", "replace")
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
 
 
 def as_paragraphs(texts: Iterable[str]) -> bytes:
