@@ -158,6 +158,32 @@ def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"", n
     return bytes(out)
 
 
+def pdf_with_its_second_page_removed(first: str, second: str) -> bytes:
+    """Two pages, then an incremental save whose page list names only the first, as "delete pages, then
+    save" in a PDF editor can leave it: a viewer shows one page, every PDF tool reads both."""
+    def page_text(text: str) -> bytes:
+        content = b"BT /F1 11 Tf 72 720 Td (" + text.encode("latin-1") + b") Tj ET"
+        return b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"
+
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [5 0 R 6 0 R] /Count 2 >>",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", page_text(first), page % 4, page % 7,
+               page_text(second)]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    first_xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, first_xref)
+    update = len(out)
+    out += b"2 0 obj\n<< /Type /Pages /Kids [5 0 R] /Count 1 >>\nendobj\n"
+    second_xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n2 1\n%010d 00000 n \n" % update
+    out += b"trailer\n<< /Size 8 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (first_xref, second_xref)
+    return bytes(out)
+
+
 def tarred(entries: dict[str, str]) -> bytes:
     import io
     import tarfile
@@ -200,6 +226,7 @@ HALF = len(MEMBER) // 2
                           f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head><body>'
                           f'<h1>Refunding</h1><div>{MEMBER}</div></body></html>'})),
     ("annotated.pdf", minimal_pdf(["A chart of the curve."], note=MEMBER)),  # a sticky note on the page
+    ("sample.pdf", pdf_with_its_second_page_removed("A free sample of the note.", MEMBER)),
     # Excel's "Unicode Text" export, Notepad's "Unicode": UTF-16, with and without a byte-order mark
     ("full-note.txt", MEMBER.encode("utf-16")),
     ("full-note.csv", MEMBER.encode("utf-16-le")),

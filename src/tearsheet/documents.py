@@ -189,7 +189,9 @@ def pdf_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> by
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted and not reader.decrypt(""):  # locked for editing only: anyone opens it
                 raise UnreadableDocument("it is locked with a password", _PDF_HINT)
-            texts = [*_pdf_page_texts(reader, time.monotonic() + MAX_PDF_SECONDS), *_pdf_extras(reader)]
+            deadline = time.monotonic() + MAX_PDF_SECONDS
+            texts = [*_pdf_page_texts(reader, reader.pages, deadline),
+                     *_pdf_page_texts(reader, _orphans(reader, deadline), deadline), *_pdf_extras(reader)]
             attached = [document_text(name, content, depth + 1, budget) or b""
                         for name, contents in (reader.attachments or {}).items() for content in contents]
     except UnreadableDocument:
@@ -212,8 +214,37 @@ def _one_line(exc: Exception) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
 
 
-def _pdf_page_texts(reader: Any, deadline: float) -> Iterator[str]:
-    for page in reader.pages:
+def _orphans(reader: Any, deadline: float) -> Iterator[Any]:
+    """Pages the file holds that its page list no longer names: "delete pages, then save" in a PDF editor
+    may only append a shorter list, and every PDF tool still reads the pages left behind."""
+    import pypdf
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    listed = {page.indirect_reference.idnum for page in reader.pages if page.indirect_reference is not None}
+    numbers = [(idnum, generation) for generation, table in reader.xref.items() for idnum in table]
+    numbers += [(idnum, 0) for idnum in reader.xref_objStm]
+    for idnum, generation in sorted(set(numbers)):
+        if idnum in listed:
+            continue
+        if time.monotonic() > deadline:
+            raise UnreadableDocument(f"reading its text took over {MAX_PDF_SECONDS} seconds", _PDF_HINT)
+        try:
+            found = reader.get_object(IndirectObject(idnum, generation, reader))
+        except Exception:  # a damaged object: what it held no reader shows either
+            continue
+        if isinstance(found, DictionaryObject) and found.get("/Type") == "/Page":
+            page = pypdf.PageObject(reader, IndirectObject(idnum, generation, reader))
+            page.update(found)
+            parent = found.get("/Parent")
+            if "/Resources" not in page and parent is not None:  # fonts it inherited from its old page list
+                resources = parent.get_object().get("/Resources")
+                if resources is not None:
+                    page[pypdf.generic.NameObject("/Resources")] = resources
+            yield page
+
+
+def _pdf_page_texts(reader: Any, pages: Iterable[Any], deadline: float) -> Iterator[str]:
+    for page in pages:
         if time.monotonic() > deadline:
             raise UnreadableDocument(f"reading its text took over {MAX_PDF_SECONDS} seconds", _PDF_HINT)
         text = page.extract_text() or ""
