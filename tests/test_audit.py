@@ -230,6 +230,7 @@ HALF = len(MEMBER) // 2
     # Excel's "Unicode Text" export, Notepad's "Unicode": UTF-16, with and without a byte-order mark
     ("full-note.txt", MEMBER.encode("utf-16")),
     ("full-note.csv", MEMBER.encode("utf-16-le")),
+    ("full-note.tsv", MEMBER.encode("utf-32-le")),  # no byte-order mark either
     ("data-pack.zip", zipped({"notes/refunding.txt": MEMBER, "model.csv": "a,b"})),
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
     ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),

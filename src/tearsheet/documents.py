@@ -150,19 +150,23 @@ def unicode_text(data: bytes) -> bytes | None:
     head = data[:HEAD_BYTES]
     if b"\x00" not in head:
         return data
-    middle = len(data) // 2 & ~1
-    windows = [head, data[middle : middle + HEAD_BYTES], data[-HEAD_BYTES:] if len(data) % 2 == 0 else b""]
-    for encoding, zero_at in (("utf-16-le", 1), ("utf-16-be", 0)):
-        if all(_utf16_like(window, zero_at) for window in windows if len(window) > 16):
+    for encoding, width, letter_at in (("utf-32-le", 4, 0), ("utf-32-be", 4, 3), ("utf-16-le", 2, 0),
+                                       ("utf-16-be", 2, 1)):
+        middle = len(data) // 2 // width * width
+        end = len(data) - len(data) % width
+        windows = [head, data[middle : middle + HEAD_BYTES], data[max(end - HEAD_BYTES, 0) : end]]
+        if all(_wide_text(window, width, letter_at) for window in windows if len(window) > 16):
             return data.decode(encoding, "replace").encode("utf-8", "replace")
     return None
 
 
-def _utf16_like(window: bytes, zero_at: int) -> bool:
-    """Mostly ASCII text, a NUL beside each letter: at the start, the middle and the end of the file alike
-    (not an image or a sound that starts with zeros)."""
-    zeros, letters = window[zero_at::2], window[1 - zero_at :: 2]
-    return zeros.count(0) > 0.9 * len(zeros) and _printable(letters) > 0.9 * len(letters)
+def _wide_text(window: bytes, width: int, letter_at: int) -> bool:
+    """Mostly ASCII text, NULs beside each letter (UTF-16 or UTF-32): at the start, the middle and the end
+    of the file alike (not an image or a sound that starts with zeros)."""
+    window = window[: len(window) - len(window) % width]
+    letters = window[letter_at::width]
+    others = len(window) - len(letters) - (window.count(0) - letters.count(0))  # bytes beside letters not NUL
+    return others < 0.1 * len(letters) and _printable(letters) > 0.9 * len(letters)
 
 
 def _printable(data: bytes) -> int:
