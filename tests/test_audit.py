@@ -148,14 +148,19 @@ def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"", n
     if note:
         objects.append(b"<< /Type /Annot /Subtype /Text /Rect [72 600 92 620] /Contents (" + note.encode("latin-1")
                        + b") >>")
+    return pdf_file(objects, encrypt)[0]
+
+
+def pdf_file(objects: list[bytes], trailer: bytes = b"") -> tuple[bytes, int]:
+    """A PDF of these objects (numbered from 1, the first the catalog), and where its cross-reference is."""
     out, offsets = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, encrypt, xref)
-    return bytes(out)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+    return bytes(out), xref
 
 
 def pdf_with_its_second_page_removed(first: str, second: str) -> bytes:
@@ -169,13 +174,8 @@ def pdf_with_its_second_page_removed(first: str, second: str) -> bytes:
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [5 0 R 6 0 R] /Count 2 >>",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", page_text(first), page % 4, page % 7,
                page_text(second)]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    first_xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, first_xref)
+    original, first_xref = pdf_file(objects)
+    out = bytearray(original)
     update = len(out)
     out += b"2 0 obj\n<< /Type /Pages /Kids [5 0 R] /Count 1 >>\nendobj\n"
     second_xref = len(out)
