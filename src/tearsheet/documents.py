@@ -1,7 +1,7 @@
 """The text of the files a site publishes, as a reader would get it, for the paywall audit.
 
-Plain text in UTF-8 or UTF-16/32 (Excel's "Unicode Text", Notepad's "Unicode"); PDFs (pages, annotations,
-form fields, outlines, attachments, metadata); the zipped XML of word processors, spreadsheets, slides and
+Plain text in UTF-8 or UTF-16/32 (Excel's "Unicode Text", Notepad's "Unicode"); RTF; PDFs (pdfs.py); the
+zipped XML of word processors, spreadsheets, slides and
 e-books (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB); and archives (zip, tar), each file in them read the same
 way. A writer links "the full note as a PDF" or "the data pack (zip)" from a teaser, and it is on the
 public site with every word of the essay in it: the audit must read it as a reader would.
@@ -18,16 +18,12 @@ import bz2
 import codecs
 import html
 import io
-import logging
 import lzma
 import re
 import tarfile
-import time
-import unicodedata
-import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 from xml.parsers import expat
 
@@ -40,7 +36,6 @@ UTF_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be
 HEAD_BYTES = 8192  # a NUL byte in these marks a binary file (an image), unless it is UTF-16 text
 MAX_ARCHIVE_BYTES = 64_000_000  # of an archive's files, read at most: a zip bomb is not read to the end
 MAX_DEPTH = 4  # archives within archives read
-MAX_PDF_SECONDS = 120  # a PDF whose text takes longer to read stops the build (pages sharing one huge stream)
 HTML_PARTS = (".xhtml", ".html", ".htm")  # an e-book's chapters: HTML, which the audit reads as pages
 # Elements of word-processor and slide XML that hold a paragraph, and those that stand for a space
 PARAGRAPHS = frozenset({"p", "h", "li", "td", "th", "title", "h1", "h2", "h3", "h4", "h5", "h6", "caption"})
@@ -81,6 +76,8 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     if data.startswith(RTF_MAGIC):
         return rtf_text(data)
     if is_pdf(data):
+        from .pdfs import pdf_text  # here: it reads files as this module does (its attachments)
+
         try:
             return pdf_text(data, depth, budget)
         except UnreadableDocument:
@@ -177,111 +174,6 @@ def _printable(data: bytes) -> int:
 PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
 
 
-def pdf_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes:
-    """A PDF's text: every page's, its annotations (notes, text boxes), form field values, outline,
-    metadata, and the files attached to it (read as files are). A page whose text comes out a letter a line
-    (a tool drew each glyph apart) is read again as laid out, where the letters make words."""
-    import pypdf  # here: only a build that publishes a PDF needs it
-
-    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
-    pdf_logger = logging.getLogger("pypdf")
-    level = pdf_logger.level
-    pdf_logger.setLevel(logging.CRITICAL + 1)  # its complaints about sloppy files are not the writer's business
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):  # locked for editing only: anyone opens it
-                raise UnreadableDocument("it is locked with a password", _PDF_HINT)
-            deadline = time.monotonic() + MAX_PDF_SECONDS
-            texts = [*_pdf_page_texts(reader, reader.pages, deadline),
-                     *_pdf_page_texts(reader, _orphans(reader, deadline), deadline), *_pdf_extras(reader)]
-            attached = [document_text(name, content, depth + 1, budget) or b""
-                        for name, contents in (reader.attachments or {}).items() for content in contents]
-    except UnreadableDocument:
-        raise
-    except ImportError as exc:  # pypdf's AES needs the cryptography module
-        raise UnreadableDocument(f"it is encrypted, and reading it needs {exc}",
-                                 "pip install cryptography, or save it again without encryption") from None
-    except Exception as exc:  # pypdf's errors are many and untyped: a file it cannot read
-        raise UnreadableDocument(_one_line(exc), _PDF_HINT) from None
-    finally:
-        pdf_logger.setLevel(level)
-    # ligatures (fi, fl) and other compatibility forms as the letters they stand for
-    return as_paragraphs(unicodedata.normalize("NFKC", text) for text in texts) + b"".join(attached)
-
-
-_PDF_HINT = ("save it again without a password (or print it to a new PDF), or leave it off the public site")
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
-
-
-def _orphans(reader: Any, deadline: float) -> Iterator[Any]:
-    """Pages the file holds that its page list no longer names: "delete pages, then save" in a PDF editor
-    may only append a shorter list, and every PDF tool still reads the pages left behind."""
-    import pypdf
-    from pypdf.generic import DictionaryObject, IndirectObject
-
-    listed = {page.indirect_reference.idnum for page in reader.pages if page.indirect_reference is not None}
-    numbers = [(idnum, generation) for generation, table in reader.xref.items() for idnum in table]
-    numbers += [(idnum, 0) for idnum in reader.xref_objStm]
-    for idnum, generation in sorted(set(numbers)):
-        if idnum in listed:
-            continue
-        if time.monotonic() > deadline:
-            raise UnreadableDocument(f"reading its text took over {MAX_PDF_SECONDS} seconds", _PDF_HINT)
-        try:
-            found = reader.get_object(IndirectObject(idnum, generation, reader))
-        except Exception:  # a damaged object: what it held no reader shows either
-            continue
-        if isinstance(found, DictionaryObject) and found.get("/Type") == "/Page":
-            page = pypdf.PageObject(reader, IndirectObject(idnum, generation, reader))
-            page.update(found)
-            parent = found.get("/Parent")
-            if "/Resources" not in page and parent is not None:  # fonts it inherited from its old page list
-                resources = parent.get_object().get("/Resources")
-                if resources is not None:
-                    page[pypdf.generic.NameObject("/Resources")] = resources
-            yield page
-
-
-def _pdf_page_texts(reader: Any, pages: Iterable[Any], deadline: float) -> Iterator[str]:
-    for page in pages:
-        if time.monotonic() > deadline:
-            raise UnreadableDocument(f"reading its text took over {MAX_PDF_SECONDS} seconds", _PDF_HINT)
-        text = page.extract_text() or ""
-        yield text
-        lines = text.split("\n")
-        if len(lines) > 20 and sum(len(line.strip()) <= 1 for line in lines) > len(lines) / 3:
-            yield page.extract_text(extraction_mode="layout") or ""
-        for annotation in page.get("/Annots") or ():
-            annotation = annotation.get_object()
-            for key in ("/Contents", "/RC", "/T", "/V"):
-                value = annotation.get(key)
-                if isinstance(value, str):
-                    yield value
-
-
-def _pdf_extras(reader: Any) -> Iterator[str]:
-    for value in (reader.get_fields() or {}).values():
-        for key in ("/V", "/TU", "/T"):
-            if isinstance(value.get(key), str):
-                yield value[key]
-    yield from _outline_titles(reader.outline)
-    for value in (reader.metadata or {}).values():
-        yield str(value)
-
-
-def _outline_titles(outline: Any) -> Iterator[str]:
-    for item in outline:
-        if isinstance(item, list):
-            yield from _outline_titles(item)
-        else:
-            yield str(getattr(item, "title", "") or "")
-
-
 def zip_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of every file in a zip: a document's XML parts (DOCX, XLSX, PPTX, ODF) and HTML (EPUB), and
     any other file as document_text reads it (a note, a PDF, a zip in the zip)."""
@@ -296,7 +188,7 @@ def zip_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = 
     except UnreadableDocument:
         raise
     except Exception as exc:  # a damaged zip, an encrypted one, a method or version Python does not read
-        raise UnreadableDocument(f"cannot unpack it ({_one_line(exc)})",
+        raise UnreadableDocument(f"cannot unpack it ({one_line(exc)})",
                                  "pack it again as an ordinary zip without a password") from None
     texts = [text for text in found if text]
     return b"\n<p>\n".join(texts) if texts else None
@@ -315,7 +207,7 @@ def tar_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> by
     except UnreadableDocument:
         raise
     except Exception as exc:
-        raise UnreadableDocument(f"cannot unpack it ({_one_line(exc)})", "pack it again") from None
+        raise UnreadableDocument(f"cannot unpack it ({one_line(exc)})", "pack it again") from None
     texts = [text for text in found if text]
     return b"\n<p>\n".join(texts) if texts else None
 
@@ -438,6 +330,11 @@ def _known(encoding: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+def one_line(exc: Exception) -> str:
+    """An exception as a short line for a message (a library's may run to several)."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
 
 
 def as_paragraphs(texts: Iterable[str]) -> bytes:
