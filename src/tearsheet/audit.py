@@ -187,7 +187,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
                memory: AuditMemory | None = None, ahead: MembersAhead | None = None) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
 
-    With jobs > 1 the files, then the posts, are shared out among forked processes. Given the memory
+    With jobs > 1 the files and the posts are shared out among forked processes. Given the memory
     of the last passing audit, files it read are not read again and posts it knew are not shingled
     again; a hit that involves what it remembers is checked again from scratch. Posts `ahead` shingled
     already (see MembersAhead) are not shingled again.
@@ -208,7 +208,9 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
                      if (key := memory.known_key(rel, signatures[rel])) is not None and key in remembered}
     unread = [rel for rel in files if rel not in file_keys]
     known = dict(audit.known)
-    members = known_members(audit.plus, memory)
+    first = memory is None or not memory.posts
+    members = ahead.index if ahead is not None and first and ahead.plus == audit.plus else known_members(
+        audit.plus, memory)  # (MembersAhead keyed the very same posts for an audit with no memory)
     new_blocks: set[bytes] = set()
     fresh: list[np.ndarray] = [EMPTY]
     added = members.added.tolist()
@@ -266,7 +268,8 @@ def _even_runs(public_dir: str, files: list[str], signatures: dict[str, tuple[in
         signature = signatures.get(rel) or file_signature(f"{public_dir}/{rel}")
         sizes.append(signature[2] if signature else 0)
     totals = list(itertools.accumulate(sizes))
-    cuts = [0, *(bisect.bisect_left(totals, (totals or [0])[-1] * n / parts) for n in range(1, parts)), len(files)]
+    total = totals[-1] if totals else 0
+    cuts = [0, *(bisect.bisect_left(totals, total * n / parts) for n in range(1, parts)), len(files)]
     return [files[start:end] for start, end in itertools.pairwise(cuts)]
 
 

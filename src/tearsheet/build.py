@@ -157,7 +157,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
             ahead: MembersAhead | None = None
             spent = 0.0  # seconds given to the audit before it runs
 
-            def audit_ahead(posts: Sequence[RenderedPost]) -> None:
+            def start_ahead(posts: Sequence[RenderedPost]) -> None:
                 """The bodies are rendered: a first audit may start on the member side (see MembersAhead).
                 Where an audit left a memory, it knows most posts, and is loaded only when the audit runs."""
                 nonlocal ahead, spent
@@ -169,7 +169,7 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 ahead = background.enter_context(audit_ahead(posts, jobs))
                 spent = time.perf_counter() - begun
 
-            plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=audit_ahead)
+            plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=start_ahead)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
                 plan = dataclasses.replace(plan, sites={}, env=None)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {

@@ -63,13 +63,14 @@ def asset_uses(name: str, data: bytes) -> tuple[str, ...]:
     if not name.lower().endswith(USING_SUFFIXES) or len(data) > MAX_USING_BYTES:
         return ()
     text = data.decode("utf-8", "replace")
-    if name.lower().endswith(".css"):
+    stylesheet = name.lower().endswith(".css")
+    if stylesheet:
         text = CSS_COMMENT.sub(" ", text)
     else:  # a page's or an SVG's comments and scripts, and comments in its styles: no load a reader sees
         text = HTML_COMMENT.sub(" ", SCRIPT_BODY.sub(r"\1 ", text))
         text = STYLE_BLOCK.sub(lambda style: CSS_COMMENT.sub(" ", style[0]), text)
     found = [next(value for value in match if value) for match in CSS_URL.findall(text) if any(match)]
-    if not name.lower().endswith(".css"):
+    if not stylesheet:
         found += [next(value for value in match if value) for match in USE_ATTRIBUTE.findall(text) if any(match)]
         found += [candidate.split()[0] for match in SRCSET.findall(text) for candidate in "".join(match).split(",")
                   if candidate.strip()]
@@ -161,11 +162,12 @@ def read_static(folders: list[str]) -> dict[str, bytes]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(n for n in names if not n.startswith(".")):
                 path = os.path.join(root, name)
-                if not _utf8(path):
-                    problems.append(_not_utf8(os.path.join(os.path.basename(folder), os.path.relpath(path, folder))))
+                rel = os.path.relpath(path, folder).replace(os.sep, "/")
+                if not _utf8(rel):  # (the folder's own path is the user's business, not part of a URL)
+                    problems.append(_not_utf8(f"{os.path.basename(folder)}/{rel}"))
                     continue
                 with open(path, "rb") as handle:
-                    files[os.path.relpath(path, folder).replace(os.sep, "/")] = handle.read()
+                    files[rel] = handle.read()
     if problems:
         raise SiteError(problems)
     return files
@@ -263,17 +265,16 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
             if name.startswith(".") or name.endswith("~"):
                 continue
             path = entry.path
-            if not _utf8(path):
-                problems.append(_not_utf8(relative_path(path, site_dir)))
+            rel = relative_path(path, site_dir)
+            if not _utf8(rel):
+                problems.append(_not_utf8(rel))
                 continue
             if entry.is_symlink():
                 if not _inside(os.path.realpath(path), site_root):
-                    rel = relative_path(path, site_dir)
                     problems.append(Problem(rel, None, "symbolic link points outside the site",
                                             "copy the file into content/ instead of linking to it"))
                     continue
                 if not os.path.exists(path):  # a link whose target was moved or deleted
-                    rel = relative_path(path, site_dir)
                     problems.append(Problem(rel, None, "symbolic link points to nothing",
                                             "delete the link, or point it at a file that exists"))
                     continue
@@ -291,11 +292,11 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
     return found
 
 
-def _utf8(path: str) -> bool:
-    """Whether a file's name is text: one that is not (bytes of another encoding, as a zip made on Windows
-    unpacks them) cannot be written into a URL, a sitemap or a host's headers file."""
+def _utf8(name: str) -> bool:
+    """Whether a file's name within the site is text: one that is not (bytes of another encoding, as a zip
+    made on Windows unpacks them) cannot be written into a URL, a sitemap or a host's headers file."""
     try:
-        path.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True

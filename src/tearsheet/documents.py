@@ -23,7 +23,7 @@ import re
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.parsers import expat
 
@@ -65,7 +65,7 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     data = decompressed(data, budget)
     # archives first: a tar or a stored zip whose first file is a PDF has "%PDF-" near its start too
     if data.startswith(ZIP_MAGIC):
-        return zip_text(name, data, depth, budget)
+        return zip_text(data, depth, budget)
     if len(data) > 512 and data[257:262] == b"ustar":
         return tar_text(data, depth, budget)
     if data.startswith(OLE_MAGIC):
@@ -174,40 +174,42 @@ def _printable(data: bytes) -> int:
 PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
 
 
-def zip_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
+def zip_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of every file in a zip: a document's XML parts (DOCX, XLSX, PPTX, ODF) and HTML (EPUB), and
     any other file as document_text reads it (a note, a PDF, a zip in the zip)."""
-    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
-    try:
+    def members() -> Iterator[tuple[str, Any]]:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        found = []
         for entry in archive.infolist():
             if not entry.is_dir():
                 with archive.open(entry) as handle:
-                    found.append(_part_text(entry.filename, _read_within(handle, budget), depth, budget))
-    except UnreadableDocument:
-        raise
-    except Exception as exc:  # a damaged zip, an encrypted one, a method or version Python does not read
-        raise UnreadableDocument(f"cannot unpack it ({one_line(exc)})",
-                                 "pack it again as an ordinary zip without a password") from None
-    texts = [text for text in found if text]
-    return b"\n<p>\n".join(texts) if texts else None
+                    yield entry.filename, handle
+
+    return _archive_text(members(), depth, budget, "pack it again as an ordinary zip without a password")
 
 
 def tar_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of every file in a tar archive (a .tar.gz is unpacked before it comes here)."""
-    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
-    try:
+    def members() -> Iterator[tuple[str, Any]]:
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            found = []
             for member in archive:
                 handle = archive.extractfile(member) if member.isfile() else None
                 if handle is not None:
-                    found.append(_part_text(member.name, _read_within(handle, budget), depth, budget))
+                    yield member.name, handle
+
+    return _archive_text(members(), depth, budget, "pack it again")
+
+
+def _archive_text(members: Iterator[tuple[str, Any]], depth: int, budget: list[int] | None,
+                  hint: str) -> bytes | None:
+    """The texts of an archive's files (name, open file), apart; UnreadableDocument for one Python cannot
+    unpack (damaged, encrypted, a method or version it does not read)."""
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
+    try:
+        found = [_part_text(name, _read_within(handle, budget), depth, budget) for name, handle in members]
     except UnreadableDocument:
         raise
     except Exception as exc:
-        raise UnreadableDocument(f"cannot unpack it ({one_line(exc)})", "pack it again") from None
+        raise UnreadableDocument(f"cannot unpack it ({one_line(exc)})", hint) from None
     texts = [text for text in found if text]
     return b"\n<p>\n".join(texts) if texts else None
 
@@ -279,9 +281,9 @@ def rtf_text(data: bytes) -> bytes:
     out: list[str] = ["<p>"]
     skipping: list[bool] = [False]  # per open group: whether its text is left out
     closing: list[str] = [""]  # per open group: what its end writes (the document's info: a paragraph apart)
-    encoding = "cp1252"
+    encoding = "cp1252"  # or the file's \\ansicpg, where Python knows it
     drop = 0  # characters after a \\uN that stand in for it in old readers
-    for hex_char, unicode, word, _number, symbol, brace, text in RTF_TOKEN.findall(data):
+    for hex_char, unicode, word, number, symbol, brace, text in RTF_TOKEN.findall(data):
         if brace:
             if brace == b"{":
                 skipping.append(skipping[-1])
@@ -296,8 +298,8 @@ def rtf_text(data: bytes) -> bytes:
             elif word in (b"info", b"title", b"subject", b"keywords", b"author", b"comment", b"footnote"):
                 out.append("</p>\n<p>")
                 closing[-1] = "</p>\n<p>"
-            elif word == b"ansicpg" and _number.isdigit():
-                encoding = f"cp{int(_number)}"
+            elif word == b"ansicpg" and number.isdigit() and _known(f"cp{int(number)}"):
+                encoding = f"cp{int(number)}"
             elif not skipping[-1] and word in RTF_BREAKS:
                 out.append(RTF_BREAKS[word])
             continue
@@ -307,19 +309,19 @@ def rtf_text(data: bytes) -> bytes:
         if skipping[-1]:
             continue
         if unicode:
-            out.append(chr(int(unicode) % 65536))
+            out.append(html.escape(chr(int(unicode) % 65536)))
             drop = 1
         elif hex_char:
             if drop:
                 drop -= 1
                 continue
-            out.append(bytes([int(hex_char, 16)]).decode(encoding, "replace") if _known(encoding) else "?")
+            out.append(html.escape(bytes([int(hex_char, 16)]).decode(encoding, "replace")))
         elif symbol:
-            out.append({b"~": " ", b"-": "", b"_": "-"}.get(symbol, symbol.decode("latin-1")))
+            out.append(html.escape({b"~": " ", b"-": "", b"_": "-"}.get(symbol, symbol.decode("latin-1"))))
         elif text:
             if drop:
                 text, drop = text[1:], 0
-            out.append(html.escape(text.decode(encoding if _known(encoding) else "cp1252", "replace")))
+            out.append(html.escape(text.decode(encoding, "replace")))
     out.append("</p>")
     return "".join(out).encode("utf-8", "replace")
 

@@ -171,7 +171,8 @@ class MembersAhead:
     """
 
     def __init__(self, plus: Sequence[RenderedPost]) -> None:
-        self.index = known_members(plus, None)
+        self.plus = tuple(plus)
+        self.index = known_members(self.plus, None)
         self.seconds = 0.0  # the time `take` took
         self._pid: int | None = None
         self._texts: IO[bytes] | None = None

@@ -580,8 +580,7 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
     public_refs = _linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
-                                + [(view.url, (*view.links, view.image)) for view in pages])
-    public_refs = _used_too(public_refs, assets, config)
+                                + [(view.url, (*view.links, view.image)) for view in pages], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
 
@@ -601,8 +600,7 @@ def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], page
                     config: SiteConfig) -> tuple[Asset, ...]:
     """The files under content/ that no published post or page, or site.toml, links to."""
     refs = _linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
-                                  for p in (*posts, *pages)])
-    refs = _used_too(refs, assets, config)
+                                  for p in (*posts, *pages)], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
 
 
@@ -612,7 +610,6 @@ def _used_too(refs: set[str], assets: Sequence[Asset], config: SiteConfig) -> se
     and stylesheet there too. Only files the linked ones use: a page only members see keeps its own."""
     using = {posixpath.normpath(a.url): a for a in assets if a.uses}
     waiting = [url for url in refs if url in using]
-    refs = set(refs)
     while waiting:
         asset = using.pop(waiting.pop())
         for url in _asset_paths(f"{base_path(config)}{asset.url}", asset.uses, config) - refs:
@@ -622,12 +619,14 @@ def _used_too(refs: set[str], assets: Sequence[Asset], config: SiteConfig) -> se
     return refs
 
 
-def _linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]]) -> set[str]:
-    """The content/ files (as Asset URLs) that these (page URL, its links) and site.toml's own links name."""
+def _linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]],
+                  assets: Sequence[Asset]) -> set[str]:
+    """The content/ files (as Asset URLs) that these (page URL, its links) and site.toml's own links name,
+    and those the files named use (_used_too)."""
     refs = _asset_paths(f"{base_path(config)}/", _site_links(config), config)
     for page, links in linking:
         refs |= _asset_paths(page, links, config)
-    return refs
+    return _used_too(refs, assets, config)
 
 
 def _site_links(config: SiteConfig) -> tuple[str, ...]:
