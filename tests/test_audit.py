@@ -198,6 +198,19 @@ def tarred(entries: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+def v7(tar: bytes) -> bytes:
+    """A tar in the old V7 format: each header without the "ustar" mark and the fields after it."""
+    out, at = bytearray(tar), 0
+    while at + 512 <= len(out) and out[at]:
+        header = out[at : at + 512]
+        header[257:512] = bytes(255)
+        header[148:156] = b"%06o\0 " % (sum(header[:148]) + 8 * ord(" ") + sum(header[156:]))
+        size = int(header[124:136].split(b"\0")[0].strip() or b"0", 8)
+        out[at : at + 512] = header
+        at += 512 + (size + 511) // 512 * 512
+    return bytes(out)
+
+
 def zipped(entries: dict[str, str]) -> bytes:
     import io
     import zipfile
@@ -242,6 +255,11 @@ HALF = len(MEMBER) // 2
                        + r"\par}").encode()),
     # an archive whose first file is a PDF has "%PDF-" near its start: it is still read as an archive
     ("chart-and-notes.tar", tarred({"chart.pdf": minimal_pdf(["A chart."]).decode("latin-1"), "notes.txt": MEMBER})),
+    # an old V7 tar (no "ustar" mark: `tar --format=v7`), known by its header's checksum
+    ("old-format.tar", v7(tarred({"notes/refunding.txt": MEMBER}))),
+    # a .docx whose XML a tool left damaged (cut short): Word's runs, mid-word too, still read joined
+    ("damaged.docx", zipped({"word/document.xml": f'<w:document xmlns:w="{WORD}"><w:body><w:p>' + "".join(
+        f"<w:r><w:t>{MEMBER[i:i + 7]}</w:t></w:r>" for i in range(0, len(MEMBER), 7)) + "</w:p><w:p><w:r"})),
     # Word breaks a line with <w:br/>: the words either side are apart, not one
     ("lines.docx", zipped({"word/document.xml": f'<w:document xmlns:w="{WORD}"><w:body><w:p><w:r><w:t>'
                            + "</w:t><w:br/><w:t>".join(MEMBER.split(" ", 3)) + "</w:t></w:r></w:p></w:body></w:document>"})),

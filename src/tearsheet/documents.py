@@ -54,6 +54,20 @@ def is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:PDF_MAGIC_WITHIN]
 
 
+def is_tar(data: bytes) -> bool:
+    """A tar archive: a POSIX or GNU one ("ustar" in its first header), or an old V7 one, known by its first
+    header's checksum (the sum of its bytes, the checksum's own eight counted as spaces)."""
+    if len(data) < 512:
+        return False
+    if data[257:262] == b"ustar":
+        return True
+    field = data[148:156].split(b"\0", 1)[0].strip()
+    if not data[0] or not field or field.strip(b"01234567"):
+        return False
+    header = data[:512]
+    return int(field, 8) == sum(header) - sum(header[148:156]) + 8 * ord(" ")
+
+
 def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
     """The text of one file, as UTF-8 bytes; None for a binary file (an image, a font). Gzip, bzip2 and xz
     are undone first, whatever the file's name (a .tar.gz, a .csv.xz). `budget` ([bytes]) is what the
@@ -66,7 +80,7 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     # archives first: a tar or a stored zip whose first file is a PDF has "%PDF-" near its start too
     if data.startswith(ZIP_MAGIC):
         return zip_text(data, depth, budget)
-    if len(data) > 512 and data[257:262] == b"ustar":
+    if is_tar(data):
         return tar_text(data, depth, budget)
     if data.startswith(OLE_MAGIC):
         if depth:  # a macro project or an embedded object inside a .docm, .xlsm, .pptx: code, not text
@@ -256,8 +270,23 @@ def xml_text(part: bytes) -> bytes:
     try:
         parser.Parse(part, True)
     except expat.ExpatError:
-        return part  # not XML after all: the audit strips its tags
+        return _loose_xml_text(part)  # damaged, or not XML after all
     return "".join(out).encode("utf-8", "replace")
+
+
+XML_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)[^<>]*>|<[!?][^<>]*>")
+
+
+def _loose_xml_text(part: bytes) -> bytes:
+    """The text of XML that does not parse, read tag by tag as xml_text reads it: a paragraph's runs joined,
+    paragraphs apart, its entities left for the audit to decode."""
+    def tag(match: re.Match[bytes]) -> bytes:
+        local = (match[2] or b"").decode("ascii", "replace").lower()
+        if local in PARAGRAPHS:
+            return b"</p>\n" if match[1] else b"\n<p>"
+        return b" " if local in SPACES else b""
+
+    return XML_TAG.sub(tag, part)
 
 
 RTF_MAGIC = b"{\\rtf"

@@ -30,9 +30,8 @@ if TYPE_CHECKING:  # not imported: MembersAhead's process imports this module, a
 
 MAX_PARTS = 64  # parts of the member index an audit keeps as they are (see with_members)
 AHEAD_MIN_POSTS = 200  # fewer posts to shingle than this are not worth a process of their own
-AHEAD_STEP = 16  # posts MembersAhead's process shingles between looks at whether to stop
-AHEAD_PART = 256  # posts per part it hands over
-STOP_WAIT = 2.0  # seconds MembersAhead waits for its process to stop once told to
+AHEAD_STEP = 16  # posts MembersAhead's process shingles at once
+AHEAD_PART = 64  # posts per part it hands over: a part it was on when stopped is lost (about 30 ms of work)
 PART_HEAD = struct.Struct("<QQ")  # posts, shingles of one part MembersAhead wrote
 
 Buffer = bytes | memoryview
@@ -177,6 +176,7 @@ class MembersAhead:
         self._pid: int | None = None
         self._texts: IO[bytes] | None = None
         self._shingles: IO[bytes] | None = None
+        self._written: int | None = None  # a pipe's end: the process writes a byte once its last part is written
         try:
             self._texts = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
             self._shingles = tempfile.TemporaryFile()  # noqa: SIM115 - likewise
@@ -192,7 +192,8 @@ class MembersAhead:
             marshal.dump(post_texts(plus[number]), texts)
         texts.flush()
         texts.seek(0)  # the process shares the file's offset: it reads from here
-        fds = (texts.fileno(), shingles.fileno())
+        self._written, told = os.pipe()
+        fds = (texts.fileno(), shingles.fileno(), told)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # where `tearsheet` is found
         code = ("import os, sys; os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)); "  # (posix_spawn's
                 f"sys.path.insert(0, sys.argv[1]); from {__name__} import shingle_ahead; shingle_ahead()")  # won't)
@@ -205,28 +206,41 @@ class MembersAhead:
             # is a scheduling group of its own too, where a kernel has autogroups, given a core's half.
             return os.posix_spawn(sys.executable, argv, env, file_actions=quiet, setsigmask=(signal.SIGINT,))
         finally:
-            for fd in fds:
+            for fd in fds[:2]:
                 os.set_inheritable(fd, False)
+            os.close(told)  # the process's alone: once it ends, however, the pipe reads as closed
 
     def _to_shingle(self) -> list[int]:
         """The numbers of the posts the process is given: all of them, in order."""
         return self.index.added.tolist()
 
     def take(self, index: MemberIndex) -> tuple[int, list[tuple[Buffer, Buffer]]]:
-        """Stop; (how many of index.added's posts it shingled, their parts). None taken for another index."""
+        """Stop; (how many of index.added's posts it shingled, their parts). None taken for another index.
+
+        The process is ended at once, not asked to finish what it is on (at the idle priority, it may get no
+        core to do so): the parts it wrote in full are those it wrote a byte to the pipe for.
+        """
         start = time.perf_counter()
-        if self._pid is not None:
+        if self._pid is not None:  # waited for when this closes
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGUSR1)  # it stops within AHEAD_STEP posts, writing what it made
-            self._wait(STOP_WAIT)
+                os.kill(self._pid, signal.SIGKILL)
         done, parts = 0, []
         if self._shingles is not None and index.keys == self.index.keys and np.array_equal(index.added,
                                                                                            self.index.added):
             with contextlib.suppress(OSError):  # unreadable: the audit shingles every post itself
-                done, parts = _parts_written(self._shingles)
-        self.close()
+                done, parts = _parts_written(self._shingles, self._parts_told())
         self.seconds += time.perf_counter() - start
         return done, parts
+
+    def _parts_told(self) -> int:
+        """How many parts the process said it wrote in full: the bytes on the pipe."""
+        told = 0
+        if self._written is not None:
+            os.set_blocking(self._written, False)
+            with contextlib.suppress(BlockingIOError):
+                while chunk := os.read(self._written, 4096):
+                    told += len(chunk)
+        return told
 
     def close(self) -> None:
         """End the process, if it still runs, and let its files go."""
@@ -237,6 +251,9 @@ class MembersAhead:
         for file in (self._texts, self._shingles):
             if file is not None:
                 file.close()
+        if self._written is not None:
+            os.close(self._written)
+            self._written = None
 
     def _wait(self, seconds: float | None) -> None:
         """Wait for the process to end, up to `seconds` (None: until it does)."""
@@ -270,45 +287,38 @@ def members_ahead(plus: Sequence[RenderedPost], jobs: int) -> MembersAhead | con
 
 
 def shingle_ahead() -> None:
-    """MembersAhead's process: `python -c ... ROOT TEXTS SHINGLES STEP PART` (two open files, AHEAD_STEP
-    and AHEAD_PART). Writes parts of PART posts, each as PART_HEAD, hashes, owners; on SIGUSR1, the
-    part it is on, cut short, and ends. (A SIGUSR1 before it got here ends it with nothing written: the
-    audit does it all.)
+    """MembersAhead's process: `python -c ... ROOT TEXTS SHINGLES WRITTEN STEP PART` (two open files, a
+    pipe's end, AHEAD_STEP and AHEAD_PART). Writes parts of PART posts, each as PART_HEAD, hashes and
+    owners, and a byte to the pipe after each; it is ended, with SIGKILL, wherever it is.
     """
-    stopped: list[bool] = []
-    signal.signal(signal.SIGUSR1, lambda *_: stopped.append(True))
-    texts_fd, shingles_fd, step, part = map(int, sys.argv[2:6])
+    texts_fd, shingles_fd, written_fd, step, part = map(int, sys.argv[2:7])
     with os.fdopen(texts_fd, "rb") as texts, os.fdopen(shingles_fd, "wb") as out:
         numbers = marshal.load(texts)
         for start in range(0, len(numbers), part):
             steps = []
             for at in range(start, min(start + part, len(numbers)), step):
-                if stopped:
-                    break
                 some = numbers[at : at + step]
                 hashes, owners = _shingled(some, [marshal.load(texts) for _ in some])
                 steps.append((np.frombuffer(hashes, np.uint64), np.frombuffer(owners, np.int32)))
-            done = min(len(steps) * step, len(numbers) - start)
-            if done:
-                hashes_array, owners_array = _merged(steps)
-                out.write(PART_HEAD.pack(done, len(hashes_array)) + hashes_array.tobytes() + owners_array.tobytes())
-                out.flush()
-            if stopped:
-                break
+            hashes_array, owners_array = _merged(steps)
+            out.write(PART_HEAD.pack(min(part, len(numbers) - start), len(hashes_array)) + hashes_array.tobytes()
+                      + owners_array.tobytes())
+            out.flush()
+            os.write(written_fd, b".")  # after the part is in the file
 
 
-def _parts_written(file: Any) -> tuple[int, list[tuple[Buffer, Buffer]]]:
-    """(posts, parts) of what shingle_ahead wrote to the file."""
+def _parts_written(file: Any, count: int) -> tuple[int, list[tuple[Buffer, Buffer]]]:
+    """(posts, parts) of the first `count` parts shingle_ahead wrote to the file."""
     file.seek(0)
     data = memoryview(file.read())  # parts are views of it, not copies
     done, parts, at = 0, [], 0
-    while at + PART_HEAD.size <= len(data):
-        posts, count = PART_HEAD.unpack_from(data, at)
+    while len(parts) < count and at + PART_HEAD.size <= len(data):
+        posts, shingles = PART_HEAD.unpack_from(data, at)
         at += PART_HEAD.size
-        hashes, owners = data[at : at + 8 * count], data[at + 8 * count : at + 12 * count]
-        if len(owners) != 4 * count:
+        hashes, owners = data[at : at + 8 * shingles], data[at + 8 * shingles : at + 12 * shingles]
+        if len(owners) != 4 * shingles:
             break
-        at += 12 * count
+        at += 12 * shingles
         done += posts
         parts.append((hashes, owners))
     return done, parts
