@@ -121,6 +121,16 @@ def test_a_dangling_symlink_is_a_clear_error(write_site: Callable[..., Path]) ->
     assert "content/posts/gone.md: symbolic link points to nothing" in report
 
 
+def test_a_named_pipe_is_a_clear_error_not_a_build_that_waits_for_ever(write_site: Callable[..., Path]) -> None:
+    site = write_site({"content/posts/free.md": PLUS.replace("plus", "free") + "Words.\n"})
+    os.mkfifo(site / "content" / "notes.txt")  # reading it would wait for a writer
+    assert "content/notes.txt: is not a file but a named pipe, socket or device" in error_of(site)
+    (site / "content" / "notes.txt").unlink()
+    (site / "static").mkdir()
+    os.mkfifo(site / "static" / "feed.txt")
+    assert "static/feed.txt: is not a file but a named pipe, socket or device" in error_of(site)
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (b"---\ntitle: x\ndate: 2026-02-30\n---\nbody\n", "3: `date` has an impossible value: day is out of range"),
     (b"---\ntitle: x\ndate: 2026-01-01\nupdated: 2026-13-01\n---\n", "4: `updated` has an impossible value: month must be in 1..12"),

@@ -166,6 +166,9 @@ def read_static(folders: list[str]) -> dict[str, bytes]:
                 if not _utf8(rel):  # (the folder's own path is the user's business, not part of a URL)
                     problems.append(_not_utf8(f"{os.path.basename(folder)}/{rel}"))
                     continue
+                if not os.path.isfile(path):
+                    problems.append(_not_a_file(f"{os.path.basename(folder)}/{rel}"))
+                    continue
                 with open(path, "rb") as handle:
                     files[rel] = handle.read()
     if problems:
@@ -278,6 +281,9 @@ def _walk(content_dir: str, site_dir: str, problems: list[Problem]) -> list[str]
                     problems.append(Problem(rel, None, "symbolic link points to nothing",
                                             "delete the link, or point it at a file that exists"))
                     continue
+            if not entry.is_file():  # reading a named pipe waits for a writer, without end
+                problems.append(_not_a_file(rel))
+                continue
             found.append(path)
         for entry in dirs:
             if entry.is_symlink():  # os.walk lists a linked folder but does not go into it
@@ -306,6 +312,11 @@ def _not_utf8(rel: str) -> Problem:
     shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return Problem(shown, None, "the file's name is not UTF-8 text (made on another system, or unpacked from an "
                    "old zip?), so it cannot be part of a web address", "rename the file")
+
+
+def _not_a_file(rel: str) -> Problem:
+    return Problem(rel, None, "is not a file but a named pipe, socket or device, which a site cannot publish",
+                   "remove it from the folder")
 
 
 def _inside(path: str, root: str) -> bool:
