@@ -211,14 +211,15 @@ def v7(tar: bytes) -> bytes:
     return bytes(out)
 
 
-def zipped(entries: dict[str, str]) -> bytes:
+def zipped(entries: dict[str, str | bytes]) -> bytes:
     import io
     import zipfile
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in entries.items():
-            archive.writestr(name, text.encode("latin-1") if name.endswith((".zip", ".bin", ".pdf")) else text)
+            archive.writestr(name, text.encode("latin-1") if isinstance(text, str) and name.endswith((".zip", ".bin", ".pdf"))
+                             else text)
     return out.getvalue()
 
 
@@ -321,12 +322,15 @@ def test_a_workbook_with_macros_is_read_and_published(site: Path) -> None:
     assert (site / "output" / "public" / "files" / "model.xlsm").exists()
 
 
-def test_an_old_binary_office_file_stops_the_build(site: Path) -> None:
+@pytest.mark.parametrize("name", ["model.xls", "data-pack.zip"])  # on its own, or in a zip (not an Office part)
+def test_an_old_binary_office_file_stops_the_build(site: Path, name: str) -> None:
+    old_binary = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
     (site / "content" / "files").mkdir()
-    (site / "content" / "files" / "model.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
-    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[The model](/files/model.xls)\n")
+    (site / "content" / "files" / name).write_bytes(
+        zipped({"note.doc": old_binary}) if name.endswith(".zip") else old_binary)
+    (site / "content" / "posts" / "free.md").write_text(FREE + f"\n[The model](/files/{name})\n")
     report = leak_error(site)
-    assert "public/files/model.xls: cannot search this file for member-only text: it is a Word, Excel or " in report
+    assert f"public/files/{name}: cannot search this file for member-only text: it is a Word, Excel or " in report
     assert "save it as .docx, .xlsx, .pptx or PDF" in report
 
 

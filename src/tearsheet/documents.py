@@ -83,8 +83,8 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     if is_tar(data):
         return tar_text(data, depth, budget)
     if data.startswith(OLE_MAGIC):
-        if depth:  # a macro project or an embedded object inside a .docm, .xlsm, .pptx: code, not text
-            return None
+        if depth and name.lower().endswith(".bin"):  # a .docm's, .xlsm's or .pptx's macro project or control
+            return None  # (vbaProject.bin, activeX1.bin, oleObject1.bin): code, not text. A .doc in a zip is read on
         raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
                                  "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
     if data.startswith(RTF_MAGIC):
