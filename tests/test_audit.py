@@ -249,6 +249,10 @@ HALF = len(MEMBER) // 2
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
     ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),
     ("notes.txt.bz2", __import__("bz2").compress(MEMBER.encode())),
+    ("notes.txt.lzma", __import__("lzma").compress(MEMBER.encode(), format=__import__("lzma").FORMAT_ALONE)),
+    # zstd and LZ4: a deploy step may compress in place (Caddy serves .zst files as they are)
+    ("data-pack.tar.zst", __import__("zstandard").ZstdCompressor().compress(tarred({"refunding.md": MEMBER}))),
+    ("notes.txt.lz4", __import__("lz4.frame").frame.compress(MEMBER.encode())),
     # Word's RTF wraps every few words in a group of its own, with revision marks
     ("full-note.rtf", (r"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Times;}}{\*\generator Word;}\pard "
                        + "".join(rf"{{\rtlch\fcs1 \insrsid{n} {chunk}}}" for n, chunk in
@@ -320,6 +324,21 @@ def test_a_workbook_with_macros_is_read_and_published(site: Path) -> None:
     (site / "content" / "posts" / "free.md").write_text(FREE + "\n[The model](/files/model.xlsm)\n")
     build(site)
     assert (site / "output" / "public" / "files" / "model.xlsm").exists()
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("pack.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + MEMBER.encode(), "it is a 7z archive, which the audit cannot unpack"),
+    ("pack.rar", b"Rar!\x1a\x07\x01\x00" + MEMBER.encode(), "it is a RAR archive, which the audit cannot unpack"),
+    ("notes.txt.zst", b"\x28\xb5\x2f\xfd" + MEMBER.encode(),
+     "it is compressed with zstd, and no zstandard module is installed to undo it"),
+])
+def test_an_archive_or_compression_the_audit_cannot_undo_stops_the_build(site: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                         name: str, data: bytes, message: str) -> None:
+    monkeypatch.setattr("tearsheet.documents._zstd_unpacker", lambda: None)  # as where no module for zstd is installed
+    (site / "content" / "files").mkdir()
+    (site / "content" / "files" / name).write_bytes(data)
+    (site / "content" / "posts" / "free.md").write_text(FREE + f"\n[The data](/files/{name})\n")
+    assert f"public/files/{name}: cannot search this file for member-only text: {message}" in leak_error(site)
 
 
 @pytest.mark.parametrize("name", ["model.xls", "data-pack.zip"])  # on its own, or in a zip (not an Office part)

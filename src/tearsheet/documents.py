@@ -1,9 +1,9 @@
 """The text of the files a site publishes, as a reader would get it, for the paywall audit.
 
 Plain text in UTF-8 or UTF-16/32 (Excel's "Unicode Text", Notepad's "Unicode"); RTF; PDFs (pdfs.py); the
-zipped XML of word processors, spreadsheets, slides and
-e-books (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB); and archives (zip, tar), each file in them read the same
-way. A writer links "the full note as a PDF" or "the data pack (zip)" from a teaser, and it is on the
+zipped XML of word processors, spreadsheets, slides and e-books (DOCX, XLSX, PPTX, ODT, ODS, ODP, EPUB);
+and archives (zip, tar), each file in them read the same way; gzip, bzip2, xz, lzma, zstd and LZ4 undone
+first. A writer links "the full note as a PDF" or "the data pack (zip)" from a teaser, and it is on the
 public site with every word of the essay in it: the audit must read it as a reader would.
 
 The text comes out as HTML-ish bytes, a <p> per paragraph, so that shingles stay inside a paragraph as
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
+import functools
 import html
 import io
 import lzma
@@ -23,7 +25,7 @@ import re
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from xml.parsers import expat
 
@@ -77,6 +79,10 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     """
     budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     data = decompressed(data, budget)
+    for magic, kind in UNREADABLE_ARCHIVES:
+        if data.startswith(magic):
+            raise UnreadableDocument(f"it is a {kind} archive, which the audit cannot unpack",
+                                     "publish a zip or a .tar.gz instead")
     # archives first: a tar or a stored zip whose first file is a PDF has "%PDF-" near its start too
     if data.startswith(ZIP_MAGIC):
         return zip_text(data, depth, budget)
@@ -102,7 +108,13 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
 
 
 COMPRESSED = ((b"\x1f\x8b", zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzip or zlib headers, as gzip reads)
-              (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}))
+              (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}),
+              (b"\x5d\x00\x00", lzma.LZMADecompressor, {"format": lzma.FORMAT_ALONE}))  # .lzma (`lzma`, old 7-Zip)
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+LZ4_MAGIC = b"\x04\x22\x4d\x18"
+# Compressions undone with a module Python may not have: (magic bytes, name, the module to install)
+OPTIONAL = ((ZSTD_MAGIC, "zstd", "zstandard"), (LZ4_MAGIC, "LZ4", "lz4"))
+UNREADABLE_ARCHIVES = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "RAR"))  # no module in Python reads them
 
 
 def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
@@ -110,18 +122,67 @@ def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
     bomb is not unpacked to the end, UnreadableDocument). Data that only starts like them is kept as it is."""
     budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     for _ in range(3):
-        kind = next(((magic, make, options) for magic, make, options in COMPRESSED if data.startswith(magic)), None)
-        if kind is None:
+        unpack = _unpacker(data)
+        if unpack is None:
             return data
         try:
-            unpacked = _unpack_stream(*kind, data, budget[0])
-        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
-            return data  # not what its first bytes said: read as it is
+            unpacked = unpack(data, budget[0])
+        except Exception:  # each library has errors of its own: not what its first bytes said, so read as it is
+            return data
         if unpacked is None:
             raise _too_big()
         budget[0] -= len(unpacked)
         data = unpacked
     return data
+
+
+def _unpacker(data: bytes) -> Callable[[bytes, int], bytes | None] | None:
+    """How to undo the compression data starts with, if any (see _unpack_stream); UnreadableDocument when
+    it needs a module that is not installed."""
+    for magic, make, options in COMPRESSED:
+        if data.startswith(magic):
+            return functools.partial(_unpack_stream, magic, make, options)
+    for magic, name, module in OPTIONAL:
+        if data.startswith(magic):
+            unpack = _zstd_unpacker() if magic == ZSTD_MAGIC else _lz4_unpacker()
+            if unpack is None:
+                raise UnreadableDocument(f"it is compressed with {name}, and no {module} module is installed to "
+                                         "undo it", f"pip install {module} (the audit fails rather than skip a file)")
+            return unpack
+    return None
+
+
+def _zstd_unpacker() -> Callable[[bytes, int], bytes | None] | None:
+    with contextlib.suppress(ImportError):
+        from compression import zstd  # type: ignore[import-not-found]  # Python 3.14
+
+        return functools.partial(_unpack_stream, ZSTD_MAGIC, zstd.ZstdDecompressor, {})
+    with contextlib.suppress(ImportError):
+        import zstandard  # type: ignore[import-not-found]
+
+        return functools.partial(_read_stream, zstandard.ZstdDecompressor().stream_reader)
+    return None
+
+
+def _lz4_unpacker() -> Callable[[bytes, int], bytes | None] | None:
+    with contextlib.suppress(ImportError):
+        import lz4.frame  # type: ignore[import-not-found]
+
+        return functools.partial(_unpack_stream, LZ4_MAGIC, lz4.frame.LZ4FrameDecompressor, {})
+    return None
+
+
+def _read_stream(reader: Callable[..., Any], data: bytes, limit: int) -> bytes | None:
+    """What a decompressing reader (zstandard's, every frame) makes of data; None past the limit."""
+    out: list[bytes] = []
+    size = 0
+    with reader(data, read_across_frames=True) as stream:
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            out.append(chunk)
+            if size > limit:
+                return None
+    return b"".join(out)
 
 
 def _too_big() -> UnreadableDocument:
@@ -148,7 +209,7 @@ def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes
                 break  # cut short
         if not unpacker.eof:
             break
-        data = unpacker.unused_data.lstrip(b"\x00")
+        data = (unpacker.unused_data or b"").lstrip(b"\x00")  # (LZ4's is None when there is none)
     return b"".join(out)
 
 
