@@ -198,6 +198,18 @@ def tarred(entries: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+def mime_message(body: str, subtype: str, before: str = "", attach: bytes | None = None) -> bytes:
+    """An e-mail with its body in base64 (and a file attached), `before` its headers."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "The Weekly"
+    message.set_content(body, subtype=subtype, cte="base64")
+    if attach is not None:
+        message.add_attachment(attach, maintype="application", subtype="zip", filename="pack.zip")
+    return before.encode() + bytes(message)
+
+
 def v7(tar: bytes) -> bytes:
     """A tar in the old V7 format: each header without the "ustar" mark and the fields after it."""
     out, at = bytearray(tar), 0
@@ -260,6 +272,10 @@ HALF = len(MEMBER) // 2
                        + r"\par}").encode()),
     # an archive whose first file is a PDF has "%PDF-" near its start: it is still read as an archive
     ("chart-and-notes.tar", tarred({"chart.pdf": minimal_pdf(["A chart."]).decode("latin-1"), "notes.txt": MEMBER})),
+    # the e-mail edition, its HTML in base64 as mail programs send it; a page saved as one file (MHTML)
+    ("edition.eml", mime_message(f"<p>{MEMBER}</p>", "html")),
+    ("saved-page", mime_message(f"<html><body><p>{MEMBER}</p></body></html>", "html", "MIME-Version: 1.0\n")),
+    ("with-attachment.eml", mime_message("See the note attached.", "plain", attach=zipped({"note.txt": MEMBER}))),
     # an old V7 tar (no "ustar" mark: `tar --format=v7`), known by its header's checksum
     ("old-format.tar", v7(tarred({"notes/refunding.txt": MEMBER}))),
     # a .docx whose XML a tool left damaged (cut short): Word's runs, mid-word too, still read joined

@@ -17,6 +17,9 @@ from __future__ import annotations
 import bz2
 import codecs
 import contextlib
+import email
+import email.header
+import email.policy
 import functools
 import html
 import io
@@ -95,6 +98,8 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
                                  "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
     if data.startswith(RTF_MAGIC):
         return rtf_text(data)
+    if is_mime(name, data):
+        return mime_text(data, depth, budget)
     if is_pdf(data):
         from .pdfs import pdf_text  # here: it reads files as this module does (its attachments)
 
@@ -211,6 +216,42 @@ def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes
             break
         data = (unpacker.unused_data or b"").lstrip(b"\x00")  # (LZ4's is None when there is none)
     return b"".join(out)
+
+
+MIME_SUFFIXES = (".eml", ".mht", ".mhtml", ".mime")  # an e-mail edition of a note, a page saved as one file
+MIME_HEADERS = re.compile(rb"(?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)*?mime-version:", re.IGNORECASE)
+
+
+def is_mime(name: str, data: bytes) -> bool:
+    """An e-mail or a MIME archive: by its name, or by a MIME-Version among the header lines it starts with."""
+    return name.lower().endswith(MIME_SUFFIXES) or bool(MIME_HEADERS.match(data, 0, HEAD_BYTES))
+
+
+def mime_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
+    """The text of an e-mail or MIME archive: its subject and every part decoded (base64, quoted-printable),
+    text as it is, attachments read as document_text reads files."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
+    texts = [html.escape(str(email.header.make_header(email.header.decode_header(message.get("subject", "")))))
+             .encode("utf-8", "replace")]
+    for number, part in enumerate(message.walk()):
+        if part.is_multipart():
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        if len(payload) > budget[0]:
+            raise _too_big()
+        budget[0] -= len(payload)
+        if part.get_content_maintype() == "text":
+            charset = part.get_content_charset() or "utf-8"
+            texts.append(payload.decode(charset if _known(charset) else "utf-8", "replace").encode("utf-8", "replace"))
+        elif depth >= MAX_DEPTH:
+            raise UnreadableDocument("it holds files within files too deep to read", "publish its files one by one")
+        else:
+            texts.append(document_text(part.get_filename() or f"part{number}", payload, depth + 1, budget) or b"")
+    found = [text for text in texts if text]
+    return b"\n<p>\n".join(found) if found else None
 
 
 def unicode_text(data: bytes) -> bytes | None:
