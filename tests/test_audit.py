@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,6 +200,29 @@ def tarred(entries: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+def sqlite_with(text: str) -> bytes:
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "notes.sqlite")
+        with contextlib.closing(sqlite3.connect(path)) as database, database:
+            database.execute("CREATE TABLE notes (body TEXT)")
+            database.execute("INSERT INTO notes VALUES (?)", (text,))
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def png_with(kind: bytes, data: bytes) -> bytes:
+    """A PNG of one grey pixel with one more chunk."""
+    def chunk(name: bytes, body: bytes) -> bytes:
+        return len(body).to_bytes(4, "big") + name + body + zlib.crc32(name + body).to_bytes(4, "big")
+
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(kind, data)
+            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
 def mime_message(body: str, subtype: str, before: str = "", attach: bytes | None = None) -> bytes:
     """An e-mail with its body in base64 (and a file attached), `before` its headers."""
     from email.message import EmailMessage
@@ -276,6 +301,13 @@ HALF = len(MEMBER) // 2
     ("edition.eml", mime_message(f"<p>{MEMBER}</p>", "html")),
     ("saved-page", mime_message(f"<html><body><p>{MEMBER}</p></body></html>", "html", "MIME-Version: 1.0\n")),
     ("with-attachment.eml", mime_message("See the note attached.", "plain", attach=zipped({"note.txt": MEMBER}))),
+    # binary files with text in them: a database of the notes, a chart with its description in the PNG
+    # (plain and compressed), a photo with its caption in XMP
+    ("notes.sqlite", sqlite_with(MEMBER)),
+    ("curve.png", png_with(b"tEXt", b"Description\x00" + MEMBER.encode("latin-1"))),
+    ("curve-itxt.png", png_with(b"iTXt", b"Description\x00\x01\x00en\x00\x00" + zlib.compress(MEMBER.encode()))),
+    ("desk.jpg", b"\xff\xd8\xff\xe1" + (len(MEMBER) + 31).to_bytes(2, "big") + b"http://ns.adobe.com/xap/1.0/\x00"
+     + MEMBER.encode() + b"\xff\xda\x00\x02" + bytes(range(256)) * 8),
     # an old V7 tar (no "ustar" mark: `tar --format=v7`), known by its header's checksum
     ("old-format.tar", v7(tarred({"notes/refunding.txt": MEMBER}))),
     # a .docx whose XML a tool left damaged (cut short): Word's runs, mid-word too, still read joined
@@ -299,11 +331,14 @@ def test_a_document_under_content_a_teaser_links_to_is_read_as_a_reader_would(si
 
 def test_a_document_without_member_text_is_published(site: Path) -> None:
     (site / "content" / "files").mkdir()
+    (site / "content" / "files" / "curve.png").write_bytes(png_with(b"tEXt", b"Software\x00A charting tool"))
     (site / "content" / "files" / "free.pdf").write_bytes(minimal_pdf([PUBLIC_OPENING, "A chart of the curve."]))
     (site / "content" / "files" / "data.zip").write_bytes(zipped({"rates.csv": "date,rate\n2026-01-02,4.25\n"}))
-    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/free.pdf), [data](/files/data.zip)\n")
+    (site / "content" / "posts" / "free.md").write_text(FREE + "\n[PDF](/files/free.pdf), [data](/files/data.zip)\n"
+                                                        "![The curve](/files/curve.png)\n")
     build(site)
     assert (site / "output" / "public" / "files" / "free.pdf").exists()
+    assert (site / "output" / "public" / "files" / "curve.png").exists()
 
 
 def test_a_pdf_the_audit_cannot_read_stops_the_build(site: Path) -> None:

@@ -270,7 +270,77 @@ def unicode_text(data: bytes) -> bytes | None:
         windows = [head, data[middle : middle + HEAD_BYTES], data[max(end - HEAD_BYTES, 0) : end]]
         if all(_wide_text(window, width, letter_at) for window in windows if len(window) > 16):
             return data.decode(encoding, "replace").encode("utf-8", "replace")
-    return None
+    return binary_text(data)
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+# Pictures, sound, video and fonts: their text, if any, is a title or a caption a tool put there, and
+# reading them through would cost more than it is worth (PNG's and JPEG's texts are read: see binary_text)
+MEDIA_MAGIC = (b"GIF8", b"RIFF", b"\x1aE\xdf\xa3", b"ID3", b"\xff\xfb", b"OggS", b"fLaC", b"wOFF", b"wOF2",
+               b"\x00\x01\x00\x00", b"OTTO", b"true", b"\x00\x00\x01\x00", b"\x00asm", b"BM", b"II*\x00",
+               b"MM\x00*", b"8BPS")
+# A run of text in a binary file: printable ASCII and the bytes of UTF-8 letters (a database's rows, a
+# property list's strings); 24 bytes or more, so that compressed data yields little
+TEXT_RUN = re.compile(rb"[\t\n\r\x20-\x7e\x80-\xbf\xc2-\xf4]{24,}")
+
+
+def binary_text(data: bytes) -> bytes | None:
+    """The text a binary file holds, as a tool that lists its strings shows it: each run of text apart
+    (a database's rows, an archived web page in a property list). A PNG's and a JPEG's texts (a chart's
+    description, a caption) are read from their text chunks and segments; other pictures, sound, video
+    and fonts not at all."""
+    if data.startswith(PNG_MAGIC):
+        texts = list(_png_texts(data))
+    elif data.startswith(JPEG_MAGIC):
+        texts = [run for segment in _jpeg_segments(data) for run in TEXT_RUN.findall(segment)]
+    elif data[4:8] == b"ftyp" or data.startswith(MEDIA_MAGIC):
+        return None
+    else:
+        texts = TEXT_RUN.findall(data)
+    return b"\n<p>\n".join(texts) if texts else None
+
+
+def _png_texts(data: bytes) -> Iterator[bytes]:
+    """The texts of a PNG's tEXt, zTXt and iTXt chunks (compressed ones undone)."""
+    at = len(PNG_MAGIC)
+    while at + 8 <= len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        kind, chunk = data[at + 4 : at + 8], data[at + 8 : at + 8 + size]
+        at += 12 + size
+        _keyword, _, text = chunk.partition(b"\x00")
+        if kind == b"tEXt":
+            yield text.decode("latin-1").encode("utf-8")
+        elif kind == b"zTXt":
+            yield _inflated(text[1:]).decode("latin-1").encode("utf-8")
+        elif kind == b"iTXt" and len(text) >= 2:
+            _language, _, rest = text[2:].partition(b"\x00")
+            _translated, _, text_part = rest.partition(b"\x00")
+            yield _inflated(text_part) if text[0] else text_part
+        elif kind == b"IEND":
+            return
+
+
+def _inflated(data: bytes) -> bytes:
+    """Zlib data undone, up to 1 MB (a picture's text is short); what it holds so far if damaged."""
+    unpacker = zlib.decompressobj()
+    try:
+        return unpacker.decompress(data, 1_000_000)
+    except zlib.error:
+        return b""
+
+
+def _jpeg_segments(data: bytes) -> Iterator[bytes]:
+    """A JPEG's comment and application segments (EXIF, XMP: a caption, a description), up to its scan."""
+    at = 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        size = int.from_bytes(data[at + 2 : at + 4], "big")
+        if marker == 0xDA:  # the picture itself follows
+            return
+        if marker == 0xFE or 0xE0 <= marker <= 0xEF:
+            yield data[at + 4 : at + 2 + size]
+        at += 2 + size
 
 
 def _wide_text(window: bytes, width: int, letter_at: int) -> bool:
