@@ -522,6 +522,24 @@ def test_a_leak_reaches_the_search_index_and_is_named_there(site: Path) -> None:
     assert "public/pagefind/fragment/" in report and ".pf_fragment: leaks member-only text of" in report
 
 
+def test_a_disclaimer_every_page_shows_and_plus_posts_repeat_is_the_sites_own(site: Path) -> None:
+    """Written into a template, it is taken for a leak, with a hint to set it in site.toml instead,
+    where the theme prints it under every page and the audit takes it as public."""
+    disclaimer = "Nothing in this note is investment advice, and past performance is no guide to future returns."
+    post = site / MEMBER_PATH
+    post.write_text(post.read_text() + f"\n*{disclaimer}*\n")
+    (site / "templates" / "partials").mkdir(parents=True)
+    (site / "templates" / "partials" / "footer_extra.html").write_text(f"<p class=\"legal\">{disclaimer}</p>\n")
+    report = leak_error(site)
+    assert f"public/index.html: leaks member-only text of {MEMBER_PATH}" in report
+    assert ("the template templates/partials/footer_extra.html writes these words as they stand: if they are the "
+            "site's own (a disclaimer), set them as `disclaimer` in site.toml") in report
+    (site / "templates" / "partials" / "footer_extra.html").unlink()
+    (site / "site.toml").write_text(f'disclaimer = "{disclaimer}"\n' + (site / "site.toml").read_text())
+    build(site)  # no leak reported
+    assert f'<p class="footer-disclaimer">{disclaimer}</p>' in (site / "output" / "public" / "index.html").read_text()
+
+
 def test_words_a_template_puts_side_by_side_are_not_taken_for_a_leak(write_site: Callable[..., Path]) -> None:
     # Found on the 10,000-post corpus: a feed item shows a description, then the body; the end of the one
     # and the start of the other happened to read like eight words of another post's member-only text.

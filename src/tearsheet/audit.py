@@ -77,9 +77,11 @@ class AuditInput:
     public_texts: tuple[str, ...]  # plain text shown to the public (titles, tags, site words)
     public_bodies: tuple[RenderedBody, ...]  # the public edition of every post and page
     known: tuple[tuple[str, bytes], ...]  # (public file, public body it shows, packed), cut out before searching
+    site_dir: str = ""  # whose templates a leak's words are looked up in, for the hint (see _locate)
 
 
-def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost]) -> AuditInput:
+def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
+                site_dir: str = "") -> AuditInput:
     """Collect what the audit compares: member editions on one side, public text on the other."""
     texts = [*_site_words(config)]
     known = []
@@ -91,7 +93,7 @@ def audit_input(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequen
         if len(post.public.packed_html) >= SKIP_KNOWN_BELOW:
             known.append((_file_for(url, root), post.public.packed_html))
     public_bodies = tuple(p.public for p in [*posts, *pages])
-    return AuditInput(plus_posts(posts), tuple(t for t in texts if t), public_bodies, tuple(known))
+    return AuditInput(plus_posts(posts), tuple(t for t in texts if t), public_bodies, tuple(known), site_dir)
 
 
 def plus_posts(posts: Sequence[RenderedPost]) -> tuple[RenderedPost, ...]:
@@ -108,7 +110,7 @@ def audit_ahead(posts: Sequence[RenderedPost], jobs: int) -> MembersAhead | cont
 
 def _site_words(config: SiteConfig) -> Iterator[str]:
     """Words of site.toml that any public page may show."""
-    yield from (config.title, config.description, config.copyright)
+    yield from (config.title, config.description, config.copyright, config.disclaimer)
     paywall = config.paywall
     yield from (value for value in (getattr(paywall, name) for name in paywall.__slots__) if isinstance(value, str))
     for author in config.authors:
@@ -124,7 +126,7 @@ def _file_for(url: str, root: str) -> str:
 def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                timings: dict[str, float] | None = None, jobs: int = 1,
                memory: AuditMemory | None = None, started: float | None = None,
-               ahead: MembersAhead | None = None) -> Callable[[str], None]:
+               ahead: MembersAhead | None = None, site_dir: str = "") -> Callable[[str], None]:
     """A before-swap step for the writer: audit the staged public tree; a leak stops the swap.
 
     timings["audit"] is the time the step runs, the time since `started` (the caller's clock before it
@@ -133,7 +135,7 @@ def audit_step(config: SiteConfig, posts: Sequence[RenderedPost], pages: Sequenc
     build's other processes (it runs on a core they leave idle, yet they share the memory's bandwidth).
     """
     begun = time.perf_counter() if started is None else started
-    audit = audit_input(config, posts, pages)
+    audit = audit_input(config, posts, pages, site_dir)
     preparing = time.perf_counter() - begun
 
     def run(staging_dir: str) -> None:
@@ -170,7 +172,7 @@ def audit_output(site_dir: str, out_dir: str, now: dt.datetime | None = None) ->
         source = read_content(site_dir, config, bodies.parse)
         source, _ = apply_access_rules(source, now or dt.datetime.now(dt.UTC))
         posts, pages = bodies.render(source)
-    audit = audit_input(config, posts, pages)
+    audit = audit_input(config, posts, pages, site_dir)
     problems = audit_tree(public_dir, audit, os.path.relpath(public_dir), jobs)
     return AuditReport(sum(1 for _ in tree_files(public_dir)), len(audit.plus), tuple(problems))
 
@@ -249,7 +251,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
         memory.forget()
         return audit_tree(public_dir, audit, label, jobs, memory)  # what it remembers may be stale: read it all
     if leaks:
-        problems += _locate(public_dir, files, known, leaks, label)
+        problems += _locate(public_dir, files, known, leaks, label, audit.site_dir)
     if memory is not None and not problems:
         segments = [*memory.shown, shown] if len(shown) else memory.shown
         # the files of this tree only; blocks and shingles of earlier ones too, until they outgrow it
@@ -350,17 +352,19 @@ def _drop_public(hits: dict[int, list[str]], words: dict[int, Sequence[bytes]], 
 
 
 def _locate(public_dir: str, files: Sequence[str], known: dict[str, bytes], leaks: dict[int, list[str]],
-            label: str) -> list[Problem]:
+            label: str, site_dir: str = "") -> list[Problem]:
     """Read the tree again and name each leaking file, post and a quote of the text."""
     problems: list[Problem] = []
     leaking_files = 0
+    written = _written_by_templates(site_dir, leaks) if site_dir else {}
     for rel in files:
         runs = _leak_runs(segments_of(file_tokens(rel, raw_bytes(public_dir, rel), known, [], label)), leaks)
         if not runs:
             continue
         leaking_files += 1
         if leaking_files <= MAX_REPORTED:
-            problems += [_leak_problem(f"{label}/{rel}", post, words) for post, words in sorted(runs.items())]
+            problems += [_leak_problem(f"{label}/{rel}", post, words, _template_of(words, written))
+                         for post, words in sorted(runs.items())]
     if leaking_files > MAX_REPORTED:
         problems.append(Problem(label, None, f"... and {leaking_files - MAX_REPORTED} more files leak "
                                 "member-only text", "fix the first ones; the rest likely share the cause"))
@@ -379,8 +383,30 @@ def _leak_runs(segments: Sequence[Segment], leaks: dict[int, list[str]]) -> dict
     return {post: segments[n][first : last + SHINGLE] for post, (n, first, last) in runs.items()}
 
 
-def _leak_problem(where: str, post: str, words: Sequence[bytes]) -> Problem:
+def _written_by_templates(site_dir: str, leaks: dict[int, list[str]]) -> dict[int, str]:
+    """{shingle: the template that writes it as it stands} of the leaking shingles templates write."""
+    from .templates import template_words  # here: only an audit that found a leak needs Jinja's parser
+
+    written: dict[int, str] = {}
+    for name, text in template_words(site_dir):
+        for shingle in leaks.keys() & set(shingles(normal_words(text))):
+            written.setdefault(shingle, name)
+    return written
+
+
+def _template_of(words: Sequence[bytes], written: dict[int, str]) -> str:
+    """The template that writes a run of words as it stands, if one does."""
+    return next((written[s] for s in segment_shingles(words) if s in written), "") if written else ""
+
+
+def _leak_problem(where: str, post: str, words: Sequence[bytes], template: str = "") -> Problem:
     quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
+    if template:  # a disclaimer a theme prints, say, which plus posts repeat after the cut
+        return Problem(where, None, f'leaks member-only text of {post}: "{quote}"',
+                       f"the template {template} writes these words as they stand: if they are the site's own (a "
+                       "disclaimer), set them as `disclaimer` in site.toml, which the built-in theme prints under "
+                       "every page ({{ config.disclaimer }}) and the audit takes as public, and take them out of the "
+                       "template; if they are the post's, take them out of the template")
     hint = "a template, feed, search index or file under content/ shows text only members may read"
     made = where.lower().endswith(MADE_SUFFIXES) or "/pagefind/" in where or "/assets/" in where  # (static/ files)
     if not made:  # a file under content/: a PDF, a zip, a note

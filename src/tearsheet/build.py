@@ -183,7 +183,8 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
 
                 memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
                 audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
-                                   jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead)
+                                   jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead,
+                                   site_dir=options.site_dir)
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
                                       steps_write=search is not None)
     finally:

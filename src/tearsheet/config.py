@@ -97,6 +97,7 @@ class SiteConfig:
     raw_html: bool = True
     schema_type: str = "NewsArticle"
     copyright: str = ""
+    disclaimer: str = ""  # a line under every page ("Not investment advice."): the site's own words, public
     image: str = ""  # the social-card image of every page without an `image:` of its own
     authors: tuple[Author, ...] = ()
     paywall: Paywall = field(default_factory=Paywall)

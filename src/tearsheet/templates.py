@@ -58,6 +58,20 @@ def make_environment(site_dir: str, code_cache: jinja2.BytecodeCache | None = No
     return env
 
 
+def template_words(site_dir: str) -> Iterator[tuple[str, str]]:
+    """(template, words) of what the site's templates and the theme's write as they stand, outside tags and
+    expressions; a template is named as errors name it. Templates that do not parse are passed over."""
+    env = make_environment(site_dir)
+    for name in env.list_templates():
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            tree = env.parse(source)
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            continue
+        shown = _display_path(filename or name, site_dir)
+        yield from ((shown, node.data) for node in tree.find_all(jinja2.nodes.TemplateData))
+
+
 def files_named(site_dir: str, urls: Sequence[str]) -> frozenset[str]:
     """Which of these URLs of files under content/ ("/images/logo.png") the site's own templates name,
     comments aside: for the warning that such a file is on the members site only (see site._assets_for)."""
