@@ -561,12 +561,12 @@ def body_entry(post: RenderedPost) -> BodyEntry:
     return (_body_tuple(post.full), public, post.cut, fence, stray, post.notes)
 
 
-def rendered_from(meta: PostMeta, entry: BodyEntry) -> RenderedPost:
+def rendered_from(meta: PostMeta, entry: BodyEntry, body_key: str = "") -> RenderedPost:
     full_tuple, public_tuple, cut, fence, stray, notes = entry
     full = _body_from(full_tuple)
     return RenderedPost(meta, full, full if public_tuple is None else _body_from(public_tuple, full), cut,
                         None if fence is None else OpenFence(*fence), None if stray is None else StrayMore(*stray),
-                        tuple(map(tuple, notes)))
+                        tuple(map(tuple, notes)), body_key)
 
 
 def _body_tuple(body: RenderedBody) -> tuple[Any, ...]:

@@ -97,11 +97,12 @@ def _merged(parts: list[MemberPart]) -> MemberPart:
 
 
 def post_key(post: RenderedPost) -> bytes:
-    """What a post's member-only shingles depend on."""
+    """What a post's member-only shingles depend on: its editions (the body key they were rendered for, where
+    known: an audit's memory is kept with the bodies, for the same code), and its own public texts."""
     meta = post.meta
     digest = hashlib.blake2b(digest_size=16)
-    for part in (meta.path, post.full.packed_html, post.public.packed_html, meta.title, meta.description, meta.series,
-                 *meta.tags):
+    editions = (f"body {post.body_key}",) if post.body_key else (post.full.packed_html, post.public.packed_html)
+    for part in (meta.path, *editions, meta.title, meta.description, meta.series, *meta.tags):
         data = part if isinstance(part, bytes) else (part or "").encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.digest()

@@ -315,7 +315,7 @@ class BodyRenderer:
 
     def _rendered(self, source: SourcePost) -> RenderedPost:
         key = self._keys[source.meta.path] = self.key(source)
-        return rendered_from(source.meta, self._done[key])
+        return rendered_from(source.meta, self._done[key], key)
 
     def sources_digest(self, source: SourceContent) -> str:
         """A digest of every post's and page's front matter (as access rules left it) and body."""

@@ -97,6 +97,7 @@ class RenderedPost:
     open_fence: OpenFence | None = None
     stray_more: StrayMore | None = None  # of a plus post only
     notes: tuple[tuple[int, str], ...] = ()  # (line of the file, what is likely a slip there): see body_notes
+    body_key: str = ""  # the body cache's key of both editions (cache.body_key), where a BodyRenderer made them
 
 
 @dataclass(frozen=True, slots=True)
