@@ -304,6 +304,7 @@ HALF = len(MEMBER) // 2
     # binary files with text in them: a database of the notes, a chart with its description in the PNG
     # (plain and compressed), a photo with its caption in XMP
     ("notes.sqlite", sqlite_with(MEMBER)),
+    ("model.xlsb", zipped({"xl/sharedStrings.bin": b"\x9f\x01\x00" * 20 + MEMBER.encode("utf-16-le") + bytes(8)})),
     ("curve.png", png_with(b"tEXt", b"Description\x00" + MEMBER.encode("latin-1"))),
     ("curve-itxt.png", png_with(b"iTXt", b"Description\x00\x01\x00en\x00\x00" + zlib.compress(MEMBER.encode()))),
     ("desk.jpg", b"\xff\xd8\xff\xe1" + (len(MEMBER) + 31).to_bytes(2, "big") + b"http://ns.adobe.com/xap/1.0/\x00"
