@@ -497,6 +497,21 @@ def test_tags_are_told_apart_in_any_case() -> None:
         assert normal_words(f"<p>one two{block}three</p>") == [[b"one", b"two"], [b"three"]]
 
 
+def test_a_block_seen_as_an_attribute_value_has_its_own_values_searched() -> None:
+    # a reader leaves out a block it has seen, even as an attribute value (a %-escaped one can hold markup);
+    # the values inside that block are searched all the same: those of a block only met as a value too
+    from urllib.parse import quote
+
+    from tearsheet.shingles import SeenBlocks, normal_tokens, shingle_array
+
+    title = "the desk expects the quarterly refunding to lean on bills"
+    block = f'<b title="{title}">Read on</b> for what it means'
+    seen = SeenBlocks()
+    read = [*shingle_array(normal_tokens(f'<meta name="x" content="{quote(block)}">'.encode(), seen)),
+            *shingle_array(normal_tokens(f"<p>{block}</p>".encode(), seen))]
+    assert set(shingle_array(normal_tokens(title))) <= set(read)
+
+
 def test_forked_workers_find_what_one_process_finds(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(site)
     public = site / "output" / "public"

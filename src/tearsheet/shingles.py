@@ -116,6 +116,10 @@ Segment = list[bytes]  # normalised words; a shingle never spans two segments
 
 
 LONG_BLOCK = 64  # bytes: a block this long is worth a digest to remember it by between builds
+# A run of block tags and the blanks between them, split keeps it (the group): a page's blocks, and the
+# tags between them whose attribute values are sought. A blank between two tags is a block with no words;
+# one shorter than LONG_BLOCK has no digest either, so it is not worth a hash.
+BLOCK_RUN = re.compile(b"(%s(?:\\s{0,%d}+%s)*+)" % (BLOCK_TAG.pattern, LONG_BLOCK - 1, BLOCK_TAG.pattern))
 
 
 class SeenBlocks:
@@ -130,10 +134,14 @@ class SeenBlocks:
         self.remembered = remembered
         self.new: list[bytes] = []
 
-    def unseen(self, blocks: list[bytes]) -> list[bytes]:
+    def first_seen(self, blocks: list[bytes]) -> list[bytes]:
+        """The blocks new to this reader, each once; noted."""
         here = self.here
-        fresh = [b for b, h in zip(blocks, map(hash, blocks), strict=True)
-                 if h not in here and not here.add(h)]  # type: ignore[func-returns-value]
+        return [b for b, h in zip(blocks, map(hash, blocks), strict=True)
+                if h not in here and not here.add(h)]  # type: ignore[func-returns-value]
+
+    def unread(self, fresh: list[bytes]) -> list[bytes]:
+        """Of the blocks new to this reader, those to read: less the long ones an earlier audit remembers."""
         kept = []
         remembered, new, digest = self.remembered, self.new, hashlib.blake2b
         for block, size in zip(fresh, map(len, fresh), strict=True):
@@ -165,18 +173,35 @@ def normal_tokens(text: str | bytes, seen: SeenBlocks | None = None) -> list[byt
         data = JSON_SPACE.sub(b" ", JSON_CHAR.sub(_json_char, data))
     if b"<!--" in data:
         data = COMMENT_MARKS.sub(b" ", data)  # a comment's words are text: a template could hide a leak in one
+    values = data  # where attribute values are sought
     if seen is None or b"<" not in data:
         tokens = text_tokens(data)
     else:  # pages repeat blocks (a site's chrome, a post's summary on every list): read each once
-        tokens = text_tokens(BREAK.join(seen.unseen(BLOCK_TAG.split(data))))
-    if b"=" in data:  # attribute values (alt, title, content=...) are searched, each on its own
-        for value in (a or b for a, b in ATTR_VALUE.findall(data)):
+        pieces = BLOCK_RUN.split(data)  # blocks, and the runs of tags between them
+        fresh = seen.first_seen(pieces[::2])
+        tokens = text_tokens(BREAK.join(seen.unread(fresh)))
+        if b"=" in data:  # no value spans a < or >: those in a block met before were sought then
+            values = b"<".join(fresh + pieces[1::2])  # (and in a block remembered, as they were)
+    if b"=" in values:  # attribute values (alt, title, content=...) are searched, each on its own
+        tokens += _value_tokens(values, seen)
+    return tokens
+
+
+def _value_tokens(data: bytes, seen: SeenBlocks | None) -> list[bytes]:
+    """The words of each long attribute value in the data, BREAK_TOKEN before each (see normal_tokens)."""
+    tokens: list[bytes] = []
+    sources = [data]
+    while sources:
+        for value in (a or b for a, b in ATTR_VALUE.findall(sources.pop())):
             if len(value) < MIN_VALUE:
                 continue
             if b"%" in value:
                 value = unquote_to_bytes(value)
-            if seen is not None and not seen.first_time(value):
-                continue  # the same description in meta, og: and twitter: tags, say
+            if seen is not None:
+                if not seen.first_time(value):
+                    continue  # the same description in meta, og: and twitter: tags, say
+                if b"=" in value:  # a block of these very bytes is left out as seen: the values in it
+                    sources.append(value)  # are sought now
             if len(value.translate(FOLD).split()) >= SHINGLE:
                 tokens.append(BREAK_TOKEN)
                 tokens += text_tokens(value)
