@@ -72,7 +72,9 @@ def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, byt
         words = [EMPTY]  # each file's word hashes, a block's end after each: shingled at once, not file by file
         for rel in part[start : start + READ_BATCH]:
             raw = raw_bytes(public_dir, rel)
-            key = hashlib.blake2b(rel.encode() + b"\x00" + raw, digest_size=FILE_KEY).digest()
+            digest = hashlib.blake2b(rel.encode() + b"\x00", digest_size=FILE_KEY)
+            digest.update(raw)  # (not of name + raw: a copy of every file)
+            key = digest.digest()
             keys.append(key)
             if key not in remembered:
                 words += (word_hashes(file_tokens(rel, raw, known, problems, label, seen)), FILE_END)
@@ -116,7 +118,8 @@ def _edges(body: bytes) -> tuple[bytes, bytes]:
 
 
 def raw_bytes(public_dir: str, rel: str) -> bytes:
-    with open(f"{public_dir}/{rel}", "rb") as handle:  # rel has forward slashes, which every system takes
+    # rel has forward slashes, which every system takes; unbuffered: read whole, a buffer is only a copy
+    with open(f"{public_dir}/{rel}", "rb", buffering=0) as handle:
         return handle.read()
 
 
