@@ -383,6 +383,9 @@ def test_a_workbook_with_macros_is_read_and_published(site: Path) -> None:
     ("pack.rar", b"Rar!\x1a\x07\x01\x00" + MEMBER.encode(), "it is a RAR archive, which the audit cannot unpack"),
     ("notes.txt.zst", b"\x28\xb5\x2f\xfd" + MEMBER.encode(),
      "it is compressed with zstd, and no zstandard module is installed to undo it"),
+    ("nested.eml", b"MIME-Version: 1.0\n" + b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (n, n)
+                                                      for n in range(3000)) + b"Content-Type: text/plain\n\nhi\n",
+     "cannot read it as an e-mail (RecursionError"),  # past what Python's e-mail parser can nest
 ])
 def test_an_archive_or_compression_the_audit_cannot_undo_stops_the_build(site: Path, monkeypatch: pytest.MonkeyPatch,
                                                                          name: str, data: bytes, message: str) -> None:

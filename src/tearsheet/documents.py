@@ -99,7 +99,13 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     if data.startswith(RTF_MAGIC):
         return rtf_text(data)
     if is_mime(name, data):
-        return mime_text(data, depth, budget)
+        try:
+            return mime_text(data, depth, budget)
+        except UnreadableDocument:
+            raise
+        except Exception as exc:  # the standard library's parser, on a message past its limits (nesting, say)
+            raise UnreadableDocument(f"cannot read it as an e-mail ({one_line(exc)})",
+                                     "publish its text and attachments as files of their own") from None
     if is_pdf(data):
         from .pdfs import pdf_text  # here: it reads files as this module does (its attachments)
 
@@ -274,6 +280,7 @@ def unicode_text(data: bytes) -> bytes | None:
 
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PNG_TEXT_BYTES = 4_000_000  # of a PNG's compressed texts, undone at most: a bomb in each chunk is not undone
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Pictures, sound, video and fonts: their text, if any, is a title or a caption a tool put there, and
 # reading them through would cost more than it is worth (PNG's and JPEG's texts are read: see binary_text)
@@ -312,9 +319,10 @@ def _wide_runs(data: bytes, block: int = 65536) -> Iterator[bytes]:
 
 
 def _png_texts(data: bytes) -> Iterator[bytes]:
-    """The texts of a PNG's tEXt, zTXt and iTXt chunks (compressed ones undone)."""
+    """The texts of a PNG's tEXt, zTXt and iTXt chunks (compressed ones undone, PNG_TEXT_BYTES in all)."""
     at = len(PNG_MAGIC)
-    while at + 8 <= len(data):
+    budget = [PNG_TEXT_BYTES]
+    while at + 8 <= len(data) and budget[0] > 0:
         size = int.from_bytes(data[at : at + 4], "big")
         kind, chunk = data[at + 4 : at + 8], data[at + 8 : at + 8 + size]
         at += 12 + size
@@ -322,22 +330,23 @@ def _png_texts(data: bytes) -> Iterator[bytes]:
         if kind == b"tEXt":
             yield text.decode("latin-1").encode("utf-8")
         elif kind == b"zTXt":
-            yield _inflated(text[1:]).decode("latin-1").encode("utf-8")
+            yield _inflated(text[1:], budget).decode("latin-1").encode("utf-8")
         elif kind == b"iTXt" and len(text) >= 2:
             _language, _, rest = text[2:].partition(b"\x00")
             _translated, _, text_part = rest.partition(b"\x00")
-            yield _inflated(text_part) if text[0] else text_part
+            yield _inflated(text_part, budget) if text[0] else text_part
         elif kind == b"IEND":
             return
 
 
-def _inflated(data: bytes) -> bytes:
-    """Zlib data undone, up to 1 MB (a picture's text is short); what it holds so far if damaged."""
-    unpacker = zlib.decompressobj()
+def _inflated(data: bytes, budget: list[int]) -> bytes:
+    """Zlib data undone, up to what is left of the budget (a picture's texts are short); b"" if damaged."""
     try:
-        return unpacker.decompress(data, 1_000_000)
+        text = zlib.decompressobj().decompress(data, max(budget[0], 1))
     except zlib.error:
         return b""
+    budget[0] -= len(text)
+    return text
 
 
 def _jpeg_segments(data: bytes) -> Iterator[bytes]:
