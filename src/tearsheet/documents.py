@@ -74,9 +74,10 @@ def is_tar(data: bytes) -> bool:
 
 
 def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
-    """The text of one file, as UTF-8 bytes; None for a binary file (an image, a font). Gzip, bzip2 and xz
-    are undone first, whatever the file's name (a .tar.gz, a .csv.xz). `budget` ([bytes]) is what the
-    archives it is in may still unpack, shared by all of them: MAX_ARCHIVE_BYTES for a file of its own.
+    """The text of one file, as UTF-8 bytes; None for a file with none (a picture, a font: see binary_text).
+    Gzip, bzip2, xz, lzma, zstd and LZ4 are undone first, whatever the file's name (a .tar.gz, a .csv.xz).
+    `budget` ([bytes]) is what the archives it is in may still unpack, shared by all of them:
+    MAX_ARCHIVE_BYTES for a file of its own.
 
     Raises UnreadableDocument; ImportError for a PDF without pypdf.
     """
@@ -93,7 +94,7 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
         return tar_text(data, depth, budget)
     if data.startswith(OLE_MAGIC):
         if depth and name.lower().endswith(".bin"):  # a .docm's, .xlsm's or .pptx's macro project or control
-            return None  # (vbaProject.bin, activeX1.bin, oleObject1.bin): code, not text. A .doc in a zip is read on
+            return None  # (vbaProject.bin, activeX1.bin, oleObject1.bin): code, not text. (A .doc in a zip is not.)
         raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
                                  "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
     if data.startswith(RTF_MAGIC):
