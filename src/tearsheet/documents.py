@@ -85,7 +85,7 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     data = decompressed(data, budget)
     for magic, kind in UNREADABLE_ARCHIVES:
         if data.startswith(magic):
-            raise UnreadableDocument(f"it is a {kind} archive, which the audit cannot unpack",
+            raise UnreadableDocument(f"it is a {kind}, which the audit cannot unpack",
                                      "publish a zip or a .tar.gz instead")
     # archives first: a tar or a stored zip whose first file is a PDF has "%PDF-" near its start too
     if data.startswith(ZIP_MAGIC):
@@ -93,8 +93,8 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     if is_tar(data):
         return tar_text(data, depth, budget)
     if data.startswith(OLE_MAGIC):
-        if depth and name.lower().endswith(".bin"):  # a .docm's, .xlsm's or .pptx's macro project or control
-            return None  # (vbaProject.bin, activeX1.bin, oleObject1.bin): code, not text. (A .doc in a zip is not.)
+        if depth:  # in a zip: an Office file's macros or embedded object, a Thumbs.db, a .doc: its strings
+            return binary_text(data)  # (a .doc keeps its text as plain 8-bit or UTF-16 runs)
         raise UnreadableDocument("it is a Word, Excel or PowerPoint file of the old binary kind (.doc, .xls, .ppt)",
                                  "save it as .docx, .xlsx, .pptx or PDF, which the audit reads")
     if data.startswith(RTF_MAGIC):
@@ -121,12 +121,15 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
 
 COMPRESSED = ((b"\x1f\x8b", zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzip or zlib headers, as gzip reads)
               (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}),
-              (b"\x5d\x00\x00", lzma.LZMADecompressor, {"format": lzma.FORMAT_ALONE}))  # .lzma (`lzma`, old 7-Zip)
+              (b"\x5d\x00\x00", lzma.LZMADecompressor, {"format": lzma.FORMAT_ALONE}),  # .lzma (`lzma`, old 7-Zip)
+              *((header, zlib.decompressobj, {"wbits": 47}) for header in (b"\x78\x01", b"\x78\x5e", b"\x78\x9c",
+                                                                           b"\x78\xda")))  # zlib without gzip's header
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 # Compressions undone with a module Python may not have: (magic bytes, name, the module to install)
 OPTIONAL = ((ZSTD_MAGIC, "zstd", "zstandard"), (LZ4_MAGIC, "LZ4", "lz4"))
-UNREADABLE_ARCHIVES = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "RAR"))  # no module in Python reads them
+UNREADABLE_ARCHIVES = ((b"7z\xbc\xaf\x27\x1c", "7z archive"), (b"Rar!\x1a\x07", "RAR archive"),
+                       (b"\x1f\x9d", "file compressed with Unix compress (.Z)"))  # no module in Python reads them
 
 
 def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
@@ -139,6 +142,8 @@ def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
             return data
         try:
             unpacked = unpack(data, budget[0])
+        except UnreadableDocument:
+            raise
         except Exception:  # each library has errors of its own: not what its first bytes said, so read as it is
             return data
         if unpacked is None:
@@ -189,11 +194,15 @@ def _read_stream(reader: Callable[..., Any], data: bytes, limit: int) -> bytes |
     out: list[bytes] = []
     size = 0
     with reader(data, read_across_frames=True) as stream:
-        while chunk := stream.read(1 << 20):
-            size += len(chunk)
-            out.append(chunk)
-            if size > limit:
-                return None
+        try:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                out.append(chunk)
+                if size > limit:
+                    return None
+        except Exception:  # damaged after its first frames (bytes after the last, say): what it gave
+            if not out:
+                raise
     return b"".join(out)
 
 
@@ -202,27 +211,38 @@ def _too_big() -> UnreadableDocument:
                               "publish it uncompressed, or in smaller files")
 
 
+MAX_MEMBERS = 1000  # compressed streams one after another (gzip -c a b > ab.gz) read: each costs a copy of the rest
+
+
 def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes, limit: int) -> bytes | None:
     """What a decompressor makes of data, and of the members after it (gzip -c a b > ab.gz); None past the
     limit. A stream cut short gives what it holds; bytes after the last member are left (padding)."""
     out: list[bytes] = []
     size = 0
-    while data.startswith(magic):
+    for _ in range(MAX_MEMBERS):
+        if not data.startswith(magic):
+            return b"".join(out)
         unpacker = make(**options)
         pending = data
-        while not unpacker.eof:
-            chunk = unpacker.decompress(pending, max(limit + 1 - size, 1))
-            size += len(chunk)
-            out.append(chunk)
-            if size > limit:
-                return None
-            pending = getattr(unpacker, "unconsumed_tail", b"")  # zlib keeps what it had no room to unpack
-            if not chunk and not pending and getattr(unpacker, "needs_input", True):
-                break  # cut short
+        try:
+            while not unpacker.eof:
+                chunk = unpacker.decompress(pending, max(limit + 1 - size, 1))
+                size += len(chunk)
+                out.append(chunk)
+                if size > limit:
+                    return None
+                pending = getattr(unpacker, "unconsumed_tail", b"")  # zlib keeps what it had no room to unpack
+                if not chunk and not pending and getattr(unpacker, "needs_input", True):
+                    break  # cut short
+        except Exception:  # damaged (a bad checksum at its end, say): what it gave, as zcat shows it
+            if out:
+                return b"".join(out)
+            raise
         if not unpacker.eof:
-            break
+            return b"".join(out)
         data = (unpacker.unused_data or b"").lstrip(b"\x00")  # (LZ4's is None when there is none)
-    return b"".join(out)
+    raise UnreadableDocument(f"it holds more than {MAX_MEMBERS} compressed streams one after another",
+                             "compress it as one stream")
 
 
 MIME_SUFFIXES = (".eml", ".mht", ".mhtml", ".mime")  # an e-mail edition of a note, a page saved as one file
@@ -234,13 +254,19 @@ def is_mime(name: str, data: bytes) -> bool:
     return name.lower().endswith(MIME_SUFFIXES) or bool(MIME_HEADERS.match(data, 0, HEAD_BYTES))
 
 
+MAX_PARTS = 10_000  # of an e-mail: Python's parser makes an object of each, a few hundred bytes of text
+
+
 def mime_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> bytes | None:
-    """The text of an e-mail or MIME archive: its subject and every part decoded (base64, quoted-printable),
-    text as it is, attachments read as document_text reads files."""
+    """The text of an e-mail or MIME archive: the file as it stands (a page that only starts like an e-mail
+    shows its text as written; a preamble holds words too), its subject and every part decoded (base64,
+    quoted-printable), each read as document_text reads files (its text in its charset, in UTF-8)."""
+    if data.count(b"\n--") > MAX_PARTS:
+        raise UnreadableDocument(f"it is an e-mail of more than {MAX_PARTS} parts", "publish its parts as files")
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
-    texts = [html.escape(str(email.header.make_header(email.header.decode_header(message.get("subject", "")))))
-             .encode("utf-8", "replace")]
+    texts = [unicode_text(data), html.escape(str(email.header.make_header(email.header.decode_header(
+        message.get("subject", ""))))).encode("utf-8", "replace")]
     for number, part in enumerate(message.walk()):
         if part.is_multipart():
             continue
@@ -250,13 +276,12 @@ def mime_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> b
         if len(payload) > budget[0]:
             raise _too_big()
         budget[0] -= len(payload)
-        if part.get_content_maintype() == "text":
-            charset = part.get_content_charset() or "utf-8"
-            texts.append(payload.decode(charset if _known(charset) else "utf-8", "replace").encode("utf-8", "replace"))
-        elif depth >= MAX_DEPTH:
+        charset = part.get_content_charset() if part.get_content_maintype() == "text" else None
+        if charset and _known(charset) and codecs.lookup(charset).name != "utf-8":
+            payload = payload.decode(charset, "replace").encode("utf-8", "replace")
+        if depth >= MAX_DEPTH:
             raise UnreadableDocument("it holds files within files too deep to read", "publish its files one by one")
-        else:
-            texts.append(document_text(part.get_filename() or f"part{number}", payload, depth + 1, budget) or b"")
+        texts.append(document_text(part.get_filename() or f"part{number}", payload, depth + 1, budget))
     found = [text for text in texts if text]
     return b"\n<p>\n".join(found) if found else None
 
@@ -291,7 +316,10 @@ MEDIA_MAGIC = (b"GIF8", b"RIFF", b"\x1aE\xdf\xa3", b"ID3", b"\xff\xfb", b"OggS",
 # A run of text in a binary file: printable ASCII and the bytes of UTF-8 letters (a database's rows, a
 # property list's strings); 24 bytes or more, so that compressed data yields little
 TEXT_RUN = re.compile(rb"[\t\n\r\x20-\x7e\x80-\xbf\xc2-\xf4]{24,}")
-WIDE_RUN = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){24,}")  # the same in UTF-16 (an .xlsb's strings, say): ASCII
+# The same in UTF-16, little- and big-endian (an .xlsb's strings, a property list's): ASCII, Latin-1, and
+# the punctuation of U+2010-U+203A (curly quotes, dashes, ellipsis)
+WIDE_RUN = re.compile(rb"(?:[\t\n\r\x20-\x7e\xa0-\xff]\x00|[\x10-\x3a]\x20){24,}")
+WIDE_RUN_BE = re.compile(rb"(?:\x00[\t\n\r\x20-\x7e\xa0-\xff]|\x20[\x10-\x3a]){24,}")
 
 
 def binary_text(data: bytes) -> bytes | None:
@@ -302,34 +330,40 @@ def binary_text(data: bytes) -> bytes | None:
     if data.startswith(PNG_MAGIC):
         texts = list(_png_texts(data))
     elif data.startswith(JPEG_MAGIC):
-        texts = [run for segment in _jpeg_segments(data) for run in TEXT_RUN.findall(segment)]
-    elif data[4:8] == b"ftyp" or data.startswith(MEDIA_MAGIC):
-        return None
+        texts = [run for segment in _jpeg_segments(data)
+                 for run in (*TEXT_RUN.findall(segment), *_wide_runs(segment, len(segment) or 1))]
+    elif (data[4:8] == b"ftyp" or data.startswith(MEDIA_MAGIC)) and not data.startswith(b"Standard ", 4):
+        return None  # (an Access database starts like a font, then names itself)
     else:
-        texts = TEXT_RUN.findall(data) + [run.decode("utf-16-le").encode() for run in _wide_runs(data)]
+        texts = TEXT_RUN.findall(data) + list(_wide_runs(data))
     return b"\n<p>\n".join(texts) if texts else None
 
 
 def _wide_runs(data: bytes, block: int = 65536) -> Iterator[bytes]:
-    """WIDE_RUN's runs, sought only in blocks that are a tenth NUL bytes or more (UTF-16 text is half),
-    each with its neighbours' edges: scanning every byte for them takes three times as long."""
+    """The UTF-16 runs (WIDE_RUN, WIDE_RUN_BE) as UTF-8, sought only in blocks that are a hundredth NUL bytes
+    or more (UTF-16 text is half; compressed data a 256th), each with its neighbours' edges: scanning every
+    byte for them takes three times as long."""
     edge = 2 * 256  # a run is cut where it is longer than an edge: its words are found all the same
     for start in range(0, len(data), block):
-        if data.count(b"\x00", start, start + block) * 10 >= min(block, len(data) - start):
-            yield from WIDE_RUN.findall(data, max(start - edge, 0), start + block + edge)
+        if data.count(b"\x00", start, start + block) * 100 >= min(block, len(data) - start):
+            for pattern, encoding in ((WIDE_RUN, "utf-16-le"), (WIDE_RUN_BE, "utf-16-be")):
+                for run in pattern.findall(data, max(start - edge, 0), start + block + edge):
+                    yield run[: len(run) // 2 * 2].decode(encoding, "replace").encode()
 
 
 def _png_texts(data: bytes) -> Iterator[bytes]:
     """The texts of a PNG's tEXt, zTXt and iTXt chunks (compressed ones undone, PNG_TEXT_BYTES in all)."""
     at = len(PNG_MAGIC)
     budget = [PNG_TEXT_BYTES]
-    while at + 8 <= len(data) and budget[0] > 0:
+    while at + 8 <= len(data):
         size = int.from_bytes(data[at : at + 4], "big")
         kind, chunk = data[at + 4 : at + 8], data[at + 8 : at + 8 + size]
         at += 12 + size
         _keyword, _, text = chunk.partition(b"\x00")
         if kind == b"tEXt":
             yield text.decode("latin-1").encode("utf-8")
+        elif kind == b"eXIf":  # a description, a comment (Windows keeps its own in UTF-16)
+            yield from (*TEXT_RUN.findall(chunk), *_wide_runs(chunk, len(chunk) or 1))
         elif kind == b"zTXt":
             yield _inflated(text[1:], budget).decode("latin-1").encode("utf-8")
         elif kind == b"iTXt" and len(text) >= 2:
@@ -342,8 +376,10 @@ def _png_texts(data: bytes) -> Iterator[bytes]:
 
 def _inflated(data: bytes, budget: list[int]) -> bytes:
     """Zlib data undone, up to what is left of the budget (a picture's texts are short); b"" if damaged."""
+    if budget[0] <= 0:
+        return b""
     try:
-        text = zlib.decompressobj().decompress(data, max(budget[0], 1))
+        text = zlib.decompressobj().decompress(data, budget[0])
     except zlib.error:
         return b""
     budget[0] -= len(text)
@@ -398,6 +434,8 @@ def tar_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> by
     def members() -> Iterator[tuple[str, Any]]:
         with tarfile.open(fileobj=io.BytesIO(data)) as archive:
             for member in archive:
+                if member.type not in tarfile.SUPPORTED_TYPES:  # GNU tar extracts a type it does not know as a file
+                    member.type = tarfile.REGTYPE
                 handle = archive.extractfile(member) if member.isfile() else None
                 if handle is not None:
                     yield member.name, handle
@@ -458,6 +496,7 @@ def xml_text(part: bytes) -> bytes:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    parser.EntityDeclHandler = _no_entities
     parser.CharacterDataHandler = lambda text: out.append(html.escape(text))
     try:
         parser.Parse(part, True)
@@ -466,14 +505,20 @@ def xml_text(part: bytes) -> bytes:
     return "".join(out).encode("utf-8", "replace")
 
 
-XML_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)[^<>]*>|<[!?][^<>]*>")
+def _no_entities(*_declaration: object) -> None:
+    """Office files declare no entities; a part that does could expand a few bytes into gigabytes."""
+    raise UnreadableDocument("its XML declares entities, which Word, Excel and PowerPoint files never do",
+                             "save it again from the program that made it")
+
+
+XML_TAG = re.compile(rb"<(/?)([\w.:-]++)[^<>]*+>|<[!?][^<>]*+>")  # (possessive: a "<" never closed costs one pass)
 
 
 def _loose_xml_text(part: bytes) -> bytes:
     """The text of XML that does not parse, read tag by tag as xml_text reads it: a paragraph's runs joined,
     paragraphs apart, its entities left for the audit to decode."""
     def tag(match: re.Match[bytes]) -> bytes:
-        local = (match[2] or b"").decode("ascii", "replace").lower()
+        local = (match[2] or b"").rsplit(b":", 1)[-1].decode("ascii", "replace").lower()
         if local in PARAGRAPHS:
             return b"</p>\n" if match[1] else b"\n<p>"
         return b" " if local in SPACES else b""

@@ -54,6 +54,9 @@ FILE_KEY = 16  # bytes of a file's key: a digest of its name and bytes
 FILE_END = np.array([BREAK_HASH], dtype=np.uint64)  # no shingle runs from one file into the next
 BLOCK_KEY = 8  # bytes of a long block's key (see shingles.SeenBlocks)
 READ_BATCH = 256  # files whose shingles are sorted and merged together
+SLICE = 4_000_000  # bytes of a file's text read at a time (see token_runs)
+OVERLAP = 4096  # bytes each slice shares with the last: more than any run of 8 words
+BIG_RUN = 250_000  # words of a file (or slice) shingled on their own rather than with the batch
 
 # public folder, known bodies (packed, as render.pack makes them), label, keys of the files and of the long
 # blocks the memory has audited
@@ -77,17 +80,41 @@ def read_files(part: Sequence[str], state: ReadState) -> tuple[bytes, bytes, byt
             key = digest.digest()
             keys.append(key)
             if key not in remembered:
-                words += (word_hashes(file_tokens(rel, raw, known, problems, label, seen)), FILE_END)
+                for run in token_runs(rel, raw, known, problems, label, seen):
+                    hashes = word_hashes(run)
+                    if len(hashes) > BIG_RUN:  # shingled now, not kept for the batch: memory stays bounded
+                        found.append(sorted_unique(hash_shingles(hashes)))
+                    else:
+                        words += (hashes, FILE_END)
         found.append(sorted_unique(hash_shingles(np.concatenate(words))))
         trim_heap()  # a batch's garbage (pages, feeds of megabytes) goes back: a worker reads half a tree
     return b"".join(keys), b"".join(seen.new), sorted_unique(np.concatenate(found)).tobytes(), problems
 
 
 def file_tokens(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],  # as in ReadState
-                 label: str, seen: SeenBlocks | None = None) -> list[bytes]:
+                label: str, seen: SeenBlocks | None = None) -> list[bytes]:
     """The normalised words of one file: its name, its text, its long attribute values, blocks apart."""
+    runs = list(token_runs(rel, raw, known, problems, label, seen))
+    return runs[0] if len(runs) == 1 else [token for run in runs for token in (*run, BREAK_TOKEN)]
+
+
+def token_runs(rel: str, raw: bytes, known: dict[str, bytes], problems: list[Problem],
+               label: str, seen: SeenBlocks | None = None) -> Iterator[list[bytes]]:
+    """file_tokens, in runs of at most SLICE bytes of text for a file longer (a text of 64 MB, unpacked from a
+    small file, is some 30 million words: read whole, gigabytes), each overlapping the last by OVERLAP bytes,
+    so a run of 8 words across a cut is read whole in the next."""
     tokens = [*text_tokens(rel.encode()), BREAK_TOKEN]
     data = _searchable(rel, raw, f"{label}/{rel}", problems)
+    if data is not None and len(data) > SLICE:
+        yield tokens
+        for start in range(0, len(data), SLICE):
+            yield normal_tokens(data[max(start - OVERLAP, 0) : start + SLICE], seen)
+        return
+    yield _tokens_of(rel, data, known, tokens, seen)
+
+
+def _tokens_of(rel: str, data: bytes | None, known: dict[str, bytes], tokens: list[bytes],
+               seen: SeenBlocks | None) -> list[bytes]:
     if data is None:
         return tokens
     packed = known.get(rel)
