@@ -129,6 +129,10 @@ def test_a_named_pipe_is_a_clear_error_not_a_build_that_waits_for_ever(write_sit
     (site / "static").mkdir()
     os.mkfifo(site / "static" / "feed.txt")
     assert "static/feed.txt: is not a file but a named pipe, socket or device" in error_of(site)
+    (site / "static" / "feed.txt").unlink()
+    (site / "templates").mkdir()
+    os.mkfifo(site / "templates" / "notes.html")
+    assert "templates/notes.html: is not a file but a named pipe, socket or device" in error_of(site)
 
 
 @pytest.mark.parametrize(("data", "message"), [

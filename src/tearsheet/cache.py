@@ -118,6 +118,8 @@ def templates_digest(site_dir: str) -> str:
             dirs.sort()
             for name in sorted(names):
                 path = os.path.join(folder, name)
+                if not os.path.isfile(path):  # a named pipe, say: no template, and reading it would wait
+                    continue
                 with open(path, "rb") as handle:
                     parts += [os.path.relpath(path, root), handle.read()]
     return key_of(*parts)

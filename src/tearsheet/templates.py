@@ -79,6 +79,8 @@ def files_named(site_dir: str, urls: Sequence[str]) -> frozenset[str]:
     for root, dirs, names in os.walk(os.path.join(site_dir, "templates")):
         dirs.sort()
         for name in sorted(names):
+            if not os.path.isfile(os.path.join(root, name)):  # a named pipe, say: reading it would wait
+                continue
             try:
                 with open(os.path.join(root, name), encoding="utf-8", errors="replace") as handle:
                     texts.append(TEMPLATE_COMMENT.sub(" ", handle.read()))
@@ -100,6 +102,11 @@ def check_templates(env: jinja2.Environment, site_dir: str) -> None:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(_syntax_problem(exc, site_dir))
+        except jinja2.TemplateNotFound:  # listed, yet no file: a named pipe, say (which reading would wait on)
+            from .errors import Problem
+
+            problems.append(Problem(f"templates/{name}", None, "is not a file but a named pipe, socket or device, "
+                                    "which a site cannot use as a template", "remove it from the folder"))
     if problems:
         raise SiteError(problems)
 
