@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import json
@@ -301,6 +302,11 @@ HALF = len(MEMBER) // 2
     ("edition.eml", mime_message(f"<p>{MEMBER}</p>", "html")),
     ("saved-page", mime_message(f"<html><body><p>{MEMBER}</p></body></html>", "html", "MIME-Version: 1.0\n")),
     ("with-attachment.eml", mime_message("See the note attached.", "plain", attach=zipped({"note.txt": MEMBER}))),
+    # a forwarded e-mail sent in base64; a transfer encoding with a space after it, as mail programs take it
+    ("forwarded.eml", b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: message/rfc822"
+     b"\nContent-Transfer-Encoding: base64\n\n" + base64.encodebytes(mime_message(f"<p>{MEMBER}</p>", "html")) + b"--zz--\n"),
+    ("spaced.eml", b"MIME-Version: 1.0\nContent-Type: text/html\nContent-Transfer-Encoding: base64 \n\n"
+     + base64.encodebytes(f"<p>{MEMBER}</p>".encode())),
     # binary files with text in them: a database of the notes, a chart with its description in the PNG
     # (plain and compressed), a photo with its caption in XMP
     ("notes.sqlite", sqlite_with(MEMBER)),

@@ -14,6 +14,7 @@ than pass a file it could not search.
 
 from __future__ import annotations
 
+import base64
 import bz2
 import codecs
 import contextlib
@@ -268,6 +269,13 @@ def mime_text(data: bytes, depth: int = 0, budget: list[int] | None = None) -> b
     texts = [unicode_text(data), html.escape(str(email.header.make_header(email.header.decode_header(
         message.get("subject", ""))))).encode("utf-8", "replace")]
     for number, part in enumerate(message.walk()):
+        encoding = part.get("content-transfer-encoding")
+        if encoding is not None and encoding != encoding.strip():  # ("base64 ": mail programs read it as base64)
+            part.replace_header("content-transfer-encoding", encoding.strip())
+        if part.get_content_type() == "message/rfc822" and str(encoding).strip().lower() == "base64":
+            with contextlib.suppress(ValueError):  # (damaged base64: its parts are read as they are)
+                texts.append(mime_text(base64.b64decode(part.get_payload(0).as_bytes()), depth + 1, budget))
+                continue  # a forwarded e-mail sent in base64: Python's parser takes the base64 for the e-mail
         if part.is_multipart():
             continue
         payload = part.get_payload(decode=True)
