@@ -270,3 +270,11 @@ def test_a_cut_inside_a_raw_html_block_closes_the_block() -> None:
     html = rendered(source, 4).public.html
     assert html.endswith("<p>Inside the box are\u2026</p>\n</div>\n")
     assert balance_errors(html) == []
+
+
+def test_a_teaser_ending_on_an_image_counts_its_ellipsis_as_no_word() -> None:
+    # found by the property above: after an image the cut's "…" stood alone, and counted as a sixth word
+    source = "w0001 w0002 w0003\n\n- w0004\n  - w0005 ![w0006](/img/w0007.png)\n\n| w0008 |\n|---|\n| *w0009* w0010 |\n"
+    post = rendered(source, 6)
+    assert post.public.html.count("\u2026") == 1
+    assert post.public.words == 5  # the table, header and first row together, would carry it past 6

@@ -77,8 +77,8 @@ def raw_words(html: str) -> int:
 def _inline_text(children: Sequence[Token]) -> str:
     parts = []
     for child in children:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
+        if child.type in ("text", "code_inline") and not child.meta.get("ellipsis"):  # (the cut's own "…": after
+            parts.append(child.content)  # an image it would stand alone, and count as a word)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts)
@@ -264,7 +264,8 @@ def _append_ellipsis(tokens: list[Token]) -> None:
     inline = tokens[end - 1]
     text = _inline_text(inline.children or [])
     if text.strip() and not ENDS_SENTENCE.search(text):  # none after a paragraph of an image only (a figure)
-        tokens[end - 1] = inline.copy(children=[*inline.children, Token("text", "", 0, content=ELLIPSIS)])
+        ellipsis = Token("text", "", 0, content=ELLIPSIS, meta={"ellipsis": True})  # not a word (see _inline_text)
+        tokens[end - 1] = inline.copy(children=[*inline.children, ellipsis])
 
 
 def _split_footnotes(tokens: Sequence[Token]) -> tuple[list[Token], list[Token]]:
