@@ -287,6 +287,8 @@ HALF = len(MEMBER) // 2
     ("data-pack.tar.gz", gzip.compress(tarred({"refunding.md": MEMBER}))),
     ("data-pack.tar.xz", __import__("lzma").compress(tarred({"notes/refunding.txt": MEMBER}))),
     ("notes.txt.bz2", __import__("bz2").compress(MEMBER.encode())),
+    # a gzip file damaged at its end (its checksum): zcat shows the text before it says so
+    ("damaged.txt.gz", gzip.compress(MEMBER.encode())[:-8] + bytes(4) + len(MEMBER).to_bytes(4, "little")),
     ("notes.txt.lzma", __import__("lzma").compress(MEMBER.encode(), format=__import__("lzma").FORMAT_ALONE)),
     # zstd and LZ4: a deploy step may compress in place (Caddy serves .zst files as they are)
     ("data-pack.tar.zst", __import__("zstandard").ZstdCompressor().compress(tarred({"refunding.md": MEMBER}))),

@@ -36,6 +36,7 @@ from xml.parsers import expat
 PDF_MAGIC = b"%PDF-"
 PDF_MAGIC_WITHIN = 1024  # bytes a PDF's header may come after (as readers allow)
 ZIP_MAGIC = b"PK\x03\x04"
+GZIP_MAGIC = b"\x1f\x8b"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, Excel 97-2003, PowerPoint 97-2003, Outlook
 UTF_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
             (b"\xfe\xff", "utf-16-be"))
@@ -120,7 +121,7 @@ def document_text(name: str, data: bytes, depth: int = 0, budget: list[int] | No
     return unicode_text(data)
 
 
-COMPRESSED = ((b"\x1f\x8b", zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzip or zlib headers, as gzip reads)
+COMPRESSED = ((GZIP_MAGIC, zlib.decompressobj, {"wbits": 47}),  # gzip (47: gzip or zlib headers, as gzip reads)
               (b"BZh", bz2.BZ2Decompressor, {}), (b"\xfd7zXZ\x00", lzma.LZMADecompressor, {}),
               (b"\x5d\x00\x00", lzma.LZMADecompressor, {"format": lzma.FORMAT_ALONE}),  # .lzma (`lzma`, old 7-Zip)
               *((header, zlib.decompressobj, {"wbits": 47}) for header in (b"\x78\x01", b"\x78\x5e", b"\x78\x9c",
@@ -212,6 +213,21 @@ def _too_big() -> UnreadableDocument:
                               "publish it uncompressed, or in smaller files")
 
 
+def _deflated(data: bytes, limit: int) -> bytes | None:
+    """A gzip member's deflated data undone without its checksum checked, as zcat shows a damaged file
+    before it says so; None past the limit. ValueError if its header is cut short."""
+    flags, at = data[3], 10
+    if flags & 4:  # FEXTRA: a length, then that many bytes
+        at += 2 + int.from_bytes(data[at : at + 2], "little")
+    for flag in (8, 16):  # FNAME, FCOMMENT: each ends with a NUL
+        if flags & flag:
+            at = data.index(b"\x00", at) + 1
+    if flags & 2:  # FHCRC
+        at += 2
+    text = zlib.decompressobj(-15).decompress(data[at:], limit + 1)
+    return None if len(text) > limit else text
+
+
 MAX_MEMBERS = 1000  # compressed streams one after another (gzip -c a b > ab.gz) read: each costs a copy of the rest
 
 
@@ -236,6 +252,8 @@ def _unpack_stream(magic: bytes, make: Any, options: dict[str, Any], data: bytes
                 if not chunk and not pending and getattr(unpacker, "needs_input", True):
                     break  # cut short
         except Exception:  # damaged (a bad checksum at its end, say): what it gave, as zcat shows it
+            if not out and magic == GZIP_MAGIC:  # zlib gives nothing of a member whose checksum is wrong
+                return _deflated(data, limit)
             if out:
                 return b"".join(out)
             raise
