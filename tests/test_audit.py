@@ -880,7 +880,7 @@ def test_member_shingles_made_ahead_are_the_ones_the_audit_makes(write_site: Cal
                                 strict=True)}
 
     ahead = MembersAhead(plus)
-    ahead._wait(None)  # let it finish every post
+    ahead._wait()  # let it finish every post
     done, parts = ahead.take(index)
     assert done == len(plus) == 5
     assert pairs(parts) == pairs([member_shingles(range(len(plus)), plus)])
@@ -905,7 +905,7 @@ def test_a_leak_of_a_post_shingled_ahead_or_not_is_caught(write_site: Callable[.
 
     def spied(self: members.MembersAhead, index: members.MemberIndex) -> tuple[int, list[tuple[members.Buffer,
                                                                                                members.Buffer]]]:
-        self._wait(None)  # let it finish what it was given
+        self._wait()  # let it finish what it was given
         result = take(self, index)
         taken.append(result[0])
         return result

@@ -401,15 +401,14 @@ def _template_of(words: Sequence[bytes], written: dict[int, str]) -> str:
 
 def _leak_problem(where: str, post: str, words: Sequence[bytes], template: str = "") -> Problem:
     quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
-    if template:  # a disclaimer a theme prints, say, which plus posts repeat after the cut
-        return Problem(where, None, f'leaks member-only text of {post}: "{quote}"',
-                       f"the template {template} writes these words as they stand: if they are the site's own (a "
-                       "disclaimer), set them as `disclaimer` in site.toml, which the built-in theme prints under "
-                       "every page ({{ config.disclaimer }}) and the audit takes as public, and take them out of the "
-                       "template; if they are the post's, take them out of the template")
     hint = "a template, feed, search index or file under content/ shows text only members may read"
     made = where.lower().endswith(MADE_SUFFIXES) or "/pagefind/" in where or "/assets/" in where  # (static/ files)
-    if not made:  # a file under content/: a PDF, a zip, a note
+    if template:  # a disclaimer a theme prints, say, which plus posts repeat after the cut
+        hint = (f"the template {template} writes these words as they stand: if they are the site's own (a "
+                "disclaimer), set them as `disclaimer` in site.toml, which the built-in theme prints under every "
+                "page ({{ config.disclaimer }}) and the audit takes as public, and take them out of the template; "
+                "if they are the post's, take them out of the template")
+    elif not made:  # a file under content/: a PDF, a zip, a note
         hint = ("public text links to this file (a free post, a teaser, a page, or a page or stylesheet of the "
                 "public site loads it), so the public site has it: if it is for members, link to it only after the "
                 "teaser's cut (<!--more-->); if it is a public source the post quotes, link to the original "

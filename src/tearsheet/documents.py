@@ -135,8 +135,9 @@ UNREADABLE_ARCHIVES = ((b"7z\xbc\xaf\x27\x1c", "7z archive"), (b"Rar!\x1a\x07", 
 
 
 def decompressed(data: bytes, budget: list[int] | None = None) -> bytes:
-    """Data with gzip, bzip2 and xz undone, up to three layers, to at most the budget (MAX_ARCHIVE_BYTES: a
-    bomb is not unpacked to the end, UnreadableDocument). Data that only starts like them is kept as it is."""
+    """Data with gzip, zlib, bzip2, xz, lzma, zstd and LZ4 undone (COMPRESSED, OPTIONAL), up to three layers,
+    to at most the budget (MAX_ARCHIVE_BYTES: a bomb is not unpacked to the end, UnreadableDocument). Data
+    that only starts like them is kept as it is."""
     budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
     for _ in range(3):
         unpack = _unpacker(data)
@@ -356,13 +357,17 @@ def binary_text(data: bytes) -> bytes | None:
     if data.startswith(PNG_MAGIC):
         texts = list(_png_texts(data))
     elif data.startswith(JPEG_MAGIC):
-        texts = [run for segment in _jpeg_segments(data)
-                 for run in (*TEXT_RUN.findall(segment), *_wide_runs(segment, len(segment) or 1))]
+        texts = [run for segment in _jpeg_segments(data) for run in _strings(segment, len(segment) or 1)]
     elif (data[4:8] == b"ftyp" or data.startswith(MEDIA_MAGIC)) and not data.startswith(b"Standard ", 4):
         return None  # (an Access database starts like a font, then names itself)
     else:
-        texts = TEXT_RUN.findall(data) + list(_wide_runs(data))
+        texts = _strings(data)
     return b"\n<p>\n".join(texts) if texts else None
+
+
+def _strings(data: bytes, block: int = 65536) -> list[bytes]:
+    """The runs of text in binary data, UTF-8 (TEXT_RUN) and UTF-16 (see _wide_runs, by blocks of `block`)."""
+    return [*TEXT_RUN.findall(data), *_wide_runs(data, block)]
 
 
 def _wide_runs(data: bytes, block: int = 65536) -> Iterator[bytes]:
@@ -389,7 +394,7 @@ def _png_texts(data: bytes) -> Iterator[bytes]:
         if kind == b"tEXt":
             yield text.decode("latin-1").encode("utf-8")
         elif kind == b"eXIf":  # a description, a comment (Windows keeps its own in UTF-16)
-            yield from (*TEXT_RUN.findall(chunk), *_wide_runs(chunk, len(chunk) or 1))
+            yield from _strings(chunk, len(chunk) or 1)
         elif kind == b"zTXt":
             yield _inflated(text[1:], budget).decode("latin-1").encode("utf-8")
         elif kind == b"iTXt" and len(text) >= 2:
@@ -512,16 +517,8 @@ def xml_text(part: bytes) -> bytes:
     out: list[str] = []
     parser = expat.ParserCreate(namespace_separator="}")
 
-    def start(name: str, _attributes: object) -> None:
-        local = name.rsplit("}", 1)[-1].lower()
-        out.append("\n<p>" if local in PARAGRAPHS else " " if local in SPACES else "")
-
-    def end(name: str) -> None:
-        local = name.rsplit("}", 1)[-1].lower()
-        out.append("</p>\n" if local in PARAGRAPHS else " " if local in SPACES else "")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    parser.StartElementHandler = lambda name, _attributes: out.append(_mark(name.rsplit("}", 1)[-1], False))
+    parser.EndElementHandler = lambda name: out.append(_mark(name.rsplit("}", 1)[-1], True))
     parser.EntityDeclHandler = _no_entities
     parser.CharacterDataHandler = lambda text: out.append(html.escape(text))
     try:
@@ -529,6 +526,15 @@ def xml_text(part: bytes) -> bytes:
     except expat.ExpatError:
         return _loose_xml_text(part)  # damaged, or not XML after all
     return "".join(out).encode("utf-8", "replace")
+
+
+def _mark(local: str, closing: bool) -> str:
+    """What a tag of word-processor XML (its local name) stands for in the text: a paragraph's start or
+    end, a space, or nothing (a run's edge: Word splits words across runs)."""
+    local = local.lower()
+    if local in PARAGRAPHS:
+        return "</p>\n" if closing else "\n<p>"
+    return " " if local in SPACES else ""
 
 
 def _no_entities(*_declaration: object) -> None:
@@ -544,10 +550,7 @@ def _loose_xml_text(part: bytes) -> bytes:
     """The text of XML that does not parse, read tag by tag as xml_text reads it: a paragraph's runs joined,
     paragraphs apart, its entities left for the audit to decode."""
     def tag(match: re.Match[bytes]) -> bytes:
-        local = (match[2] or b"").rsplit(b":", 1)[-1].decode("ascii", "replace").lower()
-        if local in PARAGRAPHS:
-            return b"</p>\n" if match[1] else b"\n<p>"
-        return b" " if local in SPACES else b""
+        return _mark((match[2] or b"").rsplit(b":", 1)[-1].decode("ascii", "replace"), bool(match[1])).encode()
 
     return XML_TAG.sub(tag, part)
 

@@ -248,7 +248,7 @@ class MembersAhead:
         if self._pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
-            self._wait(None)
+            self._wait()
         for file in (self._texts, self._shingles):
             if file is not None:
                 file.close()
@@ -256,22 +256,12 @@ class MembersAhead:
             os.close(self._written)
             self._written = None
 
-    def _wait(self, seconds: float | None) -> None:
-        """Wait for the process to end, up to `seconds` (None: until it does)."""
-        deadline = None if seconds is None else time.monotonic() + seconds
-        delay = 0.001
-        while self._pid is not None:
-            try:
-                ended, _ = os.waitpid(self._pid, 0 if deadline is None else os.WNOHANG)
-            except ChildProcessError:  # waited for already
-                ended = self._pid
-            if ended:
-                self._pid = None
-            elif deadline is not None and time.monotonic() > deadline:
-                return
-            else:
-                time.sleep(delay)
-                delay = min(delay * 2, 0.02)
+    def _wait(self) -> None:
+        """Wait for the process to end."""
+        if self._pid is not None:
+            with contextlib.suppress(ChildProcessError):  # waited for already
+                os.waitpid(self._pid, 0)
+            self._pid = None
 
     def __enter__(self) -> MembersAhead:
         return self

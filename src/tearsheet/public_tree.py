@@ -192,7 +192,7 @@ def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> b
 
 
 def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
-    """Undo brotli (.br files); gzip, bzip2 and xz are undone by documents.document_text, whatever the name."""
+    """Undo brotli (.br files); other compressions are undone by documents.document_text, whatever the name."""
     if path.endswith(".br"):
         brotli = _brotli()
         if brotli is None:
