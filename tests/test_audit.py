@@ -130,8 +130,9 @@ def test_brotli_files_are_searched_or_the_audit_fails_closed(site: Path, monkeyp
     brotli = pytest.importorskip("brotli")
     (site / "static" / "leak.html.br").write_bytes(brotli.compress(MEMBER.encode()))
     assert "public/assets/leak.html.br: leaks member-only text" in leak_error(site)
-    monkeypatch.setattr("tearsheet.public_tree._brotli", lambda: None)
-    assert "public/assets/leak.html.br: cannot search a brotli-compressed file" in leak_error(site)
+    monkeypatch.setattr("tearsheet.documents.brotli_module", lambda: None)
+    assert "public/assets/leak.html.br: cannot search this file for member-only text: it is compressed with " \
+        "brotli, and no brotli module is installed" in leak_error(site)
 
 
 def minimal_pdf(lines: list[str], compress: bool = True, encrypt: bytes = b"", note: str = "") -> bytes:
@@ -386,6 +387,17 @@ def test_a_compressed_bomb_stops_the_build_rather_than_fill_the_memory(site: Pat
     (site / "static" / "bomb.txt.gz").write_bytes(gzip.compress(b" " * 5_000_000))
     assert "public/assets/bomb.txt.gz: cannot search this file for member-only text: it unpacks to more than 1 MB" \
         in leak_error(site)
+
+
+def test_a_brotli_bomb_stops_the_build_rather_than_fill_the_memory(site: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    brotli = pytest.importorskip("brotli")
+    monkeypatch.setattr("tearsheet.documents.MAX_ARCHIVE_BYTES", 1_000_000)
+    (site / "static" / "bomb.html.br").write_bytes(brotli.compress(b" " * 5_000_000))
+    assert "public/assets/bomb.html.br: cannot search this file for member-only text: it unpacks to more than 1 MB" \
+        in leak_error(site)
+    (site / "static" / "bomb.html.br").write_bytes(brotli.compress(b" " * 900_000 + MEMBER.encode()))
+    assert "public/assets/bomb.html.br: leaks member-only text" in leak_error(site)  # within it: read to its end
 
 
 def test_archives_within_archives_share_one_limit(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:

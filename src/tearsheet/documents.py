@@ -23,6 +23,7 @@ import email.header
 import email.policy
 import functools
 import html
+import importlib
 import io
 import lzma
 import re
@@ -207,6 +208,59 @@ def _read_stream(reader: Callable[..., Any], data: bytes, limit: int) -> bytes |
             if not out:
                 raise
     return b"".join(out)
+
+
+def unbrotli(data: bytes, budget: list[int] | None = None) -> bytes:
+    """A .br file's data undone (brotli has no magic bytes: it is known by its name), to at most the budget
+    (MAX_ARCHIVE_BYTES); data that is not brotli is kept as it is. UnreadableDocument past the budget, or
+    when no brotli module is installed."""
+    brotli = brotli_module()
+    if brotli is None:
+        raise UnreadableDocument("it is compressed with brotli, and no brotli module is installed to undo it",
+                                 "pip install brotli (the audit fails rather than skip a file)")
+    budget = [MAX_ARCHIVE_BYTES] if budget is None else budget
+    decompressor = brotli.Decompressor()
+    if not hasattr(decompressor, "can_accept_more_data"):  # before brotli 1.1: cannot cap what a step makes
+        raise UnreadableDocument("the installed brotli module is too old to unpack it safely",
+                                 "pip install --upgrade brotli (1.1 or later)")
+    out: list[bytes] = []
+    size = 0
+    try:
+        for at in range(0, len(data), BROTLI_FEED):  # fed a little at a time, drained within the budget
+            piece = data[at : at + BROTLI_FEED]
+            while True:
+                part = _brotli_step(decompressor, piece, budget[0] - size + 1)
+                out.append(part)
+                size += len(part)
+                if size > budget[0]:
+                    raise _too_big()
+                if not part or decompressor.can_accept_more_data():
+                    break
+                piece = b""  # the rest of what it holds, before more input
+        if not decompressor.is_finished():
+            return data
+    except UnreadableDocument:
+        raise
+    except Exception:  # brotli's own error: not brotli after all, so read as it is
+        return data
+    budget[0] -= size
+    return b"".join(out)
+
+
+BROTLI_FEED = 65536  # input bytes given to the decompressor at once
+
+
+def _brotli_step(decompressor: Any, data: bytes, limit: int) -> bytes:
+    """What the decompressor makes of data, at most about `limit` bytes (it may hold more for the next step)."""
+    return decompressor.process(data, output_buffer_limit=max(limit, 1))
+
+
+def brotli_module():  # type: ignore[no-untyped-def]
+    """The brotli module (or brotlicffi, its twin), None when neither is installed."""
+    for name in ("brotli", "brotlicffi"):
+        with contextlib.suppress(ImportError):
+            return importlib.import_module(name)
+    return None
 
 
 def _too_big() -> UnreadableDocument:

@@ -5,16 +5,14 @@ Files and long blocks the audit's memory has read before are skipped: their shin
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib
 import os
 import zlib
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .documents import UnreadableDocument, document_text
+from .documents import UnreadableDocument, document_text, unbrotli
 from .errors import Problem
 from .heap import trim_heap
 from .shingles import (
@@ -179,9 +177,8 @@ def raw_bytes(public_dir: str, rel: str) -> bytes:
 def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> bytes | None:
     """The text of one file, decompressed, as a reader would get it (documents.py: UTF-16, PDFs, Office
     files, archives); None for a binary file such as an image."""
-    data = _inflate(rel, data, where, problems)
     try:
-        return document_text(rel, data)
+        return document_text(rel, unbrotli(data) if rel.endswith(".br") else data)
     except ImportError:
         problems.append(Problem(where, None, "cannot search a PDF: no pypdf module",
                                 "pip install pypdf (the audit fails rather than skip a file)"))
@@ -189,23 +186,3 @@ def _searchable(rel: str, data: bytes, where: str, problems: list[Problem]) -> b
         problems.append(Problem(where, None, f"cannot search this file for member-only text: {exc}",
                                 f"the audit fails rather than pass a file it could not read: {exc.hint}"))
     return b""
-
-
-def _inflate(path: str, data: bytes, where: str, problems: list[Problem]) -> bytes:
-    """Undo brotli (.br files); other compressions are undone by documents.document_text, whatever the name."""
-    if path.endswith(".br"):
-        brotli = _brotli()
-        if brotli is None:
-            problems.append(Problem(where, None, "cannot search a brotli-compressed file: no brotli module",
-                                    "pip install brotli (the audit fails rather than skip a file)"))
-            return b""
-        with contextlib.suppress(Exception):  # brotli has its own error type; a non-brotli file is read as is
-            data = brotli.decompress(data)
-    return data
-
-
-def _brotli():  # type: ignore[no-untyped-def]
-    for name in ("brotli", "brotlicffi"):
-        with contextlib.suppress(ImportError):
-            return importlib.import_module(name)
-    return None
