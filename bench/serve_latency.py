@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Measure `tearsheet serve` edit -> reload latency on a copy of a site.
 
-    python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser]
+    python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser] [--newest] [--at-start]
 
-For each run it appends a paragraph to one post's Markdown and times, from the file write:
+For each run it adds a paragraph to one post's Markdown (a free post in the middle of the site, or
+with --newest the newest free post, which every feed it is in shows; at its end, or with --at-start at
+its start, which changes its summary on every list when it has no description) and times, from the
+file write:
   detect    until the watcher reported the change and the fast render (or the rebuild) began,
-  fast      the fast render, from the file event to the post's own pages in place (as the server logs it),
+  fast      the fast render, from the file event to the pages and feeds the edit changes in place (as
+            the server logs it),
   rebuild   the full build, from the file event to the rebuilt pages swapped in (as the server logs it),
   rebuilt   until the full rebuild's pages are in place (after the fast render and a pause for tabs to reload),
   event     until the live-reload event for the new build reaches an EventSource-like client,
   visible   until the new text is on the screen of a page open in Debian's chromium (no manual reload).
-The site is copied first (without output/ and caches), so the original is never edited.
+It also counts the files the full rebuild changed after the fast render (`more`: 0 when the fast
+render had made every change). The site is copied first (without output/ and caches), so the
+original is never edited.
 """
 
 from __future__ import annotations
@@ -39,18 +45,21 @@ def main() -> int:
     parser.add_argument("site_dir")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true", help="time the reload event only")
+    parser.add_argument("--newest", action="store_true", help="edit the newest free post (in every feed)")
+    parser.add_argument("--at-start", action="store_true", help="add the paragraph at the start of the body")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         site = os.path.join(tmp, "site")
         shutil.copytree(args.site_dir, site, ignore=SKIP)
         load = os.getloadavg()[0]
-        rows = measure(site, args.runs, browser=not args.no_browser)
+        rows = measure(site, args.runs, browser=not args.no_browser, newest=args.newest, at_start=args.at_start)
     report(rows)
     print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     return 0
 
 
-def measure(site: str, runs: int, browser: bool) -> list[dict[str, float]]:
+def measure(site: str, runs: int, browser: bool, newest: bool = False, at_start: bool = False
+            ) -> list[dict[str, float]]:
     logged: list[tuple[float, str]] = []
     ready: list[str] = []
     stop = threading.Event()
@@ -62,13 +71,13 @@ def measure(site: str, runs: int, browser: bool) -> list[dict[str, float]]:
         time.sleep(0.01)
     first_build = next(m for _, m in logged if m.startswith("Built"))
     print(f"{site}: {first_build}", file=sys.stderr)
-    path, url = pick_post(site)
+    path, url = pick_post(site, newest)
     events = EventLog(int(ready[0].rsplit(":", 1)[1]))
     page = open_page(ready[0] + url) if browser else None
     rows = []
     try:
         for run in range(runs):
-            rows.append(one_edit(path, f"zqlatency{run}", events, page, logged))
+            rows.append(one_edit(path, f"zqlatency{run}", events, page, logged, at_start))
             time.sleep(0.3)
     finally:
         stop.set()
@@ -76,13 +85,20 @@ def measure(site: str, runs: int, browser: bool) -> list[dict[str, float]]:
     return rows
 
 
-def one_edit(path: str, marker: str, events: EventLog, page, logged) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def one_edit(path: str, marker: str, events: EventLog, page, logged,  # type: ignore[no-untyped-def]
+             at_start: bool = False) -> dict[str, float]:
     seen = events.count()
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
+    paragraph = f"A new paragraph {marker}."
+    if at_start:
+        head, _, body = text.partition("\n---\n")  # the front matter's end
+        text = f"{head}\n---\n{paragraph}\n\n{body}"
+    else:
+        text = f"{text}\n\n{paragraph}\n"
     start = time.perf_counter()
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text + f"\n\nA new paragraph {marker}.\n")
+        handle.write(text)
     row = {"event": events.wait_after(seen) - start}
     if page is not None:
         page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker, polling="raf",
@@ -101,15 +117,21 @@ def one_edit(path: str, marker: str, events: EventLog, page, logged) -> dict[str
         when, message = rebuilt[0]
         row["rebuild"] = float(re.search(r"in ([\d.]+)s", message).group(1))  # type: ignore[union-attr]
         row["rebuilt"] = when - start
+        more = re.search(r", (\d+) more files? updated$", message)
+        if fast:
+            row["more"] = float(more.group(1)) if more else 0.0
         row.setdefault("detect", row["rebuilt"] - row["rebuild"])
     return row
 
 
-def pick_post(site: str) -> tuple[str, str]:
-    """A free post in the middle of the site (its whole body is on its public page)."""
+def pick_post(site: str, newest: bool = False) -> tuple[str, str]:
+    """A free post in the middle of the site, or the newest (its whole body is on its public page)."""
     config = read_config(site)
     posts = [p for p in read_content(site, config).posts if p.meta.tier == "free" and not p.meta.draft]
-    meta = sorted(posts, key=lambda p: p.meta.path)[len(posts) // 2].meta
+    if newest:
+        meta = max(posts, key=lambda p: (p.meta.date, p.meta.slug)).meta
+    else:
+        meta = sorted(posts, key=lambda p: p.meta.path)[len(posts) // 2].meta
     return os.path.join(site, meta.path), post_url(config, meta).removeprefix(_base(config))
 
 
@@ -172,6 +194,9 @@ def report(rows: list[dict[str, float]]) -> None:
         if values:
             print(f"{key:8} median {statistics.median(values) * 1000:7.0f} ms   "
                   f"min {min(values) * 1000:7.0f}   max {max(values) * 1000:7.0f}   (n={len(values)})")
+    more = [r["more"] for r in rows if "more" in r]
+    if more:
+        print(f"more     files the full rebuild changed after the fast render: {', '.join(f'{m:.0f}' for m in more)}")
 
 
 if __name__ == "__main__":

@@ -47,14 +47,51 @@ def fresh_build(site: Path, tmp_path: Path) -> dict[str, bytes]:
     return read_tree(out)
 
 
-def test_a_body_edit_is_in_both_tiers_pages_at_once(preview) -> None:
+def test_a_body_edit_is_in_its_pages_lists_and_feeds_at_once(preview) -> None:
     site, builder = preview
-    index_before = live(site, "public", "index.html")
+    path = site / FREE
+    head, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(f"{head}\n---\nZqfastlead opens the summary.\n{body}\nzqfastedit paragraph.\n", encoding="utf-8")
+    done = builder.fast_render({str(path)})
+    assert done is not None and done.posts == (FREE,)
+    for tier in ("public", "members"):
+        assert b"zqfastedit" in live(site, tier, FREE_PAGE)
+        for listing in ("index.html", "tags/rates/index.html", "authors/ann/index.html", "archive/2026/10/index.html"):
+            assert b"Zqfastlead" in live(site, tier, listing), (tier, listing)  # its card's summary
+        assert b"zqfastedit" in live(site, tier, "feeds/rss.xml")  # a free post in full in both tiers' feeds
+    assert not {name for name in done.changed if "plus-" in name}  # no other post's own page
+
+
+LONG_PARAGRAPH = "\n" + "Words that fill the summary to its end. " * 12 + "\n"
+
+
+def test_a_list_that_shows_whole_bodies_is_updated_at_once(copy_site) -> None:
+    """A theme whose home page shows each post in full: an edit that leaves the card as it was changes it too."""
+    site = copy_site("tiers")
+    (site / "templates").mkdir()
+    (site / "templates/index.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{% for post in pager.posts %}<article>{{ post.html }}</article>"
+        "{% endfor %}{% endblock %}", encoding="utf-8")
+    append(site, FREE, LONG_PARAGRAPH)
+    builder = PreviewBuilder(BuildOptions(site_dir=str(site), out_dir=str(site / PREVIEW_DIR), members_url="",
+                                          now=NOW))
+    builder.build()
+    done = builder.fast_render({append(site, FREE, "\nzqwholebody paragraph.\n")})
+    assert done is not None and "public/index.html" in done.changed
+    assert b"zqwholebody" in live(site, "public", "index.html")
+    assert not {name for name in done.changed if "/tags/" in name and name.endswith(".html")}  # cards as they were
+    assert builder.build().changed == ()
+
+
+def test_an_edit_that_changes_no_card_renders_no_list(preview) -> None:
+    """The summary (the first 40 words here) and the reading time as they were: lists show the post as before."""
+    site, builder = preview
+    append(site, FREE, LONG_PARAGRAPH)
+    builder.build()
     done = builder.fast_render({append(site, FREE, "\nzqfastedit paragraph.\n")})
-    assert done is not None and done.posts == (FREE,) and len(done.changed) == 2
-    assert b"zqfastedit" in live(site, "public", FREE_PAGE)
-    assert b"zqfastedit" in live(site, "members", FREE_PAGE)
-    assert live(site, "public", "index.html") == index_before  # lists wait for the full rebuild
+    assert done is not None
+    assert {name for name in done.changed if name.endswith(".html")} == {f"public/{FREE_PAGE}", f"members/{FREE_PAGE}"}
+    assert builder.build().changed == ()
 
 
 def test_the_full_rebuild_after_a_fast_render_makes_what_a_fresh_build_makes(preview, tmp_path: Path) -> None:
@@ -87,8 +124,10 @@ def test_an_editors_temporary_file_in_the_same_batch_is_passed_over(preview) -> 
 def test_a_plus_posts_public_page_shows_the_teaser_only(preview) -> None:
     site, builder = preview
     done = builder.fast_render({append(site, PLUS, "\nzqcanaryfastmember words after the cut.\n")})
-    assert done is not None and done.changed == (f"members/{PLUS_PAGE}",)  # the public page shows the same teaser as before
+    assert done is not None and f"members/{PLUS_PAGE}" in done.changed
+    assert not [name for name in done.changed if name.startswith("public/")]  # the same teaser as before
     assert b"zqcanaryfastmember" in live(site, "members", PLUS_PAGE)
+    assert b"zqcanaryfastmember" in live(site, "members", "feeds/rss.xml")
     assert not any(b"zqcanaryfastmember" in data or b"zqcanarympara" in data
                    for data in read_tree(site / PREVIEW_DIR / "public").values())
 
@@ -154,6 +193,8 @@ def test_serve_shows_a_body_edit_before_the_full_rebuild(served_site) -> None:
     updated = [n for n, m in enumerate(logged) if m.startswith(f"Updated {FREE} in ")]
     rebuilt = [n for n, m in enumerate(logged) if m.startswith("Rebuilt")]
     assert updated and updated[0] < rebuilt[0], logged
+    assert "(checking the whole site)" in logged[updated[0]]
+    assert logged[rebuilt[0]].endswith(", nothing more to update"), logged  # the update had it all
     assert b"zqservedfast" in get(port, "/2026/10/free-note/")[2]
 
 
@@ -185,7 +226,7 @@ EDITS = {
 @pytest.mark.parametrize("edit", EDITS)
 @pytest.mark.parametrize("post", POSTS)
 def test_a_fast_rendered_page_is_the_page_the_full_rebuild_makes(preview, post: str, edit: str) -> None:
-    """What the author sees at once is what the build will make: the full rebuild leaves the page as it is."""
+    """What the author sees at once is what the build will make: the full rebuild leaves the site as it is."""
     site, builder = preview
     path = site / post
     text = path.read_text(encoding="utf-8")
@@ -196,7 +237,7 @@ def test_a_fast_rendered_page_is_the_page_the_full_rebuild_makes(preview, post: 
     fast = {tier: live(site, tier, POSTS[post]) for tier in ("public", "members")}
     result = builder.build()
     assert {tier: live(site, tier, POSTS[post]) for tier in ("public", "members")} == fast
-    assert not {f"{tier}/{POSTS[post]}" for tier in ("public", "members")} & set(result.changed)
+    assert result.changed == ()  # its lists, its neighbours, the feeds: the fast render made every file the edit changes
 
 
 def test_a_template_failing_on_the_new_text_leaves_it_to_the_full_rebuild(copy_site) -> None:

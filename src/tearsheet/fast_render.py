@@ -15,18 +15,30 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .access import effective_meta
 from .build import SitePlan
+from .cache import PageEntry
 from .content import parse_source, relative_path
 from .errors import SiteError
+from .feeds import feed_file_bytes, feed_sources
 from .markdown import make_markdown
 from .output import patch_live
+from .pagekeys import Read
 from .render import RenderedPost, render_post
-from .site import TIERS, PostView, Site, page_url, page_view, post_url, post_view
-from .templates import content_page_spec, page_globals, post_page_spec, render_page
+from .site import TIERS, Month, PageView, PostView, Site, Term, Year, page_url, page_view, post_url, post_view
+from .templates import (
+    Pager,
+    PageSpec,
+    content_page_spec,
+    page_globals,
+    page_specs,
+    post_page_spec,
+    render_page,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +48,10 @@ class FastRender:
 
 
 def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, changed: Iterable[str],
-                now: dt.datetime) -> FastRender | None:
-    """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must."""
+                now: dt.datetime, index: dict[str, TierIndex] | None = None) -> FastRender | None:
+    """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must.
+
+    Given the index of the last build's pages (index_site), an edited post's lists and feeds are made too."""
     if plan.env is None or not plan.sites:
         return None
     published = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
@@ -71,40 +85,195 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
     if not edited:
         return None
     try:
-        pages = _render_pages(plan, site_dir, edited)
+        pages = _render_pages(plan, site_dir, edited, index)
     except SiteError:
         return None  # a template that fails on the new text: the full rebuild reports it
     return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
 
 
-def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost]) -> dict[str, dict[str, bytes]]:
-    """{tier: {output path: bytes}} of the edited posts' and pages' own pages."""
+def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost],
+                  index: dict[str, TierIndex] | None) -> dict[str, dict[str, bytes]]:
+    """{tier: {output path: bytes}} of the edited posts' and pages' own pages, and (given the index) of every
+    page and feed that shows an edited post."""
     assert plan.env is not None
-    sites = {tier: _with_edits(plan.sites[tier], edited) for tier in TIERS}
+    swaps = {tier: _Swap(plan.sites[tier], edited) for tier in TIERS}
+    sites = {tier: swap.site for tier, swap in swaps.items()}
+    cards = any(swap.cards_changed for swap in swaps.values())  # the public summary shows in members pages too
     pages: dict[str, dict[str, bytes]] = {tier: {} for tier in TIERS}
     for tier, site in sites.items():
         globals_ = page_globals(site, plan.asset_urls, sites["public"])
-        numbers = {view.url: number for number, view in enumerate(site.posts)}
-        views = {view.url: view for view in site.pages}
+        for spec in _specs_to_render(site, swaps[tier], edited, index[tier] if index else None, cards):
+            pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
+        if index is not None and any(item.meta.kind == "post" for item in edited):
+            for feed in feed_sources(site, sites["public"], set(swaps[tier].urls)):
+                pages[tier][feed.path] = feed_file_bytes(feed, site)
+    return pages
+
+
+def _specs_to_render(site: Site, swap: _Swap, edited: list[RenderedPost], index: TierIndex | None,
+                     cards: bool) -> list[PageSpec]:
+    """The edited posts' and pages' own pages; with the index, every other page showing an edited post too
+    (a list with its card, its neighbours, a page that reads its body), unless that is more than
+    MAX_FAST_PAGES: the full rebuild renders those."""
+    numbers = {view.url: number for number, view in enumerate(site.posts)}
+    views = {view.url: view for view in site.pages}
+    own: list[PageSpec] = []
+    for item in edited:
+        if item.meta.kind == "post":
+            own.append(post_page_spec(site, numbers[post_url(site.config, item.meta)]))
+        else:
+            own.append(content_page_spec(site, views[page_url(site.config, item.meta)]))
+    if index is None or any(item.meta.kind == "page" for item in edited):
+        return own  # a content page: every page's menu reads site.pages; the full rebuild renders them
+    paths = index.showing_any(swap.urls, site, cards) - {spec.path for spec in own}
+    if len(paths) > MAX_FAST_PAGES:
+        return own
+    return [*own, *(PageSpec(path, index.specs[path].template, swap(index.specs[path].context))
+                    for path in sorted(paths))]
+
+
+POSTS_READS = ("posts", "years")  # the Site's fields that hold post views as lists show them (not tags: see _Shown)
+MAX_FAST_PAGES = 200  # pages besides its own an edit may render at once (each list shows a post once or twice)
+
+
+@dataclass(frozen=True, slots=True)
+class TierIndex:
+    """Where the last good build's pages of one tier show each post, for the fast render of a body edit."""
+
+    specs: dict[str, PageSpec]  # every page, by output path
+    showing: dict[str, frozenset[str]]  # post URL -> pages whose context holds its view (lists, its neighbours)
+    reading: dict[Read, frozenset[str]]  # what pages read of the site, as page keys traced it
+
+    def showing_any(self, urls: Iterable[str], site: Site, cards: bool) -> set[str]:
+        """The pages that read the body of any of these posts; and when their cards changed (`cards`: the
+        summary, the reading time), the pages that show them (lists, neighbours) or read every post
+        (site.posts, the archive) or the posts of a tag, series or author they are in."""
+        urls = set(urls)
+        reads: set[Read] = {("body", url) for url in urls}
+        paths: set[str] = set()
+        if cards:
+            reads |= {("site", name) for name in POSTS_READS}
+            reads |= {("term", term.kind, term.slug) for term in (*site.tags, *site.series, *site.authors)
+                      if any(post.url in urls for post in term.posts)}
+            for url in urls:
+                paths |= self.showing.get(url, frozenset())
+        for read in reads:
+            paths |= self.reading.get(read, frozenset())
+        return paths
+
+
+def index_site(site: Site, entries: Mapping[str, PageEntry]) -> TierIndex | None:
+    """The index of one tier's pages, from its Site and the page keys' record of what each page read
+    (see pagekeys); None when the record does not cover every page (keys were off, or the build kept
+    the output as it was)."""
+    specs = {spec.path: spec for spec in page_specs(site)}
+    if not specs.keys() <= entries.keys():
+        return None
+    showing: dict[str, set[str]] = {}
+    shown = _Shown()
+    for path, spec in specs.items():
+        for url in shown(spec.context):
+            showing.setdefault(url, set()).add(path)
+    reading: dict[Read, set[str]] = {}
+    for path in specs:
+        for read in entries[path][1]:
+            if read[0] != "site" or read[1] in POSTS_READS:  # the reads a body edit can change
+                reading.setdefault(tuple(read), set()).add(path)
+    return TierIndex(specs, {url: frozenset(paths) for url, paths in showing.items()},
+                     {read: frozenset(paths) for read, paths in reading.items()})
+
+
+class _Shown:
+    """The URLs of the posts a page context holds, as page keys count them: a view itself, in a list, a
+    pager or the archive, not the posts of a tag (read, when read, through the page's trace) or the Site."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[object, frozenset[str]]] = {}
+
+    def __call__(self, value: object) -> frozenset[str]:
+        kind = type(value)
+        if kind is PostView:
+            return frozenset((value.url,))  # type: ignore[attr-defined]
+        if kind is tuple or kind is list:
+            if value and type(value[0]) is PostView:  # type: ignore[index]
+                return frozenset([post.url for post in value])  # type: ignore[attr-defined]
+            return frozenset().union(*map(self, value))  # type: ignore[call-overload]
+        if kind is dict:
+            return frozenset().union(*map(self, value.values()))  # type: ignore[attr-defined]
+        if kind in LISTING_RECORDS:
+            found = self.memo.get(id(value))
+            if found is None:
+                found = self.memo[id(value)] = (value, frozenset().union(
+                    *(self(getattr(value, name)) for name in _field_names(kind))))
+            return found[1]
+        return frozenset()
+
+
+LISTING_RECORDS = (Pager, Year, Month)  # records that list posts a page shows as they are
+
+
+class _Swap:
+    """One tier's records of the last good build with the edited posts' and pages' new views in place of
+    the old ones, wherever they are (the Site's lists, tags, archive; a page's context). Each record is
+    made again once and shared as before."""
+
+    def __init__(self, site: Site, edited: list[RenderedPost]) -> None:
+        old_posts = {view.url: view for view in site.posts}
+        self.posts: dict[str, PostView] = {}
         for item in edited:
             if item.meta.kind == "post":
-                spec = post_page_spec(site, numbers[post_url(site.config, item.meta)])
-            else:
-                spec = content_page_spec(site, views[page_url(site.config, item.meta)])
-            pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
-    return pages
+                view = post_view(site.tier, site.config, item)
+                self.posts[view.url] = _keeping_series(view, old_posts[view.url])
+        self.pages = {view.url: view for view in (page_view(site.config, p) for p in edited if p.meta.kind == "page")}
+        self.urls = tuple(self.posts)
+        self.cards_changed = any(_card(view) != _card(old_posts[url]) for url, view in self.posts.items())
+        self.memo: dict[int, tuple[object, object]] = {}
+        self.site: Site = self(site)
+
+    def __call__(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is PostView:
+            return self.posts.get(value.url, value)
+        if kind is PageView:
+            return self.pages.get(value.url, value)
+        if kind is tuple:
+            if value and type(value[0]) is PostView:  # a list of posts: only the edited ones change
+                if not any(post.url in self.posts for post in value):
+                    return value
+                return tuple(self.posts.get(post.url, post) for post in value)
+            items = tuple(map(self, value))
+            return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+        if kind is dict:
+            swapped = {key: self(item) for key, item in value.items()}
+            return value if all(swapped[key] is item for key, item in value.items()) else swapped
+        if kind in SWAPPED_RECORDS:
+            found = self.memo.get(id(value))
+            if found is None:
+                changes = {name: new for name in _field_names(kind)
+                           if (new := self(getattr(value, name))) is not getattr(value, name)}
+                found = self.memo[id(value)] = (value, dataclasses.replace(value, **changes) if changes else value)
+            return found[1]
+        return value
+
+
+SWAPPED_RECORDS = (Site, Term, Pager, Year, Month)
+
+
+def _card(view: PostView) -> tuple[object, ...]:
+    """What lists show of a post besides its front matter (as page keys count it, pagekeys.PageKeys._card)."""
+    return view.summary, view.reading_minutes, view.cut
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return _FIELDS[kind]
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _keeping_series(new: PostView, old: PostView) -> PostView:
     """An edited post's view with its place in its series, which an edit of its body does not move."""
     return dataclasses.replace(new, series_part=old.series_part, series_prev=old.series_prev,
                                series_next=old.series_next)
-
-
-def _with_edits(site: Site, edited: list[RenderedPost]) -> Site:
-    """The site with the edited posts' and pages' views in place of its own (lists and terms keep the old)."""
-    posts = {view.url: view for view in (post_view(site.tier, site.config, p) for p in edited if p.meta.kind == "post")}
-    pages = {view.url: view for view in (page_view(site.config, p) for p in edited if p.meta.kind == "page")}
-    return dataclasses.replace(site, posts=tuple(_keeping_series(posts[view.url], view) if view.url in posts else view
-                                                 for view in site.posts),
-                               pages=tuple(pages.get(view.url, view) for view in site.pages))

@@ -11,6 +11,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -101,11 +102,12 @@ def feed_files(site: Site, public: Site) -> dict[str, bytes]:
     return {file.path: feed_file_bytes(file, site) for file in feed_sources(site, public)}
 
 
-def feed_sources(site: Site, public: Site) -> list[FeedFile]:
-    """The feed files of one tier, each with the feed it shows."""
+def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = None) -> list[FeedFile]:
+    """The feed files of one tier, each with the feed it shows; given `showing` (post URLs), only the
+    feeds with an item for any of those posts."""
     files = []
     root = base_path(site.config)
-    for feed in site_feeds(site, public):
+    for feed in site_feeds(site, public, showing):
         url_of = uri(absolute_url(site, f"{root}/{feed.folder}"))  # members_url in the members build, when set
         for format_, name in (("rss", RSS_FILE), ("atom", ATOM_FILE), *((("json", JSON_FILE),) * feed.with_json)):
             files.append(FeedFile(feed.folder + name, format_, url_of + name, feed))
@@ -117,20 +119,27 @@ def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
     return write(file.feed, site, file.self_url)
 
 
-def site_feeds(site: Site, public: Site) -> Iterator[Feed]:
-    """The site feed, the members token feed (members build only), then one per tag, series and author."""
+def site_feeds(site: Site, public: Site, showing: AbstractSet[str] | None = None) -> Iterator[Feed]:
+    """The site feed, the members token feed (members build only), then one per tag, series and author;
+    given `showing` (post URLs), only those with an item for any of these posts."""
     items = _Items(site, public)
     config = site.config
     description = config.description or config.title
     home = absolute_url(site, f"{base_path(config)}/")
-    yield _feed(SITE_FEED_DIR, config.title, description, home, site.posts, items, with_json=True)
-    if site.tier == "members" and config.feeds.members_token:
+
+    def wanted(posts: tuple[PostView, ...]) -> bool:
+        return showing is None or any(post.url in showing for post in posts[: config.feeds.items])
+
+    if wanted(site.posts):
+        yield _feed(SITE_FEED_DIR, config.title, description, home, site.posts, items, with_json=True)
+    if site.tier == "members" and config.feeds.members_token and wanted(site.posts):
         yield _feed(f"{SITE_FEED_DIR}{config.feeds.members_token}/", config.title, description, home,
                     site.posts, items, with_json=True)
     for term in (*site.tags, *site.series, *site.authors):
-        yield _feed(term_feed_folder(site, term), f"{config.title}: {term.name}",
-                    term.bio or f"{_KIND_WORDS[term.kind]} {term.name} in {config.title}",
-                    uri(absolute_url(site, term.url)), term.posts, items, with_json=False)
+        if wanted(term.posts):
+            yield _feed(term_feed_folder(site, term), f"{config.title}: {term.name}",
+                        term.bio or f"{_KIND_WORDS[term.kind]} {term.name} in {config.title}",
+                        uri(absolute_url(site, term.url)), term.posts, items, with_json=False)
 
 
 _KIND_WORDS = {"tag": "Essays tagged", "series": "Essays of the series", "author": "Essays by"}

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 from watchfiles import Change, DefaultFilter, watch
 
-from .build import BuildOptions, BuildResult, SitePlan, build_now, build_site, left_out_note
+from .build import BuildOptions, BuildResult, SitePlan, build_now, build_site, count_of, left_out_note
 from .cache import BuildCache
 from .config import CONFIG_NAME
 from .content import read_config
 from .errors import SiteError
-from .fast_render import FastRender, fast_render
+from .fast_render import FastRender, TierIndex, fast_render, index_site
 from .livereload import MEMBERS_PREFIX
 from .preview_http import LOCAL_HOSTS, WILDCARD_HOSTS, PreviewHTTPServer
 
@@ -78,6 +78,7 @@ class PreviewServer:
         self._closed = False
         self.building = False
         self._notes: tuple[str, ...] = ()  # what the last build said beyond its time: said again only when it changes
+        self._updated = False  # a fast render has updated pages since the last build
 
     @property
     def status(self) -> BuildStatus:
@@ -99,13 +100,16 @@ class PreviewServer:
         if done is None or not done.changed:
             return False
         milliseconds = (time.perf_counter() - start) * 1000
-        self._log(f"Updated {', '.join(done.posts)} in {milliseconds:.0f} ms (rebuilding the rest)")
+        self._log(f"Updated {', '.join(done.posts)} in {milliseconds:.0f} ms: {count_of(len(done.changed), 'file')} "
+                  "(checking the whole site)")
         self._publish("", good=True, changed=done.changed)
+        self._updated = True
         return True
 
     def rebuild(self, reason: str = "") -> bool:
         """Build once; tell every open page. A user mistake (or a bug of ours) never stops the server."""
         self.building = True
+        updated, self._updated = self._updated, False
         start = time.perf_counter()
         try:
             result = self._build()
@@ -121,7 +125,11 @@ class PreviewServer:
         finally:
             self.building = False
         seconds = time.perf_counter() - start
-        self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}")
+        more = ""
+        if updated and isinstance(result, BuildResult):  # what the fast update left to the rebuild
+            more = f", {count_of(len(result.changed), 'more file')} updated" if result.changed else \
+                ", nothing more to update"
+        self._log(f"{'Rebuilt' if self._builds else 'Built'} in {seconds:.2f}s{f' ({reason})' if reason else ''}{more}")
         if isinstance(result, BuildResult):
             self._say_notes((left_out_note(result.left_out), *(f"warning: {w}" for w in result.warnings)))
         # open pages reload only when their page changed (a fast render may have shown the edit already)
@@ -322,21 +330,45 @@ class PreviewBuilder:
         self.cache = BuildCache(options.site_dir)  # kept in memory from one build to the next
         self.book_dir = self.cache.book_dir(self.out_dir)
         self._plan: SitePlan | None = None
+        self._index: dict[str, TierIndex] | None = None
+        self._indexing: threading.Thread | None = None  # makes the index after a build, while the author reads
 
     def build(self) -> BuildResult:
-        self._plan = None  # a failed build leaves nothing to render fast with
+        self._wait_for_index()
+        self._plan = self._index = None  # a failed build leaves nothing to render fast with
         gc.unfreeze()
         self.cache.next_build()  # nothing to carry over before the first build
         result = build_site(self.options, self.cache)
         self._plan = result.plan
+        self._indexing = threading.Thread(target=self._make_index, name="page index", daemon=True)
+        self._indexing.start()
         gc.freeze()  # the plan's million objects stay until the next build: collections need not walk them
         return dataclasses.replace(result, plan=None)
 
     def fast_render(self, changed: set[str]) -> FastRender | None:
+        self._wait_for_index()
         if self._plan is None:
             return None
         return fast_render(self._plan, self.options.site_dir, self.out_dir, self.book_dir, changed,
-                           build_now(self.options))
+                           build_now(self.options), self._index)
+
+    def _wait_for_index(self) -> None:
+        if self._indexing is not None:
+            self._indexing.join()
+            self._indexing = None
+
+    def _make_index(self) -> None:
+        """Where the pages just built show each post (see fast_render.index_site); None when not known."""
+        if self._plan is None or not self._plan.sites:
+            return
+        index = {}
+        for tier, site in self._plan.sites.items():
+            pages = self.cache.pages(self.book_dir, tier)
+            tier_index = index_site(site, pages.new if pages.consulted else pages.old)
+            if tier_index is None:
+                return
+            index[tier] = tier_index
+        self._index = index
 
 
 def open_http_server(host: str, port: int) -> PreviewHTTPServer:
