@@ -359,7 +359,8 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
     root, staged = stage.root(site.tier), stage.staged_digests(site.tier)
     files: dict[str, FileData] = {}
     spelt: dict[int, str] = {}  # repr of each feed, made once for its two or three files
-    for source in feed_sources(site, public):
+    bodies = cache.feed_bodies(site.tier) if cache is not None and not cache.one_build else None
+    for source in feed_sources(site, public, bodies=bodies):
         key = ""
         if made is not None:
             key = key_of(settings, *(_feed_field(source, name, spelt) for name in FEED_FILE_FIELDS))

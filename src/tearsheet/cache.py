@@ -229,6 +229,8 @@ def _loads(payload: bytes | memoryview | None, load: Callable[[Any], Any]) -> di
 
 # The cache of one build
 
+MAX_FEED_BODIES = 20_000  # about a post's size each: a site's feeds show some thousands
+
 class BuildCache:
     """The cache as one build sees it: read lazily, written back once at the end.
 
@@ -245,6 +247,15 @@ class BuildCache:
         self._pages: dict[str, PageCache] = {}
         self._audits: dict[str, AuditMemory] = {}
         self._warnings: dict[Any, Any] | None = None  # see _body_warnings
+        self._feed_bodies: dict[str, dict[tuple[str, str], str]] = {}
+
+    def feed_bodies(self, tier: str) -> dict[tuple[str, str], str]:
+        """Feed items' bodies with absolute links, by (digest of the body, post URL): in memory only, for the
+        builds and fast renders of one preview (see feeds.ItemContent). At most MAX_FEED_BODIES a tier."""
+        bodies = self._feed_bodies.setdefault(tier, {})
+        if len(bodies) > MAX_FEED_BODIES:
+            bodies.clear()
+        return bodies
 
     def sources(self, config: SiteConfig) -> SourceCache:
         if self._sources is None or self._sources.settings != key_of(repr(config)):

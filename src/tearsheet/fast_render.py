@@ -1,10 +1,14 @@
-"""The preview's fast render: a post whose body alone changed is on screen before the full rebuild.
+"""The preview's fast render: a post whose body alone changed is on screen, site-wide, before the full rebuild.
 
 An author editing a post looks at that post. When the only files that changed are published posts or
 content pages whose front matter (and so their tier, URL, place in lists and feeds) is as the last
-good build had it, their own pages are rendered again at once, with the last build's site around them,
-and swapped into the live preview (like Hugo's fast render mode). The full rebuild always follows, and makes everything
-else the edit touches: lists showing the post's summary, feeds, the search index, the audit.
+good build had it, their pages are rendered again at once, with the last build's site around them,
+and swapped into the live preview (like Hugo's fast render mode). For a post that is every page and
+feed the edit changes, found in an index of the last build (index_site): its own pages; the feeds it
+is in; the pages that read its body; and when its card changed (the summary, the reading time), the
+lists and neighbours that show it. A content page's edit renders its own page (every page's menu
+reads the pages; the full rebuild renders them). The full rebuild always follows: it makes the search
+index, runs the paywall audit, and makes anything the index did not foresee.
 
 Anything else (a new, removed or renamed file, front matter, templates, static files, site.toml, a
 file that does not parse) is left to the full rebuild, which reports problems as a build does.
@@ -15,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,10 +52,12 @@ class FastRender:
 
 
 def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, changed: Iterable[str],
-                now: dt.datetime, index: dict[str, TierIndex] | None = None) -> FastRender | None:
+                now: dt.datetime, index: dict[str, TierIndex] | None = None,
+                feed_bodies: Callable[[str], dict[tuple[str, str], str]] | None = None) -> FastRender | None:
     """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must.
 
-    Given the index of the last build's pages (index_site), an edited post's lists and feeds are made too."""
+    Given the index of the last build's pages (index_site), an edited post's lists and feeds are made too;
+    `feed_bodies` (BuildCache.feed_bodies) keeps the bodies of the feeds' items from one render to the next."""
     if plan.env is None or not plan.sites:
         return None
     published = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
@@ -85,14 +91,14 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
     if not edited:
         return None
     try:
-        pages = _render_pages(plan, site_dir, edited, index)
+        pages = _render_pages(plan, site_dir, edited, index, feed_bodies or (lambda tier: {}))
     except SiteError:
         return None  # a template that fails on the new text: the full rebuild reports it
     return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
 
 
-def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost],
-                  index: dict[str, TierIndex] | None) -> dict[str, dict[str, bytes]]:
+def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], index: dict[str, TierIndex] | None,
+                  feed_bodies: Callable[[str], dict[tuple[str, str], str]]) -> dict[str, dict[str, bytes]]:
     """{tier: {output path: bytes}} of the edited posts' and pages' own pages, and (given the index) of every
     page and feed that shows an edited post."""
     assert plan.env is not None
@@ -105,7 +111,7 @@ def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost],
         for spec in _specs_to_render(site, swaps[tier], edited, index[tier] if index else None, cards):
             pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
         if index is not None and any(item.meta.kind == "post" for item in edited):
-            for feed in feed_sources(site, sites["public"], set(swaps[tier].urls)):
+            for feed in feed_sources(site, sites["public"], set(swaps[tier].urls), feed_bodies(tier)):
                 pages[tier][feed.path] = feed_file_bytes(feed, site)
     return pages
 

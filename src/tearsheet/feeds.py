@@ -102,12 +102,14 @@ def feed_files(site: Site, public: Site) -> dict[str, bytes]:
     return {file.path: feed_file_bytes(file, site) for file in feed_sources(site, public)}
 
 
-def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = None) -> list[FeedFile]:
+def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = None,
+                 bodies: dict[tuple[str, str], str] | None = None) -> list[FeedFile]:
     """The feed files of one tier, each with the feed it shows; given `showing` (post URLs), only the
-    feeds with an item for any of those posts."""
+    feeds with an item for any of those posts. `bodies` keeps items' HTML from one call to the next
+    (see ItemContent: {(digest of the body, the post's URL): the body with absolute links})."""
     files = []
     root = base_path(site.config)
-    for feed in site_feeds(site, public, showing):
+    for feed in site_feeds(site, public, showing, bodies):
         url_of = uri(absolute_url(site, f"{root}/{feed.folder}"))  # members_url in the members build, when set
         for format_, name in (("rss", RSS_FILE), ("atom", ATOM_FILE), *((("json", JSON_FILE),) * feed.with_json)):
             files.append(FeedFile(feed.folder + name, format_, url_of + name, feed))
@@ -119,10 +121,11 @@ def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
     return write(file.feed, site, file.self_url)
 
 
-def site_feeds(site: Site, public: Site, showing: AbstractSet[str] | None = None) -> Iterator[Feed]:
+def site_feeds(site: Site, public: Site, showing: AbstractSet[str] | None = None,
+               bodies: dict[tuple[str, str], str] | None = None) -> Iterator[Feed]:
     """The site feed, the members token feed (members build only), then one per tag, series and author;
     given `showing` (post URLs), only those with an item for any of these posts."""
-    items = _Items(site, public)
+    items = _Items(site, public, bodies)
     config = site.config
     description = config.description or config.title
     home = absolute_url(site, f"{base_path(config)}/")
@@ -167,11 +170,11 @@ def _empty_feed_date() -> dt.datetime:
 class _Items:
     """Builds each post's feed item once per tier, however many feeds show it."""
 
-    def __init__(self, site: Site, public: Site) -> None:
+    def __init__(self, site: Site, public: Site, bodies: dict[tuple[str, str], str] | None = None) -> None:
         self.site = site
         self.public_by_url = {p.url: p for p in public.posts}
         self.made: dict[str, FeedItem] = {}
-        self.bodies: dict[tuple[str, str], str] = {}  # each body with absolute links, made once
+        self.bodies = {} if bodies is None else bodies  # each body with absolute links, made once
 
     def item(self, post: PostView) -> FeedItem:
         if post.url not in self.made:

@@ -350,7 +350,7 @@ class PreviewBuilder:
         if self._plan is None:
             return None
         return fast_render(self._plan, self.options.site_dir, self.out_dir, self.book_dir, changed,
-                           build_now(self.options), self._index)
+                           build_now(self.options), self._index, self.cache.feed_bodies)
 
     def _wait_for_index(self) -> None:
         if self._indexing is not None:
