@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Measure `tearsheet serve` edit -> reload latency on a copy of a site.
 
-    python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser] [--newest] [--at-start]
+    python bench/serve_latency.py SITE_DIR [--runs 5] [--no-browser] [--newest] [--at-start] [--long]
 
 For each run it adds a paragraph to one post's Markdown (a free post in the middle of the site, or
 with --newest the newest free post, which every feed it is in shows; at its end, or with --at-start at
-its start, which changes its summary on every list when it has no description) and times, from the
-file write:
+its start, which changes its summary on every list when it has no description; with --long, a
+paragraph of 320 words, which changes its reading time and so its card on every list) and times,
+from the file write:
   detect    until the watcher reported the change and the fast render (or the rebuild) began,
   fast      the fast render, from the file event to the pages and feeds the edit changes in place (as
             the server logs it),
@@ -47,19 +48,21 @@ def main() -> int:
     parser.add_argument("--no-browser", action="store_true", help="time the reload event only")
     parser.add_argument("--newest", action="store_true", help="edit the newest free post (in every feed)")
     parser.add_argument("--at-start", action="store_true", help="add the paragraph at the start of the body")
+    parser.add_argument("--long", action="store_true", help="add 320 words (the reading time changes)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         site = os.path.join(tmp, "site")
         shutil.copytree(args.site_dir, site, ignore=SKIP)
         load = os.getloadavg()[0]
-        rows = measure(site, args.runs, browser=not args.no_browser, newest=args.newest, at_start=args.at_start)
+        rows = measure(site, args.runs, browser=not args.no_browser, newest=args.newest, at_start=args.at_start,
+                       long=args.long)
     report(rows)
     print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     return 0
 
 
-def measure(site: str, runs: int, browser: bool, newest: bool = False, at_start: bool = False
-            ) -> list[dict[str, float]]:
+def measure(site: str, runs: int, browser: bool, newest: bool = False, at_start: bool = False,
+            long: bool = False) -> list[dict[str, float]]:
     logged: list[tuple[float, str]] = []
     ready: list[str] = []
     stop = threading.Event()
@@ -77,7 +80,7 @@ def measure(site: str, runs: int, browser: bool, newest: bool = False, at_start:
     rows = []
     try:
         for run in range(runs):
-            rows.append(one_edit(path, f"zqlatency{run}", events, page, logged, at_start))
+            rows.append(one_edit(path, f"zqlatency{run}", events, page, logged, at_start, long))
             time.sleep(0.3)
     finally:
         stop.set()
@@ -86,11 +89,11 @@ def measure(site: str, runs: int, browser: bool, newest: bool = False, at_start:
 
 
 def one_edit(path: str, marker: str, events: EventLog, page, logged,  # type: ignore[no-untyped-def]
-             at_start: bool = False) -> dict[str, float]:
+             at_start: bool = False, long: bool = False) -> dict[str, float]:
     seen = events.count()
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    paragraph = f"A new paragraph {marker}."
+    paragraph = f"A new paragraph {marker}." + " More words for the reader to read." * (46 if long else 0)
     if at_start:
         head, _, body = text.partition("\n---\n")  # the front matter's end
         text = f"{head}\n---\n{paragraph}\n\n{body}"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import tearsheet.parallel
 from tearsheet import cache as cache_module
 from tearsheet import parallel
 from tearsheet.cache import CACHE_DIR
@@ -171,8 +172,15 @@ def test_a_body_edit_that_leaves_every_card_as_it_was_keys_no_page_afresh(site: 
     assert keyed == []
     assert tiers(site) == plain_build(site, tmp_path)
     EDITS["opening words"](site)  # the post's summary changes, and with it its card on every list
-    assert fast_build(site).rendered > 10
-    assert len(keyed) > 50
+    rendered: list[str] = []
+    render_page = tearsheet.parallel.render_page
+    monkeypatch.setattr(tearsheet.parallel, "render_page",
+                        lambda env, spec, *args: rendered.append(spec.path) or render_page(env, spec, *args))
+    result = fast_build(site)
+    assert keyed == []  # the card is a read of the pages that show it, not part of every context
+    assert result.rendered == len(rendered) > 10  # (in this process: too few pages to fork for)
+    assert {"page/6/index.html", "tags/rates/page/6/index.html", "2026/09/note-08/index.html"} <= set(rendered)
+    assert not {"archive/index.html", "archive/2026/index.html"} & set(rendered)  # they list posts by title
     assert tiers(site) == plain_build(site, tmp_path)
 
 

@@ -6,7 +6,7 @@ good build had it, their pages are rendered again at once, with the last build's
 and swapped into the live preview (like Hugo's fast render mode). For a post that is every page and
 feed the edit changes, found in an index of the last build (index_site): its own pages; the feeds it
 is in; the pages that read its body; and when its card changed (the summary, the reading time), the
-lists and neighbours that show it. A content page's edit renders its own page (every page's menu
+pages that read that (lists; not the archive, which shows titles). A content page's edit renders its own page (every page's menu
 reads the pages; the full rebuild renders them). The full rebuild always follows: it makes the search
 index, runs the paywall audit, and makes anything the index did not foresee.
 
@@ -31,7 +31,7 @@ from .errors import SiteError
 from .feeds import feed_file_bytes, feed_sources
 from .markdown import make_markdown
 from .output import patch_live
-from .pagekeys import Read
+from .pagekeys import CARD_FIELDS, Read
 from .render import RenderedPost, render_post
 from .site import TIERS, Month, PageView, PostView, Site, Term, Year, page_url, page_view, post_url, post_view
 from .templates import (
@@ -131,40 +131,31 @@ def _specs_to_render(site: Site, swap: _Swap, edited: list[RenderedPost], index:
             own.append(content_page_spec(site, views[page_url(site.config, item.meta)]))
     if index is None or any(item.meta.kind == "page" for item in edited):
         return own  # a content page: every page's menu reads site.pages; the full rebuild renders them
-    paths = index.showing_any(swap.urls, site, cards) - {spec.path for spec in own}
+    paths = index.showing_any(swap.urls, cards) - {spec.path for spec in own}
     if len(paths) > MAX_FAST_PAGES:
         return own
     return [*own, *(PageSpec(path, index.specs[path].template, swap(index.specs[path].context))
                     for path in sorted(paths))]
 
 
-POSTS_READS = ("posts", "years")  # the Site's fields that hold post views as lists show them (not tags: see _Shown)
 MAX_FAST_PAGES = 200  # pages besides its own an edit may render at once (each list shows a post once or twice)
 
 
 @dataclass(frozen=True, slots=True)
 class TierIndex:
-    """Where the last good build's pages of one tier show each post, for the fast render of a body edit."""
+    """What the last good build's pages of one tier read of each post, for the fast render of a body edit."""
 
     specs: dict[str, PageSpec]  # every page, by output path
-    showing: dict[str, frozenset[str]]  # post URL -> pages whose context holds its view (lists, its neighbours)
-    reading: dict[Read, frozenset[str]]  # what pages read of the site, as page keys traced it
+    reading: dict[Read, frozenset[str]]  # ("body" or "card", post URL) -> the pages that read it (pagekeys)
 
-    def showing_any(self, urls: Iterable[str], site: Site, cards: bool) -> set[str]:
-        """The pages that read the body of any of these posts; and when their cards changed (`cards`: the
-        summary, the reading time), the pages that show them (lists, neighbours) or read every post
-        (site.posts, the archive) or the posts of a tag, series or author they are in."""
-        urls = set(urls)
-        reads: set[Read] = {("body", url) for url in urls}
+    def showing_any(self, urls: Iterable[str], cards: bool) -> set[str]:
+        """The pages that read the body of any of these posts, and when their cards changed (`cards`: the
+        summary, the reading time), the pages that read their cards (lists, the page of a neighbour that
+        shows its summary); not the archive, which lists posts by title."""
         paths: set[str] = set()
-        if cards:
-            reads |= {("site", name) for name in POSTS_READS}
-            reads |= {("term", term.kind, term.slug) for term in (*site.tags, *site.series, *site.authors)
-                      if any(post.url in urls for post in term.posts)}
-            for url in urls:
-                paths |= self.showing.get(url, frozenset())
-        for read in reads:
-            paths |= self.reading.get(read, frozenset())
+        for url in urls:
+            for kind in ("body", "card") if cards else ("body",):
+                paths |= self.reading.get((kind, url), frozenset())
         return paths
 
 
@@ -175,47 +166,15 @@ def index_site(site: Site, entries: Mapping[str, PageEntry]) -> TierIndex | None
     specs = {spec.path: spec for spec in page_specs(site)}
     if not specs.keys() <= entries.keys():
         return None
-    showing: dict[str, set[str]] = {}
-    shown = _Shown()
-    for path, spec in specs.items():
-        for url in shown(spec.context):
-            showing.setdefault(url, set()).add(path)
     reading: dict[Read, set[str]] = {}
     for path in specs:
         for read in entries[path][1]:
-            if read[0] != "site" or read[1] in POSTS_READS:  # the reads a body edit can change
+            if read[0] in POST_READS:
                 reading.setdefault(tuple(read), set()).add(path)
-    return TierIndex(specs, {url: frozenset(paths) for url, paths in showing.items()},
-                     {read: frozenset(paths) for read, paths in reading.items()})
+    return TierIndex(specs, {read: frozenset(paths) for read, paths in reading.items()})
 
 
-class _Shown:
-    """The URLs of the posts a page context holds, as page keys count them: a view itself, in a list, a
-    pager or the archive, not the posts of a tag (read, when read, through the page's trace) or the Site."""
-
-    def __init__(self) -> None:
-        self.memo: dict[int, tuple[object, frozenset[str]]] = {}
-
-    def __call__(self, value: object) -> frozenset[str]:
-        kind = type(value)
-        if kind is PostView:
-            return frozenset((value.url,))  # type: ignore[attr-defined]
-        if kind is tuple or kind is list:
-            if value and type(value[0]) is PostView:  # type: ignore[index]
-                return frozenset([post.url for post in value])  # type: ignore[attr-defined]
-            return frozenset().union(*map(self, value))  # type: ignore[call-overload]
-        if kind is dict:
-            return frozenset().union(*map(self, value.values()))  # type: ignore[attr-defined]
-        if kind in LISTING_RECORDS:
-            found = self.memo.get(id(value))
-            if found is None:
-                found = self.memo[id(value)] = (value, frozenset().union(
-                    *(self(getattr(value, name)) for name in _field_names(kind))))
-            return found[1]
-        return frozenset()
-
-
-LISTING_RECORDS = (Pager, Year, Month)  # records that list posts a page shows as they are
+POST_READS = ("body", "card")  # what a page reads of one post that a body edit may change
 
 
 class _Swap:
@@ -266,8 +225,8 @@ SWAPPED_RECORDS = (Site, Term, Pager, Year, Month)
 
 
 def _card(view: PostView) -> tuple[object, ...]:
-    """What lists show of a post besides its front matter (as page keys count it, pagekeys.PageKeys._card)."""
-    return view.summary, view.reading_minutes, view.cut
+    """What lists show of a post besides its front matter (a card, as page keys count it)."""
+    return tuple(getattr(view, name) for name in CARD_FIELDS)
 
 
 def _field_names(kind: type) -> tuple[str, ...]:

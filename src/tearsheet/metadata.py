@@ -94,6 +94,7 @@ class HeadMaker:
         """The post's `description`, else the start of its public teaser: never member-only text."""
         if post.description:
             return post.description
+        _noted = post.summary  # read through the page's own view: page keys note its card, the twin's summary in it
         shown = self.public_by_url.get(post.url)
         return (shown.summary if shown is not None else "") or self.site.config.description  # teaser: 0, say
 

@@ -1,17 +1,19 @@
 """What a page's HTML depends on, digested: so an unchanged page is neither rendered nor written.
 
 A page is a function of the code, the templates, the config, its tier, the asset names, its own
-context and whatever else its templates read. Three kinds of reads are found as the page renders
+context and whatever else its templates read. Four kinds of reads are found as the page renders
 (a "verifying trace": the reads are stored with the page and checked against the next build):
 
 - the Site's fields (`site.posts` in a sidebar, `site.pages` in the nav);
 - a post's body (`post.html`, `.text`, `.toc`, `.words`, `.links`): a list showing titles and
   summaries does not change when a body does;
+- a post's card (`.summary`, `.reading_minutes`, `.cut`, and its public twin's summary, which
+  `head_meta` shows): the archive, listing every post by title, does not change when a summary does;
 - a term's posts (`term.posts`): a tag page shows its own ten posts, not the tag's hundreds.
 
-Everything else in a context counts at once: a post by its front matter, summary, reading time and
-cut (and its public twin's summary, which `head_meta` shows), a page by its source. Templates see
-mirror copies of the Site's records whose lazy fields note each read; all else is the record as is.
+Everything else in a context counts at once: a post by its front matter, a page by its source.
+Templates see mirror copies of the Site's records whose lazy fields note each read; all else is the
+record as is.
 
 Contexts are made from the Site alone, so a build whose site key (the Site digested the same way, and
 the build key) is the last build's need not key its pages again: each stored context key stands, and
@@ -45,9 +47,10 @@ POST_VIEW_FIELDS = ("title", "slug", "url", "date", "updated", "is_plus", "is_te
 PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "packed_html", "packed_text", "image", "updated", "links",
                     "base_path")
 BODY_FIELDS = ("packed_html", "packed_text", "toc", "words", "links")  # `html` and `text` read the packed ones
+CARD_FIELDS = ("summary", "reading_minutes", "cut")  # what a body edit may change besides the body
 SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Site))
 
-Read = tuple[str, ...]  # ("site", field), ("body", post URL) or ("term", kind, slug)
+Read = tuple[str, ...]  # ("site", field), ("body", post URL), ("card", post URL) or ("term", kind, slug)
 _PLAIN = frozenset({int, float, bool, dt.datetime, dt.date})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -102,6 +105,8 @@ class _Site(Site):
 
 for _name in BODY_FIELDS:
     setattr(_View, _name, _lazy(PostView, _name, lambda view: ("body", PostView.__dict__["url"].__get__(view))))
+for _name in CARD_FIELDS:
+    setattr(_View, _name, _lazy(PostView, _name, lambda view: ("card", PostView.__dict__["url"].__get__(view))))
 _Term.posts = _lazy(Term, "posts", lambda term: ("term", Term.__dict__["kind"].__get__(term),  # type: ignore[assignment,misc]
                                                  Term.__dict__["slug"].__get__(term)))
 
@@ -185,6 +190,7 @@ class PageKeys:
         self.site = site
         self.sources = sources  # {post or page URL: (digest of its front matter, key of its body)}
         self.twin_summary = {view.url: view.summary for view in public.posts}
+        self.views = {view.url: view for view in site.posts}
         self.terms = {(t.kind, t.slug): t for t in (*site.tags, *site.series, *site.authors)}
         self._memo: dict[int, tuple[Any, str]] = {}  # holds each record, so that its id is not reused
         self._reads: dict[Read, str] = {}
@@ -219,6 +225,10 @@ class PageKeys:
         try:
             if read[0] == "site" and read[1] in SITE_FIELDS:
                 return self._digest(getattr(self.site, read[1]))
+            if read[0] == "card" and read[1] in self.views:
+                view = self.views[read[1]]
+                return _hash("card", view.summary, str(view.reading_minutes), str(view.cut),
+                             self.twin_summary.get(view.url, ""))
             if read[0] == "body" and read[1] in self.sources:
                 return self.sources[read[1]][1]
             if read[0] == "term" and read[1:] in self.terms:
@@ -258,10 +268,9 @@ class PageKeys:
         return digest
 
     def _card(self, view: PostView) -> str:
-        """What a post's view shows besides its body: front matter, summary, reading time, the cut."""
+        """What a post's view shows besides its body and its card (each counted when read): its front matter."""
         meta, _ = self._source(view.url)
-        return _hash("post", meta, view.summary, str(view.reading_minutes), str(view.cut),
-                     self.twin_summary.get(view.url, ""))
+        return _hash("post", meta)
 
     def _source(self, url: str) -> tuple[str, str]:
         if url not in self.sources:
