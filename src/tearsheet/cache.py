@@ -247,9 +247,9 @@ class BuildCache:
         self._pages: dict[str, PageCache] = {}
         self._audits: dict[str, AuditMemory] = {}
         self._warnings: dict[Any, Any] | None = None  # see _body_warnings
-        self._feed_bodies: dict[str, dict[tuple[str, str], str]] = {}
+        self._feed_bodies: dict[str, dict[tuple[str, ...], str]] = {}
 
-    def feed_bodies(self, tier: str) -> dict[tuple[str, str], str]:
+    def feed_bodies(self, tier: str) -> dict[tuple[str, ...], str]:
         """Feed items' bodies with absolute links, by (digest of the body, post URL): in memory only, for the
         builds and fast renders of one preview (see feeds.ItemContent). At most MAX_FEED_BODIES a tier."""
         bodies = self._feed_bodies.setdefault(tier, {})

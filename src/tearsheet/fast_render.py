@@ -6,9 +6,10 @@ good build had it, their pages are rendered again at once, with the last build's
 and swapped into the live preview (like Hugo's fast render mode). For a post that is every page and
 feed the edit changes, found in an index of the last build (index_site): its own pages; the feeds it
 is in; the pages that read its body; and when its card changed (the summary, the reading time), the
-pages that read that (lists; not the archive, which shows titles). A content page's edit renders its own page (every page's menu
-reads the pages; the full rebuild renders them). The full rebuild always follows: it makes the search
-index, runs the paywall audit, and makes anything the index did not foresee.
+pages that read that (lists; not the archive, which shows titles). A content page's edit renders its
+own page (every page's menu reads the pages; the full rebuild renders them). The full rebuild always
+follows: it makes the search index, runs the paywall audit, and makes anything the index did not
+foresee.
 
 Anything else (a new, removed or renamed file, front matter, templates, static files, site.toml, a
 file that does not parse) is left to the full rebuild, which reports problems as a build does.
@@ -53,7 +54,7 @@ class FastRender:
 
 def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, changed: Iterable[str],
                 now: dt.datetime, index: dict[str, TierIndex] | None = None,
-                feed_bodies: Callable[[str], dict[tuple[str, str], str]] | None = None) -> FastRender | None:
+                feed_bodies: Callable[[str], dict[tuple[str, ...], str]] | None = None) -> FastRender | None:
     """Render again the pages of posts and content pages whose body alone changed; None if a full rebuild must.
 
     Given the index of the last build's pages (index_site), an edited post's lists and feeds are made too;
@@ -98,7 +99,7 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
 
 
 def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], index: dict[str, TierIndex] | None,
-                  feed_bodies: Callable[[str], dict[tuple[str, str], str]]) -> dict[str, dict[str, bytes]]:
+                  feed_bodies: Callable[[str], dict[tuple[str, ...], str]]) -> dict[str, dict[str, bytes]]:
     """{tier: {output path: bytes}} of the edited posts' and pages' own pages, and (given the index) of every
     page and feed that shows an edited post."""
     assert plan.env is not None

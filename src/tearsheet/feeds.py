@@ -44,7 +44,7 @@ class ItemContent:
     digest: str  # of its body
     url: str  # the post's absolute URL in this tier, against which its links are made absolute
     prompt: str  # the subscribe prompt after a teaser, "" after a full body
-    made: dict[tuple[str, str], str] = field(repr=False, compare=False)  # shared by a tier's items
+    made: dict[tuple[str, ...], str] = field(repr=False, compare=False)  # shared by a tier's items
 
     def html(self) -> str:
         key = (self.digest, self.url)
@@ -52,6 +52,14 @@ class ItemContent:
         if found is None:
             found = self.made[key] = absolute_links(self.shown.html, self.url)
         return found + self.prompt
+
+    def xml_html(self) -> str:
+        """html() as XML may hold it (xml_text), made once for the RSS and Atom files of every feed showing it."""
+        key = (self.digest, self.url, self.prompt)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = xml_text(self.html())
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +111,7 @@ def feed_files(site: Site, public: Site) -> dict[str, bytes]:
 
 
 def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = None,
-                 bodies: dict[tuple[str, str], str] | None = None) -> list[FeedFile]:
+                 bodies: dict[tuple[str, ...], str] | None = None) -> list[FeedFile]:
     """The feed files of one tier, each with the feed it shows; given `showing` (post URLs), only the
     feeds with an item for any of those posts. `bodies` keeps items' HTML from one call to the next
     (see ItemContent: {(digest of the body, the post's URL): the body with absolute links})."""
@@ -122,7 +130,7 @@ def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
 
 
 def site_feeds(site: Site, public: Site, showing: AbstractSet[str] | None = None,
-               bodies: dict[tuple[str, str], str] | None = None) -> Iterator[Feed]:
+               bodies: dict[tuple[str, ...], str] | None = None) -> Iterator[Feed]:
     """The site feed, the members token feed (members build only), then one per tag, series and author;
     given `showing` (post URLs), only those with an item for any of these posts."""
     items = _Items(site, public, bodies)
@@ -170,7 +178,7 @@ def _empty_feed_date() -> dt.datetime:
 class _Items:
     """Builds each post's feed item once per tier, however many feeds show it."""
 
-    def __init__(self, site: Site, public: Site, bodies: dict[tuple[str, str], str] | None = None) -> None:
+    def __init__(self, site: Site, public: Site, bodies: dict[tuple[str, ...], str] | None = None) -> None:
         self.site = site
         self.public_by_url = {p.url: p for p in public.posts}
         self.made: dict[str, FeedItem] = {}
@@ -283,9 +291,9 @@ def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
         entry.category([{"term": xml_text(tag)} for tag in item.tags])
     if item.summary:
         entry.summary(xml_text(item.summary))
-    content = item.content_html()
+    content = item.content.xml_html() if item.content is not None else ""
     if content:
-        entry.content(xml_text(content), type="html")
+        entry.content(content, type="html")
 
 
 def rss_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
