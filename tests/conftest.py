@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -140,3 +141,9 @@ def _make_quiet_handler() -> type:
 
 
 _QuietHandler = _make_quiet_handler()  # type: ignore[misc]
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """For a process a test sends Ctrl-C to: a suite started in the background (`cmd &` in a script)
+    ignores SIGINT, and so would every process it starts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

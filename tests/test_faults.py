@@ -17,7 +17,7 @@ import tearsheet.output
 from tearsheet.audit import audit_output
 from tearsheet.cli import main
 
-from .conftest import build, read_tree
+from .conftest import build, ctrl_c_as_in_a_terminal, read_tree
 
 POST = """\
 ---
@@ -141,7 +141,8 @@ def test_a_real_sigint_mid_build_leaves_the_previous_output(write_site: Callable
         path = site / "content" / "posts" / f"p{n}.md"
         path.write_text(path.read_text().replace("tier: plus", "tier: free"))
     # A terminal's Ctrl-C reaches the build's whole process group, its page workers too
-    build_process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=whole_group)
+    build_process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=whole_group,
+                                     preexec_fn=ctrl_c_as_in_a_terminal)
     deadline = time.monotonic() + 60
     while not any(n.startswith(".tearsheet-staging-") for n in os.listdir(site / "output")):
         assert build_process.poll() is None and time.monotonic() < deadline, "the build never staged"

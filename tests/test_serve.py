@@ -22,7 +22,7 @@ from tearsheet.errors import SiteError
 from tearsheet.preview_http import PreviewHTTPServer, host_allowed
 from tearsheet.serve import PREVIEW_DIR, PreviewServer, ServeOptions, SourceFilter, open_http_server, serve
 
-from .conftest import build, read_tree
+from .conftest import build, ctrl_c_as_in_a_terminal, read_tree
 
 SECRET = b"zqsecret-outside-the-preview-root"
 MEMBER_ONLY = b"zqmember-only-words"
@@ -543,7 +543,7 @@ def test_the_preview_says_which_posts_it_left_out_and_what_it_warns_of(copy_site
 def test_ctrl_c_stops_cleanly(copy_site) -> None:
     site = copy_site("tiers")
     process = subprocess.Popen([sys.executable, "-m", "tearsheet", "serve", str(site), "--port", "0"],
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
     assert process.stderr is not None
     lines = []
     while not any("Press Ctrl-C" in line for line in lines):
