@@ -35,6 +35,7 @@ import threading
 import time
 
 from tearsheet.content import read_config, read_content
+from tearsheet.heap import fewer_collections
 from tearsheet.serve import ServeOptions, serve
 from tearsheet.site import post_url
 
@@ -50,6 +51,7 @@ def main() -> int:
     parser.add_argument("--at-start", action="store_true", help="add the paragraph at the start of the body")
     parser.add_argument("--long", action="store_true", help="add 320 words (the reading time changes)")
     args = parser.parse_args()
+    fewer_collections()  # as `tearsheet serve` does (cli.py)
     with tempfile.TemporaryDirectory() as tmp:
         site = os.path.join(tmp, "site")
         shutil.copytree(args.site_dir, site, ignore=SKIP)

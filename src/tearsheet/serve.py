@@ -369,6 +369,7 @@ class PreviewBuilder:
                 return
             index[tier] = tier_index
         self._index = index
+        gc.freeze()  # with the plan: kept until the next build, never garbage
 
 
 def open_http_server(host: str, port: int) -> PreviewHTTPServer:
