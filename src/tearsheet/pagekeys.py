@@ -216,6 +216,10 @@ class PageKeys:
         """The context key together with the current digest of each thing the page read."""
         return key_of(context, *(f"{'/'.join(read)}={self.read_digest(read)}" for read in reads))
 
+    def assume(self, read: Read, digest: str) -> None:
+        """Take a read's digest as known (stored by the last build, its inputs as they were) rather than make it."""
+        self._reads[read] = digest
+
     def read_digest(self, read: Read) -> str:
         if read not in self._reads:
             self._reads[read] = self._read_digest(read)
