@@ -229,7 +229,7 @@ def _loads(payload: bytes | memoryview | None, load: Callable[[Any], Any]) -> di
 
 # The cache of one build
 
-MAX_FEED_BODIES = 20_000  # about a post's size each: a site's feeds show some thousands
+MAX_FEED_BODIES = 20_000  # about a post's size each: a site's feeds show some thousands, each kept twice
 
 class BuildCache:
     """The cache as one build sees it: read lazily, written back once at the end.
@@ -250,8 +250,9 @@ class BuildCache:
         self._feed_bodies: dict[str, dict[tuple[str, ...], str]] = {}
 
     def feed_bodies(self, tier: str) -> dict[tuple[str, ...], str]:
-        """Feed items' bodies with absolute links, by (digest of the body, post URL): in memory only, for the
-        builds and fast renders of one preview (see feeds.ItemContent). At most MAX_FEED_BODIES a tier."""
+        """Feed items' bodies with absolute links, by (digest of the body, post URL), and as XML holds them, by
+        (digest, URL, the subscribe prompt after a teaser): in memory only, for the builds and fast renders of
+        one preview (see feeds.ItemContent). At most MAX_FEED_BODIES a tier."""
         bodies = self._feed_bodies.setdefault(tier, {})
         if len(bodies) > MAX_FEED_BODIES:
             bodies.clear()
