@@ -21,7 +21,7 @@ from .config import SiteConfig, site_toml_line, source_date_epoch
 from .content import Asset, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
 from .deploy import headers_file, host_files, redirects_file
 from .errors import Problem, SiteError
-from .feeds import FeedFile, feed_file_bytes, feed_files, feed_sources
+from .feeds import FeedFile, FeedWriter, feed_files, feed_sources
 from .frontmatter import PostMeta
 from .metadata import redirect_pages, search_engine_files
 from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, stage_file
@@ -360,6 +360,7 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
     files: dict[str, FileData] = {}
     spelt: dict[int, str] = {}  # repr of each feed, made once for its two or three files
     bodies = cache.feed_bodies(site.tier) if cache is not None and not cache.one_build else None
+    writer = FeedWriter(site)
     for source in feed_sources(site, public, bodies=bodies):
         key = ""
         if made is not None:
@@ -368,7 +369,7 @@ def kept_feeds(site: Site, public: Site, stage: Stage | None, cache: BuildCache 
         if digest is not None and live.get(source.path) == digest:
             files[source.path] = KeepFile(digest)
             continue
-        digest, stat = stage_file(root, source.path, feed_file_bytes(source, site), staged.get(source.path))
+        digest, stat = stage_file(root, source.path, writer.bytes(source), staged.get(source.path))
         stage.record(site.tier, source.path, digest, stat)
         if made is not None:
             made.store(source.path, key, (), key, digest)

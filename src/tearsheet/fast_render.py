@@ -29,7 +29,7 @@ from .build import SitePlan
 from .cache import PageEntry
 from .content import parse_source, relative_path
 from .errors import SiteError
-from .feeds import feed_file_bytes, feed_sources
+from .feeds import FeedWriter, feed_sources
 from .markdown import make_markdown
 from .output import patch_live
 from .pagekeys import CARD_FIELDS, Read
@@ -112,8 +112,9 @@ def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], ind
         for spec in _specs_to_render(site, swaps[tier], edited, index[tier] if index else None, cards):
             pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
         if index is not None and any(item.meta.kind == "post" for item in edited):
+            writer = FeedWriter(site)
             for feed in feed_sources(site, sites["public"], set(swaps[tier].urls), feed_bodies(tier)):
-                pages[tier][feed.path] = feed_file_bytes(feed, site)
+                pages[tier][feed.path] = writer.bytes(feed)
     return pages
 
 

@@ -107,7 +107,8 @@ class FeedFile:
 
 def feed_files(site: Site, public: Site) -> dict[str, bytes]:
     """Every feed file of one tier; `public` is the public Site, the only source of teasers."""
-    return {file.path: feed_file_bytes(file, site) for file in feed_sources(site, public)}
+    writer = FeedWriter(site)
+    return {file.path: writer.bytes(file) for file in feed_sources(site, public)}
 
 
 def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = None,
@@ -124,9 +125,24 @@ def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = No
     return files
 
 
-def feed_file_bytes(file: FeedFile, site: Site) -> bytes:
-    write = {"rss": rss_bytes, "atom": atom_bytes, "json": json_feed_bytes}[file.format]
-    return write(file.feed, site, file.self_url)
+class FeedWriter:
+    """Writes the feed files of one tier, in turn: a feed's RSS and Atom files, one after the other, share one
+    feedgen generator and its entries (only the feed's own address differs between them)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._last: tuple[Feed, FeedGenerator] | None = None
+
+    def bytes(self, file: FeedFile) -> bytes:
+        if file.format == "json":
+            return json_feed_bytes(file.feed, self.site, file.self_url)
+        if self._last is not None and self._last[0] is file.feed:
+            generator = self._last[1]
+            _address(generator, file.feed, file.self_url)
+        else:
+            generator = _generator(file.feed, self.site, file.self_url)
+            self._last = (file.feed, generator)
+        return bytes(generator.rss_str(pretty=True) if file.format == "rss" else generator.atom_str(pretty=True))
 
 
 def site_feeds(site: Site, public: Site, showing: AbstractSet[str] | None = None,
@@ -260,11 +276,9 @@ def _generator(feed: Feed, site: Site, self_url: str) -> FeedGenerator:
 
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    fg.id(xml_text(self_url))
     fg.title(xml_text(feed.title))
     fg.description(xml_text(feed.description))
-    fg.link(href=xml_text(self_url), rel="self")
-    fg.link(href=xml_text(feed.home_url), rel="alternate")  # last: feedgen takes RSS's <link> from it
+    _address(fg, feed, self_url)
     fg.language(config.language)
     fg.author({"name": xml_text(config.title)})  # Atom's, for an essay that names no author (RSS shows none)
     fg.generator("tearsheet")
@@ -296,12 +310,11 @@ def _add_entry(fg: FeedGenerator, item: FeedItem) -> None:
         entry.content(content, type="html")
 
 
-def rss_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
-    return bytes(_generator(feed, site, self_url).rss_str(pretty=True))
-
-
-def atom_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
-    return bytes(_generator(feed, site, self_url).atom_str(pretty=True))
+def _address(fg: FeedGenerator, feed: Feed, self_url: str) -> None:
+    """The feed file's own address, as its id and self link, and the page it follows."""
+    fg.id(xml_text(self_url))
+    fg.link([{"href": xml_text(self_url), "rel": "self"},
+             {"href": xml_text(feed.home_url), "rel": "alternate"}], replace=True)  # last: RSS's <link> is its
 
 
 def json_feed_bytes(feed: Feed, site: Site, self_url: str) -> bytes:
