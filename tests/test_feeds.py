@@ -330,6 +330,8 @@ def test_members_feeds_send_readers_to_members_url(built_for_members_url: Path) 
         assert parsed.entries, path
         assert all(e.link.startswith(f"{MEMBERS_URL}/2026/") for e in parsed.entries), path
         assert [link.href for link in parsed.feed.links if link.rel == "self"] == [f"{MEMBERS_URL}/{path}"]
+        if path.endswith("atom.xml"):  # its own address, not its RSS twin's (the two share a generator)
+            assert parsed.feed.id == f"{MEMBERS_URL}/{path}"
         assert parsed.feed.link == f"{MEMBERS_URL}/" + ("" if path.startswith("feeds/") else path.rsplit("/", 1)[0] + "/")
         # an item's id stays its public permalink: a reader following both feeds sees each post once
         assert all(e.id.startswith("https://canary.example.com/2026/") for e in parsed.entries), path
