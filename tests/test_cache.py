@@ -138,6 +138,13 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "post edit seen by that template": lambda s: _replace(s, "content/posts/2026/free-note.md", "A free note",
                                                          "A retitled free note"),
     "opening words": lambda s: _replace(s, "content/posts/2026/note-08.md", "word8x0 ", "Opening eight "),
+    # what a post's page shows of other posts' front matter: its series neighbours, a tag's first spelling
+    "series part retitled": lambda s: _replace(s, "content/posts/2026/note-12.md", "Note 12", "Note twelve"),
+    "earlier series part": lambda s: (s / "content/posts/2026/note-00.md").write_text(
+        extra_post(24, "first").replace("Note 24", "Note zero").replace("2026-09-24", "2026-08-31")),
+    "tag's first spelling": lambda s: (s / "content/posts/2026/a-first.md").write_text(
+        '---\ntitle: "First"\ndate: 2026-08-01T07:00:00-04:00\ntags: [Rates]\nauthors: [ann]\n---\n\nFirst.\n'),
+    "tag's first spelling gone": lambda s: _replace(s, "content/posts/2026/a-first.md", "[Rates]", "[macro]"),
 }
 
 

@@ -48,6 +48,7 @@ PAGE_VIEW_FIELDS = ("title", "slug", "url", "description", "packed_html", "packe
                     "base_path")
 BODY_FIELDS = ("packed_html", "packed_text", "toc", "words", "links")  # `html` and `text` read the packed ones
 CARD_FIELDS = ("summary", "reading_minutes", "cut")  # what a body edit may change besides the body
+SITE_MADE = ("tags", "series", "authors", "series_prev", "series_next")  # of a view, from other posts too
 SITE_FIELDS = tuple(f.name for f in dataclasses.fields(Site))
 
 Read = tuple[str, ...]  # ("site", field), ("body", post URL), ("card", post URL) or ("term", kind, slug)
@@ -272,9 +273,11 @@ class PageKeys:
         return digest
 
     def _card(self, view: PostView) -> str:
-        """What a post's view shows besides its body and its card (each counted when read): its front matter."""
+        """What a post's view shows besides its body and its card (each counted when read): its front matter,
+        and what the rest of the site makes of it: its place in its series, the links of its tags, series and
+        authors (a tag spelt two ways shows as the site first spelt it)."""
         meta, _ = self._source(view.url)
-        return _hash("post", meta)
+        return _hash("post", meta, str(view.series_part), *(self._digest(getattr(view, name)) for name in SITE_MADE))
 
     def _source(self, url: str) -> tuple[str, str]:
         if url not in self.sources:
