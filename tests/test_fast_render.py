@@ -250,3 +250,60 @@ def test_a_template_failing_on_the_new_text_leaves_it_to_the_full_rebuild(copy_s
                                           now=NOW))
     builder.build()
     assert builder.fast_render({append(site, FREE, "\nzqboom\n")}) is None
+
+
+def test_a_cut_moved_earlier_with_a_page_in_the_same_save_leaves_no_list_showing_the_old_teaser(preview) -> None:
+    site, builder = preview
+    path = site / "content/posts/2026/plus-nodesc.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Public opening words of a plus post", "Public opening words\n\n<!--more-->\n\nof a plus post"),
+        encoding="utf-8")
+    done = builder.fast_render({str(path), append(site, "content/pages/about.md", "\nzqpage edit.\n")})
+    assert done is not None and "public/index.html" in done.changed
+    public = read_tree(site / PREVIEW_DIR / "public")
+    assert not [name for name, data in public.items() if b"of a plus post that has no description" in data]
+    assert builder.build().changed == ()
+
+
+def test_an_edit_that_reaches_too_many_pages_waits_for_the_full_rebuild(preview, monkeypatch) -> None:
+    """Nothing is shown half made: a list left with the old summary could show words now after the cut."""
+    site, builder = preview
+    monkeypatch.setattr("tearsheet.fast_render.MAX_FAST_PAGES", 2)
+    path = site / FREE
+    head, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    path.write_text(f"{head}\n---\nZqfastlead opens the summary.\n{body}", encoding="utf-8")
+    assert builder.fast_render({str(path)}) is None
+
+
+def test_a_new_link_to_a_file_under_content_waits_for_the_full_rebuild(preview) -> None:
+    """Which files under content/ the public site has follows what public text links to."""
+    site, builder = preview
+    assert builder.fast_render({append(site, FREE, "\n![chart](/images/zqcanary-chart.svg)\n")}) is None
+    assert "public/images/zqcanary-chart.svg" in builder.build().changed
+
+
+def test_a_tag_spelt_another_way_keeps_the_sites_first_spelling(preview) -> None:
+    site, builder = preview
+    other = site / "content/posts/2026/zz-other.md"
+    other.write_text('---\ntitle: "Other"\ndate: 2026-10-11\ntags: [Rates]\nauthors: [ann]\n---\n\nOther body.\n',
+                     encoding="utf-8")
+    builder.build()
+    done = builder.fast_render({append(site, "content/posts/2026/zz-other.md", "\nzqother edit.\n")})
+    assert done is not None
+    assert builder.build().changed == ()
+
+
+@pytest.mark.parametrize("gone", ["templates/post.html", "static/extra.txt", "content/images/public-chart.svg"])
+def test_a_file_the_build_reads_deleted_in_the_same_save_waits_for_the_full_rebuild(copy_site, gone: str) -> None:
+    site = copy_site("tiers")
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text("{% extends 'base.html' %}{% block content %}{{ post.html }}"
+                                              "{% endblock %}", encoding="utf-8")
+    (site / "static").mkdir()
+    (site / "static/extra.txt").write_text("extra", encoding="utf-8")
+    builder = PreviewBuilder(BuildOptions(site_dir=str(site), out_dir=str(site / PREVIEW_DIR), members_url="",
+                                          now=NOW))
+    builder.build()
+    edited = append(site, FREE, "\nzqfastedit.\n")
+    (site / gone).unlink()
+    assert builder.fast_render({edited, str(site / gone)}) is None

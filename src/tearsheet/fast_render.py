@@ -32,9 +32,23 @@ from .errors import SiteError
 from .feeds import FeedWriter, feed_sources
 from .markdown import make_markdown
 from .output import patch_live
-from .pagekeys import CARD_FIELDS, Read
+from .pagekeys import CARD_FIELDS, SITE_MADE, Read
 from .render import RenderedPost, render_post
-from .site import TIERS, Month, PageView, PostView, Site, Term, Year, page_url, page_view, post_url, post_view
+from .site import (
+    TIERS,
+    Month,
+    PageView,
+    PostView,
+    Site,
+    Term,
+    Year,
+    assets_for,
+    linked_files,
+    page_url,
+    page_view,
+    post_url,
+    post_view,
+)
 from .templates import (
     Pager,
     PageSpec,
@@ -68,6 +82,8 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
         rel = relative_path(path, site_dir)
         before = published.get(rel)
         if before is None and (os.path.isdir(path) or not os.path.lexists(path)):
+            if _built_from(plan, site_dir, rel, path):
+                return None  # a template, a static file, a file under content/ deleted: the full rebuild's
             continue  # a folder, or an editor's temporary file that came and went with the save
         if before is None or os.path.islink(path):
             return None
@@ -89,19 +105,50 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
             return None  # its teaser would be all of it, a code block runs to its end, or a `<!--more-->` does
             # not cut: the full rebuild says so
         edited.append(post)
-    if not edited:
+    if not edited or _public_files_change(plan, edited):
         return None
     try:
         pages = _render_pages(plan, site_dir, edited, index, feed_bodies or (lambda tier: {}))
     except SiteError:
         return None  # a template that fails on the new text: the full rebuild reports it
+    if pages is None:
+        return None
     return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
 
 
+def _built_from(plan: SitePlan, site_dir: str, rel: str, path: str) -> bool:
+    """Whether a path the build reads is gone: anything outside content/, or a file of it the site copies."""
+    if not rel.startswith("content/"):
+        return True
+    absolute = os.path.abspath(path)
+    return any(asset.source == absolute for asset in plan.source.assets)
+
+
+def _public_files_change(plan: SitePlan, edited: list[RenderedPost]) -> bool:
+    """Whether the files under content/ that the public site has would change (site.assets_for: those public
+    text links to): then the full rebuild copies or leaves them out."""
+    if not plan.source.assets:
+        return False
+    before = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
+    if all(_files_linked(plan, item) == _files_linked(plan, before[item.meta.path]) for item in edited):
+        return False  # (the common case: the edit links to the same files as before)
+    public = plan.sites["public"]
+    now = {item.meta.path: item for item in edited}
+    posts = [now.get(post.meta.path, post) for post in plan.posts]
+    pages = [page_view(public.config, now.get(page.meta.path, page)) for page in plan.pages]
+    return assets_for("public", plan.source.assets, posts, pages, public.config) != public.assets
+
+
+def _files_linked(plan: SitePlan, post: RenderedPost) -> frozenset[str]:
+    """The files under content/ that a post's public edition (or its `image:`) links to."""
+    url = post_url(plan.config, post.meta) if post.meta.kind == "post" else page_url(plan.config, post.meta)
+    return frozenset(linked_files(plan.config, [(url, (*post.public.links, post.meta.image))], plan.source.assets))
+
+
 def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], index: dict[str, TierIndex] | None,
-                  feed_bodies: Callable[[str], dict[tuple[str, ...], str]]) -> dict[str, dict[str, bytes]]:
+                  feed_bodies: Callable[[str], dict[tuple[str, ...], str]]) -> dict[str, dict[str, bytes]] | None:
     """{tier: {output path: bytes}} of the edited posts' and pages' own pages, and (given the index) of every
-    page and feed that shows an edited post."""
+    page and feed that shows an edited post; None when that is more than MAX_FAST_PAGES pages."""
     assert plan.env is not None
     swaps = {tier: _Swap(plan.sites[tier], edited) for tier in TIERS}
     sites = {tier: swap.site for tier, swap in swaps.items()}
@@ -109,7 +156,10 @@ def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], ind
     pages: dict[str, dict[str, bytes]] = {tier: {} for tier in TIERS}
     for tier, site in sites.items():
         globals_ = page_globals(site, plan.asset_urls, sites["public"])
-        for spec in _specs_to_render(site, swaps[tier], edited, index[tier] if index else None, cards):
+        specs = _specs_to_render(site, swaps[tier], edited, index[tier] if index else None, cards)
+        if specs is None:
+            return None
+        for spec in specs:
             pages[tier][spec.path] = render_page(plan.env, spec, globals_, site_dir)
         if index is not None and any(item.meta.kind == "post" for item in edited):
             writer = FeedWriter(site)
@@ -119,28 +169,28 @@ def _render_pages(plan: SitePlan, site_dir: str, edited: list[RenderedPost], ind
 
 
 def _specs_to_render(site: Site, swap: _Swap, edited: list[RenderedPost], index: TierIndex | None,
-                     cards: bool) -> list[PageSpec]:
-    """The edited posts' and pages' own pages; with the index, every other page showing an edited post too
-    (a list with its card, its neighbours, a page that reads its body), unless that is more than
-    MAX_FAST_PAGES: the full rebuild renders those."""
+                     cards: bool) -> list[PageSpec] | None:
+    """The edited posts' and pages' own pages; with the index, every other page that reads an edited post's
+    body, or its card when that changed (a list, a neighbour that shows its summary). None when that is
+    more than MAX_FAST_PAGES: the full rebuild makes them, and nothing is shown half made."""
     numbers = {view.url: number for number, view in enumerate(site.posts)}
     views = {view.url: view for view in site.pages}
     own: list[PageSpec] = []
     for item in edited:
         if item.meta.kind == "post":
             own.append(post_page_spec(site, numbers[post_url(site.config, item.meta)]))
-        else:
+        else:  # a content page: its own page (every page's menu reads site.pages; the full rebuild renders them)
             own.append(content_page_spec(site, views[page_url(site.config, item.meta)]))
-    if index is None or any(item.meta.kind == "page" for item in edited):
-        return own  # a content page: every page's menu reads site.pages; the full rebuild renders them
+    if index is None:
+        return own
     paths = index.showing_any(swap.urls, cards) - {spec.path for spec in own}
     if len(paths) > MAX_FAST_PAGES:
-        return own
+        return None
     return [*own, *(PageSpec(path, index.specs[path].template, swap(index.specs[path].context))
                     for path in sorted(paths))]
 
 
-MAX_FAST_PAGES = 200  # pages besides its own an edit may render at once (each list shows a post once or twice)
+MAX_FAST_PAGES = 200  # pages besides its own an edit may render at once (a list shows a post once or twice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +240,7 @@ class _Swap:
         for item in edited:
             if item.meta.kind == "post":
                 view = post_view(site.tier, site.config, item)
-                self.posts[view.url] = _keeping_series(view, old_posts[view.url])
+                self.posts[view.url] = _keeping_site_made(view, old_posts[view.url])
         self.pages = {view.url: view for view in (page_view(site.config, p) for p in edited if p.meta.kind == "page")}
         self.urls = tuple(self.posts)
         self.cards_changed = any(_card(view) != _card(old_posts[url]) for url, view in self.posts.items())
@@ -240,7 +290,8 @@ def _field_names(kind: type) -> tuple[str, ...]:
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _keeping_series(new: PostView, old: PostView) -> PostView:
-    """An edited post's view with its place in its series, which an edit of its body does not move."""
-    return dataclasses.replace(new, series_part=old.series_part, series_prev=old.series_prev,
-                               series_next=old.series_next)
+def _keeping_site_made(new: PostView, old: PostView) -> PostView:
+    """An edited post's view with what the rest of the site makes of its front matter, which an edit of its
+    body does not move: its place in its series, its tags', series' and authors' links as the site first
+    spelt them (post_view alone spells them as this post does)."""
+    return dataclasses.replace(new, series_part=old.series_part, **{name: getattr(old, name) for name in SITE_MADE})

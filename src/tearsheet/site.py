@@ -423,7 +423,7 @@ def assemble_site(tier: str, config: SiteConfig, posts: Sequence[RenderedPost],
     tags = _terms("tag", views, lambda v: v.tags, f"{root}/tags")
     series = _terms("series", views, lambda v: (v.series,) if v.series else (), f"{root}/series")
     authors = _terms("author", views, lambda v: v.authors, f"{root}/authors", config)
-    kept_assets = _assets_for(tier, assets, posts, page_views, config)
+    kept_assets = assets_for(tier, assets, posts, page_views, config)
     return Site(tier, config, tuple(views), page_views, tags, series, authors,
                 _archive(views, root), kept_assets, any(view.is_plus for view in views))
 
@@ -567,7 +567,7 @@ def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
     return tuple(years)
 
 
-def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[PageView],
+def assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[PageView],
                 config: SiteConfig) -> tuple[Asset, ...]:
     """The public site has the files under content/ that the public may see something link to.
 
@@ -579,7 +579,7 @@ def _assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost
     """
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
-    public_refs = _linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
+    public_refs = linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
                                 + [(view.url, (*view.links, view.image)) for view in pages], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
@@ -599,7 +599,7 @@ def site_file(asset: Asset) -> bool:
 def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[RenderedPost],
                     config: SiteConfig) -> tuple[Asset, ...]:
     """The files under content/ that no published post or page, or site.toml, links to."""
-    refs = _linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
+    refs = linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
                                   for p in (*posts, *pages)], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
 
@@ -619,7 +619,7 @@ def _used_too(refs: set[str], assets: Sequence[Asset], config: SiteConfig) -> se
     return refs
 
 
-def _linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]],
+def linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]],
                   assets: Sequence[Asset]) -> set[str]:
     """The content/ files (as Asset URLs) that these (page URL, its links) and site.toml's own links name,
     and those the files named use (_used_too)."""

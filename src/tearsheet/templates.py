@@ -74,7 +74,7 @@ def template_words(site_dir: str) -> Iterator[tuple[str, str]]:
 
 def files_named(site_dir: str, urls: Sequence[str]) -> frozenset[str]:
     """Which of these URLs of files under content/ ("/images/logo.png") the site's own templates name,
-    comments aside: for the warning that such a file is on the members site only (see site._assets_for)."""
+    comments aside: for the warning that such a file is on the members site only (see site.assets_for)."""
     texts = []
     for root, dirs, names in os.walk(os.path.join(site_dir, "templates")):
         dirs.sort()
