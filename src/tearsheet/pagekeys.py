@@ -195,6 +195,7 @@ class PageKeys:
         self.terms = {(t.kind, t.slug): t for t in (*site.tags, *site.series, *site.authors)}
         self._memo: dict[int, tuple[Any, str]] = {}  # holds each record, so that its id is not reused
         self._reads: dict[Read, str] = {}
+        self._spelt: dict[int, tuple[Any, str]] = {}  # id(Link) -> (the Link, held so its id is not reused; its text)
 
     def context_key(self, spec: PageSpec) -> str | None:
         """A digest of the page's own inputs; None when they hold something keys cannot account for."""
@@ -277,7 +278,21 @@ class PageKeys:
         and what the rest of the site makes of it: its place in its series, the links of its tags, series and
         authors (a tag spelt two ways shows as the site first spelt it)."""
         meta, _ = self._source(view.url)
-        return _hash("post", meta, str(view.series_part), *(self._digest(getattr(view, name)) for name in SITE_MADE))
+        return _hash("post", meta, str(view.series_part), self._links_spelt(view))
+
+    def _links_spelt(self, view: PostView) -> str:
+        """The SITE_MADE links of a view, spelt out: each Link (shared across the site's views) spelt once."""
+        spelt = []
+        for name in SITE_MADE:
+            value = getattr(view, name)
+            for link in value if type(value) is tuple else (value,):
+                known = self._spelt.get(id(link))
+                if known is None:
+                    text = "-" if link is None else f"{link.name}\x00{link.slug}\x00{link.url}"
+                    known = self._spelt[id(link)] = (link, text)
+                spelt.append(known[1])
+            spelt.append("|")  # where one field's links end
+        return "\x01".join(spelt)
 
     def _source(self, url: str) -> tuple[str, str]:
         if url not in self.sources:
