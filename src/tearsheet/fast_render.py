@@ -82,7 +82,7 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
         rel = relative_path(path, site_dir)
         before = published.get(rel)
         if before is None and (os.path.isdir(path) or not os.path.lexists(path)):
-            if _built_from(plan, site_dir, rel, path):
+            if _built_from(plan, rel, path):
                 return None  # a template, a static file, a file under content/ deleted: the full rebuild's
             continue  # a folder, or an editor's temporary file that came and went with the save
         if before is None or os.path.islink(path):
@@ -116,7 +116,7 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
     return FastRender(tuple(item.meta.path for item in edited), patch_live(out_dir, book_dir, pages))
 
 
-def _built_from(plan: SitePlan, site_dir: str, rel: str, path: str) -> bool:
+def _built_from(plan: SitePlan, rel: str, path: str) -> bool:
     """Whether a path the build reads is gone: anything outside content/, or a file of it the site copies."""
     if not rel.startswith("content/"):
         return True
