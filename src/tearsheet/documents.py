@@ -229,7 +229,8 @@ def unbrotli(data: bytes, budget: list[int] | None = None) -> bytes:
         for at in range(0, len(data), BROTLI_FEED):  # fed a little at a time, drained within the budget
             piece = data[at : at + BROTLI_FEED]
             while True:
-                part = _brotli_step(decompressor, piece, budget[0] - size + 1)
+                # at most about this much a step (it holds the rest for the next)
+                part = decompressor.process(piece, output_buffer_limit=max(budget[0] - size + 1, 1))
                 out.append(part)
                 size += len(part)
                 if size > budget[0]:
@@ -248,11 +249,6 @@ def unbrotli(data: bytes, budget: list[int] | None = None) -> bytes:
 
 
 BROTLI_FEED = 65536  # input bytes given to the decompressor at once
-
-
-def _brotli_step(decompressor: Any, data: bytes, limit: int) -> bytes:
-    """What the decompressor makes of data, at most about `limit` bytes (it may hold more for the next step)."""
-    return decompressor.process(data, output_buffer_limit=max(limit, 1))
 
 
 def brotli_module():  # type: ignore[no-untyped-def]

@@ -105,7 +105,7 @@ def fast_render(plan: SitePlan, site_dir: str, out_dir: str, book_dir: str, chan
             return None  # its teaser would be all of it, a code block runs to its end, or a `<!--more-->` does
             # not cut: the full rebuild says so
         edited.append(post)
-    if not edited or _public_files_change(plan, edited):
+    if not edited or _public_files_change(plan, published, edited):
         return None
     try:
         pages = _render_pages(plan, site_dir, edited, index, feed_bodies or (lambda tier: {}))
@@ -124,13 +124,12 @@ def _built_from(plan: SitePlan, rel: str, path: str) -> bool:
     return any(asset.source == absolute for asset in plan.source.assets)
 
 
-def _public_files_change(plan: SitePlan, edited: list[RenderedPost]) -> bool:
+def _public_files_change(plan: SitePlan, published: dict[str, RenderedPost], edited: list[RenderedPost]) -> bool:
     """Whether the files under content/ that the public site has would change (site.assets_for: those public
     text links to): then the full rebuild copies or leaves them out."""
     if not plan.source.assets:
         return False
-    before = {item.meta.path: item for item in (*plan.posts, *plan.pages)}
-    if all(_files_linked(plan, item) == _files_linked(plan, before[item.meta.path]) for item in edited):
+    if all(_files_linked(plan, item) == _files_linked(plan, published[item.meta.path]) for item in edited):
         return False  # (the common case: the edit links to the same files as before)
     public = plan.sites["public"]
     now = {item.meta.path: item for item in edited}

@@ -115,7 +115,7 @@ def feed_sources(site: Site, public: Site, showing: AbstractSet[str] | None = No
                  bodies: dict[tuple[str, ...], str] | None = None) -> list[FeedFile]:
     """The feed files of one tier, each with the feed it shows; given `showing` (post URLs), only the
     feeds with an item for any of those posts. `bodies` keeps items' HTML from one call to the next
-    (see ItemContent: {(digest of the body, the post's URL): the body with absolute links})."""
+    (ItemContent.made: see cache.BuildCache.feed_bodies)."""
     files = []
     root = base_path(site.config)
     for feed in site_feeds(site, public, showing, bodies):

@@ -358,7 +358,7 @@ class PreviewBuilder:
             self._indexing = None
 
     def _make_index(self) -> None:
-        """Where the pages just built show each post (see fast_render.index_site); None when not known."""
+        """Where the pages just built show each post (see fast_render.index_site); left None when not known."""
         if self._plan is None or not self._plan.sites:
             return
         index = {}

@@ -568,7 +568,7 @@ def _archive(views: Sequence[PostView], root: str) -> tuple[Year, ...]:
 
 
 def assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost], pages: Sequence[PageView],
-                config: SiteConfig) -> tuple[Asset, ...]:
+               config: SiteConfig) -> tuple[Asset, ...]:
     """The public site has the files under content/ that the public may see something link to.
 
     That is a free post, a teaser, a page, an `image:` or site.toml. A file only members-only text, a draft
@@ -580,7 +580,7 @@ def assets_for(tier: str, assets: Sequence[Asset], posts: Sequence[RenderedPost]
     if tier == "members" or not assets:  # with no files to leave out, no link need be resolved
         return tuple(assets)
     public_refs = linked_files(config, [(post_url(config, p.meta), (*p.public.links, p.meta.image)) for p in posts]
-                                + [(view.url, (*view.links, view.image)) for view in pages], assets)
+                               + [(view.url, (*view.links, view.image)) for view in pages], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) in public_refs or site_file(a))
 
 
@@ -600,7 +600,7 @@ def unlinked_assets(assets: Sequence[Asset], posts: Sequence[RenderedPost], page
                     config: SiteConfig) -> tuple[Asset, ...]:
     """The files under content/ that no published post or page, or site.toml, links to."""
     refs = linked_files(config, [(address_of(config, p.meta), (*p.full.links, p.meta.image))
-                                  for p in (*posts, *pages)], assets)
+                                 for p in (*posts, *pages)], assets)
     return tuple(a for a in assets if posixpath.normpath(a.url) not in refs and not site_file(a))
 
 
@@ -620,7 +620,7 @@ def _used_too(refs: set[str], assets: Sequence[Asset], config: SiteConfig) -> se
 
 
 def linked_files(config: SiteConfig, linking: Iterable[tuple[str, Iterable[str]]],
-                  assets: Sequence[Asset]) -> set[str]:
+                 assets: Sequence[Asset]) -> set[str]:
     """The content/ files (as Asset URLs) that these (page URL, its links) and site.toml's own links name,
     and those the files named use (_used_too)."""
     refs = _asset_paths(f"{base_path(config)}/", _site_links(config), config)
