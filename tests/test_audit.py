@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import tearsheet.audit
+import tearsheet.audit_fork
 import tearsheet.parallel
 import tearsheet.public_tree
 import tearsheet.templates
@@ -23,8 +24,9 @@ from tearsheet.build import BuildOptions, build_site, plan_site
 from tearsheet.cache import BuildCache
 from tearsheet.cli import main
 from tearsheet.errors import SiteError
+from tearsheet.output import Stage
 
-from .conftest import build, read_tree
+from .conftest import MINIMAL_TOML, build, read_tree
 
 MEMBER = ("Our desk expects the quarterly refunding to lean on bills while coupon auctions "
           "shrink into the spring, which flatters the belly of the curve.")
@@ -957,3 +959,91 @@ def test_no_room_for_the_posts_texts_leaves_the_audit_to_shingle_them(write_site
     assert started  # it was tried
     report = caught.value.report()
     assert all(f"leaks member-only text of content/posts/plus{n}.md" in report for n in range(3)), report
+
+
+# The audit on a child: a build that renders few pages audits its public tree while it makes the members site
+
+@pytest.fixture
+def unsearched(write_site: Callable[..., Path]) -> Path:
+    """The site of these tests without a search index: its public tree is whole before the members site is made."""
+    site = write_site({MEMBER_PATH: PLUS, "content/posts/free.md": FREE}, MINIMAL_TOML + "\n[search]\nenabled = false\n")
+    (site / "static").mkdir(exist_ok=True)
+    build(site)  # the first audit leaves its memory: later builds may audit on a child
+    return site
+
+
+def audited_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The public trees audited in this process from now on (not those a forked child audits)."""
+    audited: list[str] = []
+    real = tearsheet.audit.audit_tree
+
+    def counting(public_dir: str, *args: object, **kwargs: object) -> object:
+        audited.append(public_dir)
+        return real(public_dir, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tearsheet.audit.audit_tree", counting)
+    return audited
+
+
+def plant_leak(site: Path) -> None:
+    (site / "static" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
+
+
+LEAK_REPORT = f'public/assets/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects'
+
+
+def test_a_one_edit_build_audits_on_a_child_and_a_leak_still_stops_it(unsearched: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    here = audited_here(monkeypatch)
+    free = unsearched / "content" / "posts" / "free.md"
+    free.write_text(free.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
+    build(unsearched)
+    assert here == []  # the child audited it
+    before = read_tree(unsearched / "output")
+    plant_leak(unsearched)
+    assert LEAK_REPORT in leak_error(unsearched)
+    assert here == [] and read_tree(unsearched / "output") == before  # the child's verdict stopped the swap
+    (unsearched / "static" / "notes.txt").unlink()
+    build(unsearched)  # fixed: the memory the child's failed audit left does not stop the next build
+    assert here == []
+
+
+def test_when_the_audit_child_dies_the_build_audits_the_tree_itself(unsearched: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    parent, real = os.getpid(), tearsheet.audit.audit_input
+
+    def dying(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            os._exit(1)  # the child dies mid-audit, as one killed or out of memory would
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("tearsheet.audit.audit_input", dying)
+    here = audited_here(monkeypatch)
+    plant_leak(unsearched)
+    assert LEAK_REPORT in leak_error(unsearched)
+    assert here and set(here) == {here[0]}  # this process audited the staged tree (a hit: twice, the 2nd afresh)
+
+
+def test_a_public_tree_staged_again_after_the_child_forked_is_audited_by_the_build(
+        unsearched: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tearsheet.audit_fork.AuditAhead.__init__
+
+    def then_restaged(ahead: tearsheet.audit_fork.AuditAhead, stage: Stage, *args: object) -> None:
+        real(ahead, stage, *args)  # type: ignore[arg-type]
+        stage.record("public", "robots.txt", "not what the child read", None)  # the tree it read is not the one staged
+
+    monkeypatch.setattr("tearsheet.audit_fork.AuditAhead.__init__", then_restaged)
+    here = audited_here(monkeypatch)
+    plant_leak(unsearched)
+    assert LEAK_REPORT in leak_error(unsearched)
+    assert here and set(here) == {here[0]}  # this process audited the staged tree (a hit: twice, the 2nd afresh)
+
+
+def test_a_build_that_renders_many_public_pages_audits_in_process(unsearched: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tearsheet.build.FEW_PAGES", 0)  # the free post's page is one too many
+    here = audited_here(monkeypatch)
+    free = unsearched / "content" / "posts" / "free.md"
+    free.write_text(free.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
+    build(unsearched)
+    assert len(here) == 1

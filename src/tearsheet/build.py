@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from .access import TierChange, apply_access_rules
+from .audit_fork import FEW_PAGES, AuditAhead, audits_ahead
 from .cache import BuildCache, code_version, inputs_key, key_of
 from .config import SiteConfig, site_toml_line, source_date_epoch
 from .content import Asset, SourceContent, SourcePost, parse_source, read_config, read_content, read_static
@@ -25,7 +26,7 @@ from .feeds import FeedFile, FeedWriter, feed_files, feed_sources
 from .frontmatter import PostMeta
 from .metadata import redirect_pages, search_engine_files
 from .output import CopyFile, FileData, KeepFile, Stage, StagedFile, add_files, stage_file
-from .parallel import BodyRenderer, default_jobs, site_pages
+from .parallel import BodyRenderer, can_fork, default_jobs, site_pages
 from .render import RenderedPost
 from .search import index_staged, search_setup
 from .site import (
@@ -115,6 +116,17 @@ def build_now(options: BuildOptions) -> dt.datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicTree:
+    """The public site's files, whole, while the members site is still to be made (see plan_site)."""
+
+    config: SiteConfig  # as built
+    files: dict[str, FileData]
+    posts: tuple[RenderedPost, ...]  # published
+    pages: tuple[RenderedPost, ...]
+    rendered: int  # pages rendered rather than kept from the live output
+
+
+@dataclass(frozen=True, slots=True)
 class SitePlan:
     """Everything a build would write, held in memory: `build` writes it, `check` inspects it."""
 
@@ -169,7 +181,18 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 ahead = background.enter_context(audit_ahead(posts, jobs))
                 spent = time.perf_counter() - begun
 
-            plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=start_ahead)
+            early: AuditAhead | None = None
+
+            def audit_public(public: PublicTree) -> None:
+                """The public tree is whole: stage it, and audit it on a child while the members site is made."""
+                nonlocal early
+                if ahead is None and public.rendered <= FEW_PAGES and cache is not None:
+                    stage.stage_tier("public", public.files)
+                    early = background.enter_context(contextlib.closing(AuditAhead(
+                        stage, cache, public.config, public.posts, public.pages, options.site_dir)))
+
+            plan = plan_site(options, clock, stage, cache, keep_bodies=False, on_rendered=start_ahead,
+                             on_public=audit_public if can_fork() and audits_ahead(stage, cache) else None)
             if not options.keep_plan:  # the pages are made: the views of both tiers go before the audit forks
                 plan = dataclasses.replace(plan, sites={}, env=None)
             files = {tier: len(stage.live(tier)) for tier in TIERS} if plan.unchanged else {
@@ -178,13 +201,18 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
                 if options.progress is not None:
                     options.progress("writing", 0, 1)  # the steps before the swap (search, audit) take a while
                 search = index_staged(plan.pagefind, TIERS) if plan.pagefind else None
-                auditing = time.perf_counter()
-                from .audit import audit_step
 
-                memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
-                audit = audit_step(plan.config, plan.posts, plan.pages, clock.laps,  # after search: it reads the index
-                                   jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead,
-                                   site_dir=options.site_dir)
+                def audit_here() -> Callable[[str], None]:  # after search: it reads the index
+                    auditing = time.perf_counter()
+                    from .audit import audit_step
+
+                    memory = cache.audit(stage.book_dir) if cache is not None and stage.book_dir else None
+                    return audit_step(plan.config, plan.posts, plan.pages, clock.laps,
+                                      jobs=jobs, memory=memory, started=auditing - spent, ahead=ahead,
+                                      site_dir=options.site_dir)
+
+                audit = early.before_swap(audit_here, clock.laps) if early is not None and early.started else (
+                    audit_here())
                 report = stage.commit(plan.trees, before_swap=_in_order(search, audit), signature=plan.inputs,
                                       steps_write=search is not None)
     finally:
@@ -206,12 +234,14 @@ def build_site(options: BuildOptions, cache: BuildCache | None = None) -> BuildR
 
 def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Stage | None = None,
               cache: BuildCache | None = None, keep_bodies: bool = True,
-              on_rendered: Callable[[Sequence[RenderedPost]], None] | None = None) -> SitePlan:
+              on_rendered: Callable[[Sequence[RenderedPost]], None] | None = None,
+              on_public: Callable[[PublicTree], None] | None = None) -> SitePlan:
     """Every stage but writing: load, apply access rules, render, select, assemble each tier's files.
 
     Given a stage, pages are rendered straight into it; given a cache, what is in it is reused. Without
     keep_bodies, the plan's `source` leaves out the Markdown of each post once it is rendered. `on_rendered`
-    is told the posts to publish once their bodies are rendered and checked.
+    is told the posts to publish once their bodies are rendered and checked. Given `on_public`, a site
+    with no search index is made a tier at a time, and on_public is told the public tree once it is whole.
     """
     clock = clock or _Stopwatch()
     site_dir = os.path.abspath(options.site_dir)
@@ -261,12 +291,27 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
     clock.lap("assemble")
     asset_urls = _asset_urls(sites["public"], static)
-    html, rendered = site_pages(env, sites, site_dir, asset_urls, jobs, stage, cache,
-                                bodies.digests(config, posts, pages) if cache else None, options.progress)
-    clock.lap("pages")
-    trees = {tier: tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html[tier],
-                              feeds=kept_feeds(sites[tier], sites["public"], stage, cache), redirects=redirects)
-             for tier in TIERS}
+    digests = bodies.digests(config, posts, pages) if cache else None
+
+    def pages_of(tiers: tuple[str, ...]) -> tuple[dict[str, dict[str, FileData]], int]:
+        return site_pages(env, sites, site_dir, asset_urls, jobs, stage, cache, digests, options.progress, tiers)
+
+    def files_of(tier: str, html: dict[str, FileData]) -> dict[str, FileData]:
+        return tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html,
+                          feeds=kept_feeds(sites[tier], sites["public"], stage, cache), redirects=redirects)
+
+    if on_public is None or pagefind:  # every tier's pages at once, on every core
+        html, rendered = pages_of(TIERS)
+        clock.lap("pages")
+        trees = {tier: files_of(tier, html[tier]) for tier in TIERS}
+    else:  # the public site whole first (a search index would be made in it after the members site)
+        html, rendered = pages_of(("public",))
+        trees = {"public": files_of("public", html["public"])}
+        on_public(PublicTree(config, trees["public"], tuple(posts), tuple(pages), rendered))
+        html, more = pages_of(("members",))
+        rendered += more
+        clock.lap("pages")
+        trees["members"] = files_of("members", html["members"])
     plan = SitePlan(config, source, tuple(posts), tuple(pages), sites, trees, tier_changes, pagefind, warnings,
                     published, rendered, inputs, env=env, asset_urls=asset_urls, left_out=left_out)
     from .check import body_link_warnings  # check.py plans a site as this module does

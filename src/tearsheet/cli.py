@@ -16,7 +16,7 @@ from .access import TierChange
 from .build import BuildOptions, build_site, count_of, left_out_note
 from .errors import SiteError
 from .frontmatter import PostMeta
-from .heap import fewer_collections
+from .heap import fewer_collections, no_collections
 
 SITE_DIR_HELP = "the folder holding site.toml (default: this folder, or the nearest one above it holding one)"
 
@@ -235,9 +235,10 @@ def _build(args: argparse.Namespace) -> int:
                             "for example: --base-url https://preview.example.com")
     progress = _Progress(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet and not os.environ.get("CI"))
     try:
-        result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
-                                         future=args.future, base_url=args.base_url, now=args.now, jobs=args.jobs,
-                                         cache=args.cache, progress=progress))
+        with no_collections():  # one build, then the process ends
+            result = build_site(BuildOptions(site_dir=args.site_dir, out_dir=args.out, drafts=args.drafts,
+                                             future=args.future, base_url=args.base_url, now=args.now,
+                                             jobs=args.jobs, cache=args.cache, progress=progress))
     finally:
         progress.close()
     if not args.quiet:

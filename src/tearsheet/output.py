@@ -24,16 +24,14 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import pickle
 import posixpath
 import shutil
-import signal
 import stat as stat_module
-import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 
 from .errors import SiteError
+from .forked import ForkedCall
 from .output_manifest import (
     TEMP_SUFFIX,
     Manifest,
@@ -204,6 +202,18 @@ class Stage:
         self._prepare()
         assert self._staged is not None
         return {path: digest for path, (digest, _) in self._staged[tier].items()}
+
+    def stage_tier(self, tier: str, files: Mapping[str, FileData]) -> None:
+        """Stage one tier's files now, for a step to read them while the other tiers are made (see
+        audit_fork); commit then finds them staged."""
+        self._prepare()
+        self._stage_tier(tier, files, {path: self._digest_of(data) for path, data in files.items()})
+
+    def staged_state(self, tier: str) -> dict[str, tuple[str, Stat | None]]:
+        """{path: (digest, stat)} of what the staged tree holds now, as a copy."""
+        self._prepare()
+        assert self._staged is not None
+        return dict(self._staged[tier])
 
     def record(self, tier: str, path: str, digest: str, stat: Stat | None) -> None:
         """Note a file a worker wrote into (or found unchanged in) the staged tree."""
@@ -628,73 +638,25 @@ class TreeScans:
 
     Each listing is taken once (`take`), by the check it was made for: a tree listed earlier than that
     check is no different from one listed at it, as a build never writes into a live or spare tree
-    before checking it. Where forking is unsafe (a process with threads: the preview server) or
-    impossible, nothing is listed ahead and each check lists its tree itself.
+    before checking it. Where no child could list them (see ForkedCall), each check lists its tree itself.
     """
 
     def __init__(self, roots: list[str]) -> None:
-        self._pid: int | None = None
-        self._pipe: int | None = None
-        self._found: dict[str, dict[str, Stat] | None] | None = None
-        if not roots or not hasattr(os, "fork") or threading.active_count() != 1:
-            self._found = {}
-            return
-        reading, writing = os.pipe()
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the child never sees a Ctrl-C
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(reading)
-            os.close(writing)
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            self._found = {}
-            return
-        if pid == 0:  # the child: list the trees, send them, and go without running the parent's exit handlers
-            try:
-                os.close(reading)
-                data = pickle.dumps({root: _scan_or_none(root) for root in roots}, pickle.HIGHEST_PROTOCOL)
-                with open(writing, "wb") as out:
-                    out.write(data)
-            finally:
-                os._exit(0)
-        os.close(writing)
-        self._pid, self._pipe = pid, reading
-        try:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held off is raised here
-        except BaseException:
-            self.close()  # the stage is not open yet: nothing else would end the child
-            raise
+        self._call = ForkedCall(lambda: {root: _scan_or_none(root) for root in roots}) if roots else None
+        self._found: dict[str, dict[str, Stat]] | None = None
 
     def take(self, root: str) -> dict[str, Stat] | None:
         """The listing of a tree (None: list it now), once."""
         if self._found is None:
-            self._found = self._receive()
+            answer = self._call.result() if self._call is not None else None
+            found = answer[0] if answer is not None else {}
+            self._found = {root: listing for root, listing in found.items() if listing is not None}
         return self._found.pop(root, None)
-
-    def _receive(self) -> dict[str, dict[str, Stat] | None]:
-        assert self._pipe is not None and self._pid is not None
-        try:
-            with open(self._pipe, "rb") as handle:
-                data = handle.read()
-            os.waitpid(self._pid, 0)
-            found = pickle.loads(data) if data else {}
-        except Exception:  # the child died (killed, out of memory): list the trees here instead
-            found = {}
-        finally:
-            self._pid = self._pipe = None
-        return {root: listing for root, listing in found.items() if listing is not None}
 
     def close(self) -> None:
         """End the child if it is still there (a build that failed, or Ctrl-C)."""
-        if self._pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self._pid, 0)
-        if self._pipe is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._pipe)
-        self._pid = self._pipe = None
+        if self._call is not None:
+            self._call.close()
         self._found = {}
 
 

@@ -420,19 +420,22 @@ def _render_one(tiers: dict[str, TierPages], tier: str, spec: PageSpec) -> Rende
 def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, asset_urls: dict[str, str],
                jobs: int, stage: Stage | None = None, cache: BuildCache | None = None,
                sources: dict[str, tuple[str, str]] | None = None,
-               progress: Progress | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
-    """Every HTML page of each tier: kept from the live output when its inputs are unchanged, else rendered.
+               progress: Progress | None = None,
+               tiers: Sequence[str] | None = None) -> tuple[dict[str, dict[str, FileData]], int]:
+    """Every HTML page of each tier (of `tiers` only, if given): kept from the live output when its inputs
+    are unchanged, else rendered.
 
     Returns ({tier: {path: file}}, pages rendered). With a stage, rendered pages are written into it at
     once (their bytes never gather in memory); without one they come back as bytes. `sources` are the
     digests of the published posts and pages, for page keys (see pagekeys).
     """
-    files: dict[str, dict[str, FileData]] = {tier: {} for tier in sites}
+    files: dict[str, dict[str, FileData]] = {tier: {} for tier in tiers or sites}
     jobs_by_tier: dict[str, TierPages] = {}
     keyed: dict[str, tuple[PageKeys, PageCache]] = {}
     todo: list[tuple[str, PageSpec]] = []
     contexts: dict[tuple[str, str], str | None] = {}
-    for tier, site in sites.items():
+    for tier in files:
+        site = sites[tier]
         globals_ = page_globals(site, asset_urls, sites["public"])
         live = stage.live(tier) if stage is not None else {}
         mirror = None
