@@ -186,8 +186,12 @@ def check_public_tree(public_dir: str, audit: AuditInput, label: str = "public",
 
 
 def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: int = 1,
-               memory: AuditMemory | None = None, ahead: MembersAhead | None = None) -> list[Problem]:
+               memory: AuditMemory | None = None, ahead: MembersAhead | None = None,
+               listed: Iterable[str] | None = None) -> list[Problem]:
     """One problem per (file, post) where a file of the tree shows some of a post's member-only text.
+
+    `listed`: every file of the tree, where the caller knows them (the stage that made the tree, having
+    checked the spare tree it started from holds exactly what it recorded): the tree is not walked again.
 
     With jobs > 1 the files and the posts are shared out among forked processes. Given the memory
     of the last passing audit, files it read are not read again and posts it knew are not shingled
@@ -197,7 +201,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     problems: list[Problem] = []
     if not audit.plus:
         return problems  # no post has member-only text
-    files = sorted(tree_files(public_dir))
+    files = sorted(tree_files(public_dir) if listed is None else listed)
     if memory is not None and memory.outgrown():
         memory.forget()  # much of what it remembers is gone from the tree: read it all again
     remembered = frozenset(memory.files) if memory is not None else frozenset()
@@ -249,7 +253,7 @@ def audit_tree(public_dir: str, audit: AuditInput, label: str = "public", jobs: 
     if leaks and remembering:
         assert memory is not None
         memory.forget()
-        return audit_tree(public_dir, audit, label, jobs, memory)  # what it remembers may be stale: read it all
+        return audit_tree(public_dir, audit, label, jobs, memory, listed=files)  # it may be stale: read it all
     if leaks:
         problems += _locate(public_dir, files, known, leaks, label, audit.site_dir)
     if memory is not None and not problems:

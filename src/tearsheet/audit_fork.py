@@ -46,7 +46,7 @@ class AuditAhead:
             from .audit import audit_input, audit_tree
 
             return audit_tree(self.public_dir, audit_input(config, posts, pages, site_dir), "public", 1,
-                              cache.audit(book_dir))
+                              cache.audit(book_dir), listed=self.staged)
 
         self._call = ForkedCall(audit)
 

@@ -1,0 +1,48 @@
+"""Files written whole or not at all, that show when they are damaged: a header naming what they hold, the
+CRC-32 and length of the payload, then the payload. Used by the cache (cache.py) and the output's manifest
+(output_manifest.py)."""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+CHECKSUM_SIZE = 12  # CRC-32 and length of the payload (see checksum_of)
+
+
+def checksum_of(payload: bytes | memoryview) -> bytes:
+    """What a checked file holds to show its payload is whole: its CRC-32 and its length.
+
+    It guards against damage (a disk's, a copy's, a hand's), as in gzip and zip files, not against
+    forgery: whoever can write the cache can write the output too. A one-edit build at 4,000 posts
+    checks 100 MB of cache: 0.08 s with BLAKE2b, 0.02 s with CRC-32. Names that must tell contents
+    apart (the audit's arrays) take a cryptographic digest of their own.
+    """
+    return zlib.crc32(payload).to_bytes(4, "little") + len(payload).to_bytes(8, "little")
+
+
+def read_checked_file(path: str, header: bytes) -> memoryview | None:
+    """The payload of a checked file, seen in place in its bytes; None when it is missing, damaged, or
+    has another header."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    start = len(header) + CHECKSUM_SIZE
+    if not data.startswith(header) or len(data) < start:
+        return None
+    payload = memoryview(data)[start:]
+    if checksum_of(payload) != data[len(header) : start]:
+        return None
+    return payload
+
+
+def write_checked_file(path: str, header: bytes, payload: bytes | memoryview) -> None:
+    """Write a checked file whole or not at all (a large payload is written as it is, not copied)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temp = f"{path}.{os.getpid()}.tmp"
+    with open(temp, "wb") as handle:
+        handle.write(header + checksum_of(payload))
+        handle.write(payload)
+    os.replace(temp, path)
