@@ -287,8 +287,10 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
     warnings = (*warnings, *body_warnings)
     moved = [p.meta for p in (*posts, *pages) if p.meta.aliases]
     redirects = (redirect_pages(config, moved), redirects_file(config, moved))
+    tier_by_tier = on_public is not None and not pagefind  # the public site whole first (see on_public)
     # "public" first: the members build borrows its teasers for feeds and descriptions
-    sites = {tier: assemble_site(tier, config, posts, pages, source.assets) for tier in TIERS}
+    sites = {tier: assemble_site(tier, config, posts, pages, source.assets)
+             for tier in (TIERS[:1] if tier_by_tier else TIERS)}
     clock.lap("assemble")
     asset_urls = _asset_urls(sites["public"], static)
     digests = bodies.digests(config, posts, pages) if cache else None
@@ -300,14 +302,16 @@ def plan_site(options: BuildOptions, clock: _Stopwatch | None = None, stage: Sta
         return tier_files(env, sites[tier], site_dir, static, public=sites["public"], pages=html,
                           feeds=kept_feeds(sites[tier], sites["public"], stage, cache), redirects=redirects)
 
-    if on_public is None or pagefind:  # every tier's pages at once, on every core
+    if not tier_by_tier:  # every tier's pages at once, on every core
         html, rendered = pages_of(TIERS)
         clock.lap("pages")
         trees = {tier: files_of(tier, html[tier]) for tier in TIERS}
-    else:  # the public site whole first (a search index would be made in it after the members site)
+    else:  # a search index would be made in the public site after the members site: none here
+        assert on_public is not None
         html, rendered = pages_of(("public",))
         trees = {"public": files_of("public", html["public"])}
         on_public(PublicTree(config, trees["public"], tuple(posts), tuple(pages), rendered))
+        sites["members"] = assemble_site("members", config, posts, pages, source.assets)
         html, more = pages_of(("members",))
         rendered += more
         clock.lap("pages")
