@@ -15,6 +15,7 @@ import pytest
 
 import tearsheet.audit
 import tearsheet.audit_fork
+import tearsheet.forked
 import tearsheet.parallel
 import tearsheet.public_tree
 import tearsheet.templates
@@ -1047,3 +1048,27 @@ def test_a_build_that_renders_many_public_pages_audits_in_process(unsearched: Pa
     free.write_text(free.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
     build(unsearched)
     assert len(here) == 1
+
+
+def test_ctrl_c_while_the_build_waits_for_the_childs_verdict_keeps_the_output_and_leaves_no_process(
+        unsearched: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, children = read_tree(unsearched / "output"), _children()
+
+    class Interrupted(tearsheet.forked.ForkedCall):  # type: ignore[type-arg]
+        def result(self) -> None:
+            raise KeyboardInterrupt  # Ctrl-C as the build waits: the child is still auditing
+
+    monkeypatch.setattr("tearsheet.audit_fork.ForkedCall", Interrupted)
+    free = unsearched / "content" / "posts" / "free.md"
+    free.write_text(free.read_text() + "\nOne more free sentence about the dollar and the curve today.\n")
+    with pytest.raises(KeyboardInterrupt):
+        build(unsearched)
+    assert read_tree(unsearched / "output") == before
+    assert sorted(os.listdir(unsearched / "output")) == ["members", "public"]  # no staging folder left
+    assert _children() == children  # the child is ended, and reaped
+
+
+def _children() -> set[str]:
+    """This process's child processes, zombies included (Linux)."""
+    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as handle:
+        return set(handle.read().split())
