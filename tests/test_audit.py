@@ -1072,3 +1072,12 @@ def _children() -> set[str]:
     """This process's child processes, zombies included (Linux)."""
     with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as handle:
         return set(handle.read().split())
+
+
+def test_a_site_whose_audit_memory_is_large_audits_in_process(unsearched: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tearsheet.audit_fork.MAX_MEMORY", 1000)  # bytes: this site's memory is larger
+    here = audited_here(monkeypatch)
+    plant_leak(unsearched)
+    assert LEAK_REPORT in leak_error(unsearched)
+    assert here and set(here) == {here[0]}

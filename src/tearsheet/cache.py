@@ -260,6 +260,14 @@ class BuildCache:
         folder = os.path.join(book_dir, "audit")
         return folder in self._audits or os.path.exists(os.path.join(folder, "index"))
 
+    def audit_size(self, book_dir: str) -> int:
+        """The bytes the audit's memory of this output folder takes on disk (0 when there is none)."""
+        try:
+            with os.scandir(os.path.join(book_dir, "audit")) as entries:
+                return sum(entry.stat().st_size for entry in entries if entry.is_file())
+        except OSError:
+            return 0
+
     def templates(self) -> TemplateCodeCache:
         """Compiled templates, so a build does not compile them again."""
         return TemplateCodeCache(os.path.join(self.folder, "templates"), self.read_only)
