@@ -157,6 +157,35 @@ def test_builds_after_each_kind_of_edit_match_plain_builds(site: Path, tmp_path:
         assert tiers(site) == plain_build(site, tmp_path), f"after the {name} edit"
 
 
+def test_a_site_made_from_the_same_inputs_has_the_stored_key_and_reads(site: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut of _changed_reads: when PageKeys.inputs_key is as stored, the site key and every site and
+    term read, made afresh, are as stored too, after every kind of edit."""
+    checked: list[str] = []  # the edits after which the shortcut was taken
+    changed_reads = tearsheet.parallel._changed_reads
+
+    def checking(keys: PageKeys, pages: object) -> object:
+        if keys.inputs_key() and keys.inputs_key() == pages.old_inputs:  # type: ignore[attr-defined]
+            fresh = PageKeys(keys.build_key, keys.site, keys.site, keys.sources)
+            assert fresh.site_key() == pages.old_site  # type: ignore[attr-defined]
+            for read, digest in pages.old_reads.items():  # type: ignore[attr-defined]
+                if read[0] in ("site", "term"):
+                    assert fresh.read_digest(read) == digest, (editing[-1], read)
+            checked.append(editing[-1])
+        return changed_reads(keys, pages)
+
+    monkeypatch.setattr(tearsheet.parallel, "_changed_reads", checking)
+    editing = ["nothing"]
+    fast_build(site)
+    fast_build(site)
+    for name, edit in EDITS.items():
+        editing.append(name)
+        edit(site)
+        fast_build(site)
+    assert {"body", "plus body after the cut", "opening words"} <= set(checked)  # the shortcut was taken
+    assert "title" not in checked and "new post" not in checked  # front matter changed: keyed afresh
+
+
 def test_editing_one_body_renders_a_few_pages_only(site: Path) -> None:
     first = fast_build(site)
     EDITS["body"](site)

@@ -594,8 +594,10 @@ class PageCache:
         self.old: dict[str, PageEntry] = _dict(stored.get("pages"))
         self.old_site: str = stored.get("site") if isinstance(stored.get("site"), str) else ""  # type: ignore[assignment]
         self.old_reads: dict[tuple[str, ...], str] = _dict(stored.get("reads"))
+        self.old_inputs: str = stored.get("inputs") if isinstance(stored.get("inputs"), str) else ""  # type: ignore[assignment]
         self.new: dict[str, PageEntry] = {}
         self.site = ""  # the site key of this build's pages ("" for none)
+        self.inputs = ""  # what the site key was made from (PageKeys.inputs_key), "" for none
         self.reads: dict[tuple[str, ...], str] = {}
         self.consulted = False  # whether this build looked any page up (one that did not keeps all)
 
@@ -619,14 +621,15 @@ class PageCache:
         self.new[path] = (context, tuple(sorted(reads)), full, digest)
 
     def save(self) -> None:
-        if self.consulted and (self.new != self.old or self.site != self.old_site or self.reads != self.old_reads):
+        if self.consulted and (self.new != self.old or self.site != self.old_site or self.reads != self.old_reads
+                               or self.inputs != self.old_inputs):
             write_checked(self.path, "pages", marshal.dumps({"pages": self.new, "site": self.site,
-                                                             "reads": self.reads}))
+                                                             "reads": self.reads, "inputs": self.inputs}))
 
     def next_build(self) -> None:
         if self.consulted:
-            self.old, self.old_site, self.old_reads = self.new, self.site, self.reads
-        self.new, self.site, self.reads, self.consulted = {}, "", {}, False
+            self.old, self.old_site, self.old_reads, self.old_inputs = self.new, self.site, self.reads, self.inputs
+        self.new, self.site, self.reads, self.inputs, self.consulted = {}, "", {}, "", False
 
 
 def _dict(value: Any) -> dict[Any, Any]:

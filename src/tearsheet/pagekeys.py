@@ -214,6 +214,23 @@ class PageKeys:
         parts += [self.read_digest(("term", *term)) for term in self.terms]
         return None if "unknown" in parts else key_of(self.build_key, *parts)
 
+    def inputs_key(self) -> str:
+        """A digest of what the Site as the keys see it is made from: the build key, its files under
+        content/, and in order each post's front matter and each page's front matter and body (`sources`).
+
+        Every part of the site key, and every ("site", ...) and ("term", ...) read, is a function of
+        these: a post counts by its front matter and what other posts' front matter makes of it (its
+        series place, its terms' links), a page by its sources, a term by its name, address, bio and
+        posts, a year or month by its posts; a post's body and card are reads of their own. So when
+        it is the last build's, so are they, and they need not be made again (see parallel._changed_reads:
+        40-60 ms a tier at 4,000 posts)."""
+        try:
+            posts = [f"{view.url}\x00{self._source(view.url)[0]}" for view in self.site.posts]
+            pages = [page.url + "\x00" + "\x00".join(self._source(page.url)) for page in self.site.pages]
+        except Uncacheable:
+            return ""
+        return key_of(self.build_key, repr(self.site.assets), *posts, "\x01", *pages)
+
     def full_key(self, context: str, reads: Iterable[Read]) -> str:
         """The context key together with the current digest of each thing the page read."""
         return key_of(context, *(f"{'/'.join(read)}={self.read_digest(read)}" for read in reads))

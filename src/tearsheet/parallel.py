@@ -486,8 +486,19 @@ def site_pages(env: jinja2.Environment, sites: dict[str, Site], site_dir: str, a
 
 def _changed_reads(keys: PageKeys, pages: PageCache) -> set[Read] | None:
     """Note the site key on the page cache; when it is the one the stored pages were keyed under, the
-    reads whose digest is not as stored (None: every page is keyed afresh)."""
-    pages.site = keys.site_key() or ""
+    reads whose digest is not as stored (None: every page is keyed afresh).
+
+    When the Site is made from what the stored one was (PageKeys.inputs_key), so is its key, and each
+    site and term read is as stored: only bodies and cards are looked at again."""
+    inputs = keys.inputs_key()
+    if inputs and inputs == pages.old_inputs and pages.old_site:
+        pages.site, pages.inputs = pages.old_site, inputs
+        for read, digest in pages.old_reads.items():
+            if read[0] in ("site", "term"):
+                keys.assume(read, digest)
+    else:
+        pages.site = keys.site_key() or ""
+        pages.inputs = inputs if pages.site else ""
     if not pages.site or pages.site != pages.old_site or not pages.old:
         return None
     if not all(read in pages.old_reads for entry in pages.old.values() for read in entry[1]):
