@@ -6,8 +6,9 @@ and feeds are staged, before the members site is made; from then on nothing writ
 stages the public tree first and forks a child that audits it, while the build goes on with the members
 site; the swap waits for the child's verdict, as it waited for the audit.
 
-The child is the audit as it ran in the build (audit.check_public_tree, with the same memory), so it
-finds what the build would have found. Where it cannot give a verdict (it could not be forked, it
+The child runs the audit as the build ran it (audit.audit_tree, with the same memory), taking the
+staged public tree's files from the stage rather than walking it, so it finds what the build would
+have found. Where it cannot give a verdict (it could not be forked, it
 died, it raised), or the public tree was staged again after it forked, the build audits in-process as
 before. A search index is made in the public tree after the members site: a build that makes one audits
 after it, in-process.
@@ -82,7 +83,7 @@ def audits_ahead(stage: Stage, cache: BuildCache | None) -> bool:
 
     The child costs memory besides its own: the pages it shares with the build are copied as either
     writes to them. A one-edit build peaked at 208-217 MB at 4,000 posts with the audit in the build,
-    and at 276-289 MB with the child (the audit's memory: 44 MB); at 10,000 posts, at 430 MB and
+    and at 276-292 MB with the child (the audit's memory: 44 MB); at 10,000 posts, at 430 MB and
     666 MB. Past MAX_MEMORY the build audits in-process, and a large site's rebuilds cost no more
     memory than they did.
     """
