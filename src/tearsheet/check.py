@@ -92,15 +92,16 @@ def body_link_warnings(plan: SitePlan, site_dir: str) -> tuple[str, ...]:
             return True
         return rest.partition("/")[0].partition("?")[0].partition("#")[0].lower() == host
 
-    verdicts: dict[str, bool] = {}  # a site's notes link to the same few sites again and again
+    everything = (*plan.posts, *plan.pages)
+    # a site's notes link to the same few sites again and again: each address is judged once
+    on_this_site = {link for link in {link for post in everything for link in post.full.links} if ours(link)}
     pages: dict[str, PageLinks] = {}
     post_of: dict[str, RenderedPost] = {}
-    for post in (*plan.posts, *plan.pages):
+    for post in everything:
         page = _path_of(address_of(plan.config, post.meta), root)
         post_of[page] = post
-        pages[page] = PageLinks(tuple(on_site(plan.config, link) for link in post.full.links
-                                      if verdicts.get(link) or (link not in verdicts and
-                                                                verdicts.setdefault(link, ours(link)))), frozenset())
+        pages[page] = PageLinks(tuple([on_site(plan.config, link) for link in post.full.links if link in on_this_site]),
+                                frozenset())
     broken = [item for item in broken_links(plan, "members", pages) if item.reason == "page"]  # no ids read here
     named = broken[:LINK_WARNINGS]
     sources = _bodies_of({post_of[item.page].meta.path for item in named}, plan, site_dir)
