@@ -104,6 +104,9 @@ class _Site(Site):
     __slots__ = ("_mirror", "_reads")
 
 
+for _mirror_class, _base in ((_View, PostView), (_Term, Term), (_Site, Site)):
+    # printed as the records they stand for: a template that prints a whole record (its repr) shows the same
+    _mirror_class.__name__, _mirror_class.__qualname__ = _base.__name__, _base.__qualname__
 for _name in BODY_FIELDS:
     setattr(_View, _name, _lazy(PostView, _name, lambda view: ("body", PostView.__dict__["url"].__get__(view))))
 for _name in CARD_FIELDS:
