@@ -766,7 +766,9 @@ def test_a_leak_planted_after_a_clean_build_is_caught_by_the_warm_build(site: Pa
                                                                         builds: Callable[[], object]) -> None:
     builds()
     (site / "static" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
-    assert f'public/assets/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in leak_error_of(builds)
+    report = leak_error_of(builds)
+    assert f'public/assets/notes.txt: leaks member-only text of {MEMBER_PATH}: "our desk expects' in report
+    assert "it is static/notes.txt, which both sites have as it stands" in report  # the file to fix, by its name
 
 
 def test_member_text_added_to_a_post_that_an_unchanged_file_already_shows_is_caught(
@@ -1002,7 +1004,8 @@ def test_a_one_edit_build_audits_on_a_child_and_a_leak_still_stops_it(unsearched
     assert here == []  # the child audited it
     before = read_tree(unsearched / "output")
     plant_leak(unsearched)
-    assert LEAK_REPORT in leak_error(unsearched)
+    report = leak_error(unsearched)
+    assert LEAK_REPORT in report and "it is static/notes.txt" in report
     assert here == [] and read_tree(unsearched / "output") == before  # the child's verdict stopped the swap
     (unsearched / "static" / "notes.txt").unlink()
     build(unsearched)  # fixed: the memory the child's failed audit left does not stop the next build

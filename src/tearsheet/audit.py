@@ -367,7 +367,8 @@ def _locate(public_dir: str, files: Sequence[str], known: dict[str, bytes], leak
             continue
         leaking_files += 1
         if leaking_files <= MAX_REPORTED:
-            problems += [_leak_problem(f"{label}/{rel}", post, words, _template_of(words, written))
+            problems += [_leak_problem(f"{label}/{rel}", post, words, _template_of(words, written),
+                                       _static_source(rel, site_dir))
                          for post, words in sorted(runs.items())]
     if leaking_files > MAX_REPORTED:
         problems.append(Problem(label, None, f"... and {leaking_files - MAX_REPORTED} more files leak "
@@ -403,11 +404,26 @@ def _template_of(words: Sequence[bytes], written: dict[int, str]) -> str:
     return next((written[s] for s in segment_shingles(words) if s in written), "") if written else ""
 
 
-def _leak_problem(where: str, post: str, words: Sequence[bytes], template: str = "") -> Problem:
+def _static_source(rel: str, site_dir: str) -> str:
+    """The file of the site's static/ folder a public file was copied from, as "static/NAME" ("" if none)."""
+    if not site_dir or not rel.startswith("assets/"):
+        return ""
+    name = rel[len("assets/"):]
+    stem, ext = os.path.splitext(name)
+    for candidate in (name, f"{os.path.splitext(stem)[0]}{ext}"):  # as named, or without its fingerprint
+        if os.path.isfile(os.path.join(site_dir, "static", *candidate.split("/"))):
+            return f"static/{candidate}"
+    return ""
+
+
+def _leak_problem(where: str, post: str, words: Sequence[bytes], template: str = "", static: str = "") -> Problem:
     quote = b" ".join(words[:QUOTE_WORDS]).decode("utf-8", "replace") + (" ..." if len(words) > QUOTE_WORDS else "")
     hint = "a template, feed, search index or file under content/ shows text only members may read"
     made = where.lower().endswith(MADE_SUFFIXES) or "/pagefind/" in where or "/assets/" in where  # (static/ files)
-    if template:  # a disclaimer a theme prints, say, which plus posts repeat after the cut
+    if static:  # copied as it is to both sites
+        hint = (f"it is {static}, which both sites have as it stands: take the members' words out of it, or, for "
+                "members only, move it under content/ and link to it only after a plus post's cut (<!--more-->)")
+    elif template:  # a disclaimer a theme prints, say, which plus posts repeat after the cut
         hint = (f"the template {template} writes these words as they stand: if they are the site's own (a "
                 "disclaimer), set them as `disclaimer` in site.toml, which the built-in theme prints under every "
                 "page ({{ config.disclaimer }}) and the audit takes as public, and take them out of the template; "
