@@ -147,3 +147,9 @@ def ctrl_c_as_in_a_terminal() -> None:
     """For a process a test sends Ctrl-C to: a suite started in the background (`cmd &` in a script)
     ignores SIGINT, and so would every process it starts."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def child_processes() -> set[str]:
+    """This process's child processes, zombies included (Linux)."""
+    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as handle:
+        return set(handle.read().split())

@@ -27,7 +27,7 @@ from tearsheet.cli import main
 from tearsheet.errors import SiteError
 from tearsheet.output import Stage
 
-from .conftest import MINIMAL_TOML, build, read_tree
+from .conftest import MINIMAL_TOML, build, child_processes, read_tree
 
 MEMBER = ("Our desk expects the quarterly refunding to lean on bills while coupon auctions "
           "shrink into the spring, which flatters the belly of the curve.")
@@ -1055,7 +1055,7 @@ def test_a_build_that_renders_many_public_pages_audits_in_process(unsearched: Pa
 
 def test_ctrl_c_while_the_build_waits_for_the_childs_verdict_keeps_the_output_and_leaves_no_process(
         unsearched: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before, children = read_tree(unsearched / "output"), _children()
+    before, children = read_tree(unsearched / "output"), child_processes()
 
     class Interrupted(tearsheet.forked.ForkedCall):  # type: ignore[type-arg]
         def result(self) -> None:
@@ -1068,13 +1068,7 @@ def test_ctrl_c_while_the_build_waits_for_the_childs_verdict_keeps_the_output_an
         build(unsearched)
     assert read_tree(unsearched / "output") == before
     assert sorted(os.listdir(unsearched / "output")) == ["members", "public"]  # no staging folder left
-    assert _children() == children  # the child is ended, and reaped
-
-
-def _children() -> set[str]:
-    """This process's child processes, zombies included (Linux)."""
-    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as handle:
-        return set(handle.read().split())
+    assert child_processes() == children  # the child is ended, and reaped
 
 
 def test_a_site_whose_audit_memory_is_large_audits_in_process(unsearched: Path,

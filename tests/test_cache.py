@@ -25,7 +25,7 @@ from tearsheet.errors import SiteError
 from tearsheet.output import TreeScans, _scan
 from tearsheet.pagekeys import PageKeys
 
-from .conftest import SITES, build, read_tree
+from .conftest import SITES, build, child_processes, read_tree
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 TAGS = ("rates", "fx", "vol", "credit")
@@ -509,29 +509,23 @@ def test_a_cache_kept_in_memory_from_build_to_build_makes_what_plain_builds_make
     assert 0 < fast_build(site).rendered <= 2  # what it saved is whole: a build with a cache of its own agrees
 
 
-def _children() -> set[str]:
-    """This process's child processes, zombies included (Linux)."""
-    with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children", encoding="ascii") as handle:
-        return set(handle.read().split())
-
-
 def test_trees_listed_ahead_by_a_child_are_what_a_check_would_list(site: Path, tmp_path: Path) -> None:
     fast_build(site)
     public, members = str(site / "output" / "public"), str(site / "output" / "members")
-    before = _children()
+    before = child_processes()
     scans = TreeScans([public, members, str(tmp_path / "nowhere")])
     assert scans.take(public) == _scan(public) and scans.take(members) == _scan(members)
     assert scans.take(public) is None  # each listing is taken once: a later check lists the tree afresh
     assert scans.take(str(tmp_path / "nowhere")) is None
     scans.close()
-    assert _children() == before  # the child is gone, and reaped
+    assert child_processes() == before  # the child is gone, and reaped
 
 
 def test_a_failed_warm_build_leaves_no_process_behind(site: Path) -> None:
     fast_build(site)
     fast_build(site)
-    before = _children()
+    before = child_processes()
     _replace(site, "content/posts/2026/note-07.md", "title:", "title: [unclosed")
     with pytest.raises(SiteError):
         fast_build(site)
-    assert _children() == before
+    assert child_processes() == before

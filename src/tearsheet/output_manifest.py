@@ -3,10 +3,10 @@
 The manifest (in the bookkeeping folder, see output.py) holds each file's content digest, size,
 mtime and inode, for the live tree and the spare, and the signature of the build that made them. It is
 a checked file (checked.py) of marshal data: at 4,000 posts (26,000 files) it is read and written in
-18 ms, where JSON took 47 ms. A
-preview's fast render replaces a few live files between builds and notes them in a small patch list
-beside it rather than rewriting the manifest; reading the manifest takes the list in, and a patched
-output carries no signature. Anything damaged reads as an empty manifest: nothing is trusted.
+18 ms, where JSON took 47 ms. A preview's fast render replaces a few live files between builds and
+notes them in a small patch list beside it rather than rewriting the manifest; reading the manifest
+takes the list in, and a patched output carries no signature. Anything damaged reads as an empty
+manifest: nothing is trusted.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _well_formed_entry(entry: object) -> bool:
 
 
 def write_manifest(book_dir: str, manifest: Mapping[str, object], signature: str) -> None:
-    for name in (PATCHES_NAME, OLD_MANIFEST_NAME):  # the manifest holds what the list said now
+    for name in (PATCHES_NAME, OLD_MANIFEST_NAME):  # the manifest holds what the list said; the old one is stale
         with contextlib.suppress(FileNotFoundError):
             os.remove(os.path.join(book_dir, name))
     write_checked_file(os.path.join(book_dir, MANIFEST_NAME), MANIFEST_HEADER,
