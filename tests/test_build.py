@@ -6,7 +6,10 @@ import re
 import shutil
 from pathlib import Path
 
+import hypothesis
+import markupsafe
 import pytest
+from markupsafe import Markup
 
 from tearsheet.cli import main
 
@@ -240,6 +243,29 @@ def test_autoescape_keeps_titles_inert(write_site) -> None:
     build(site)
     page = (site / "output/public/2026/01/a/index.html").read_text()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+class _Shown:
+    def __html__(self) -> str:
+        return "<b>kept</b>"
+
+
+class _Text(str):
+    pass
+
+
+@hypothesis.given(hypothesis.strategies.one_of(
+    hypothesis.strategies.text(), hypothesis.strategies.integers(), hypothesis.strategies.booleans(),
+    hypothesis.strategies.floats(allow_nan=False), hypothesis.strategies.none(),
+    hypothesis.strategies.text().map(Markup), hypothesis.strategies.text().map(_Text),
+    hypothesis.strategies.just(_Shown())))
+def test_the_templates_escape_every_value_as_markupsafe_does(value: object) -> None:
+    from tearsheet.templates import escape_output, make_environment
+
+    expected = markupsafe.escape(value)
+    assert escape_output(value) == expected and type(escape_output(value)) is type(expected)
+    env = make_environment("/nonexistent")
+    assert env.from_string("[{{ v }}]").render(v=value) == f"[{expected}]"
 
 
 def test_assets_are_copied_and_theme_css_is_fingerprinted(write_site) -> None:

@@ -326,7 +326,10 @@ def map_urls(fragment: str, change: Callable[[str], str | None]) -> str:
         return f'{match.group(1)}"{html.escape(", ".join(candidates))}"' if changed else match.group(0)
 
     def tag(match: re.Match[str]) -> str:
-        return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, match.group(0)))
+        text = match.group(0)
+        if "=" not in text:  # most tags (<p>, <em>, <li>) have no attribute with a value
+            return text
+        return SRCSET_ATTR.sub(srcset, URL_ATTR.sub(one, text))
 
     return START_TAG.sub(tag, fragment)
 
