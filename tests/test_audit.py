@@ -7,6 +7,8 @@ import contextlib
 import gzip
 import json
 import os
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -832,6 +834,36 @@ def test_a_damaged_memory_is_ignored_and_a_leak_still_caught(site: Path, damage:
             path.unlink()
     (site / "static" / "notes.txt").write_text(f"Desk notes: {MEMBER}\n", encoding="utf-8")
     assert "public/assets/notes.txt: leaks member-only text of" in leak_error(site)
+
+
+def _resident_kb() -> int:
+    """How much memory this process holds now (Linux's /proc/self/status)."""
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads Linux's /proc/self/status")
+def test_the_audit_memory_is_looked_up_in_place_not_read_into_memory(tmp_path: Path) -> None:
+    import numpy as np
+
+    saving = f"""if True:
+        import numpy as np
+        from tearsheet.audit_memory import AuditMemory
+        hashes = np.arange(0, 8_000_000 * 7, 7, dtype=np.uint64)  # 64 MB of member shingles, sorted
+        AuditMemory({str(tmp_path)!r}).save(set(), set(), [hashes[::2].copy()], [b"post"],
+                                          [(hashes, np.zeros(len(hashes), np.int32))],
+                                          np.zeros(0, np.uint64), np.zeros(0, np.int32))"""
+    subprocess.run([sys.executable, "-c", saving], check=True)  # a build saves it, a later one loads it
+    hashes = np.arange(0, 8_000_000 * 7, 7, dtype=np.uint64)
+    before = _resident_kb()
+    memory = AuditMemory(str(tmp_path))
+    (members, _), = memory.member_parts
+    assert _resident_kb() - before < 4096  # 96 MB on disk: checked, then let go
+    assert np.array_equal(members[[0, 123_456, -1]], hashes[[0, 123_456, -1]])
+    assert np.searchsorted(members, np.uint64(7 * 5_000_001)) == 5_000_001
+    # lookups bring back the pages they read (and what the kernel maps around them), not the arrays: NumPy
+    # copied an unaligned array whole before each search
+    assert _resident_kb() - before < 16384
 
 
 def test_text_no_longer_quoted_publicly_leaks_from_an_unchanged_file(site: Path) -> None:

@@ -83,8 +83,9 @@ def audits_ahead(stage: Stage, cache: BuildCache | None) -> bool:
 
     The child costs memory besides its own: the pages it shares with the build are copied as either
     writes to them. A one-edit build peaked at 208-217 MB at 4,000 posts with the audit in the build,
-    and at 276-292 MB with the child (the audit's memory: 44 MB); at 10,000 posts, at 430 MB and
-    666 MB. Past MAX_MEMORY the build audits in-process, and a large site's rebuilds cost no more
+    and at 276-292 MB with the child (the audit's memory: 44 MB, then read whole); at 10,000 posts, at
+    430 MB and 666 MB. With the memory's arrays mapped rather than read (audit_memory), 257-260 MB at
+    4,000 posts. Past MAX_MEMORY the build audits in-process, and a large site's rebuilds cost no more
     memory than they did.
     """
     return (cache is not None and stage.book_dir is not None and cache.knows_audits(stage.book_dir)

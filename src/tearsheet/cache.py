@@ -31,7 +31,7 @@ import jinja2
 import jinja2.bccache
 
 from . import __version__
-from .checked import read_checked_file, write_checked_file
+from .checked import CHECKSUM_SIZE, read_checked_file, read_checked_mapped, write_checked_file
 from .config import SiteConfig
 from .content import Asset, SourcePost, parse_source
 from .errors import SiteError
@@ -167,6 +167,16 @@ def read_checked(path: str, kind: str) -> bytes | None:
 def read_checked_view(path: str, kind: str) -> memoryview | None:
     """As read_checked, the payload seen in place in the file's bytes rather than copied out of them."""
     return read_checked_file(path, _header(kind))
+
+
+def read_checked_mapped_view(path: str, kind: str) -> memoryview | None:
+    """As read_checked_view, the payload mapped from the file (checked.read_checked_mapped)."""
+    return read_checked_mapped(path, _header(kind))
+
+
+def payload_offset(kind: str) -> int:
+    """Where the payload of a cache file of this kind starts in the file."""
+    return len(_header(kind)) + CHECKSUM_SIZE
 
 
 def write_checked(path: str, kind: str, payload: bytes | memoryview) -> None:

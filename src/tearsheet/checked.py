@@ -4,6 +4,7 @@ CRC-32 and length of the payload, then the payload. Used by the cache (cache.py)
 
 from __future__ import annotations
 
+import mmap
 import os
 import zlib
 
@@ -35,6 +36,32 @@ def read_checked_file(path: str, header: bytes) -> memoryview | None:
     payload = memoryview(data)[start:]
     if checksum_of(payload) != data[len(header) : start]:
         return None
+    return payload
+
+
+def read_checked_mapped(path: str, header: bytes) -> memoryview | None:
+    """As read_checked_file, with the payload mapped from the file rather than read into memory.
+
+    Once checked, the mapped pages are let go (MADV_DONTNEED): the page cache keeps them, and only
+    those read afterwards count in the process's memory again. For large arrays of which a build
+    reads a little (the audit's memory: 44 MB at 4,000 posts, of which a one-edit build looks up a
+    few pages). A cache file is replaced by renaming, never written in place, so a mapped file keeps
+    the bytes that were checked.
+    """
+    start = len(header) + CHECKSUM_SIZE
+    try:
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file, which cannot be mapped
+        return None
+    data = memoryview(mapped)
+    if len(data) < start or data[: len(header)] != header:
+        return None
+    payload = data[start:]
+    if checksum_of(payload) != data[len(header) : start]:
+        return None
+    if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED)
     return payload
 
 
