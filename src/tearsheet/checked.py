@@ -46,8 +46,11 @@ def read_checked_mapped(path: str, header: bytes) -> memoryview | None:
     those read afterwards count in the process's memory again. For large arrays of which a build
     reads a little (the audit's memory: 44 MB at 4,000 posts, of which a one-edit build looks up a
     few pages). A cache file is replaced by renaming, never written in place, so a mapped file keeps
-    the bytes that were checked.
+    the bytes that were checked. Elsewhere than on POSIX systems (Windows will neither replace nor
+    delete a mapped file) the file is read as read_checked_file reads it.
     """
+    if os.name != "posix":
+        return read_checked_file(path, header)
     start = len(header) + CHECKSUM_SIZE
     try:
         with open(path, "rb") as handle:

@@ -89,8 +89,8 @@ def make_environment(site_dir: str, code_cache: jinja2.BytecodeCache | None = No
     ])
     # auto_reload off: a build reads each template once, rather than stat it at every include
     env = _Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
-                             bytecode_cache=code_cache)
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False,
+                       bytecode_cache=code_cache)
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda value: value.isoformat() if value else ""
     return env
