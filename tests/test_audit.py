@@ -866,6 +866,17 @@ def test_the_audit_memory_is_looked_up_in_place_not_read_into_memory(tmp_path: P
     assert _resident_kb() - before < 16384
 
 
+def test_member_text_in_a_windows_code_page_file_is_caught(write_site: Callable[..., Path]) -> None:
+    # Every run of 8 words crosses a dash or a curly quote: bytes 0x93, 0x94 and 0x97 in code page 1252,
+    # which are not UTF-8 alone and were read as letters, gluing the words around them into one
+    dashed = ("Bills carry the refunding \u2014 coupon sizes hold \u201csteady\u201d \u2014 the belly richens "
+              "further \u2014 swap spreads tighten again \u2014 dealers stay long \u2014 into month end.")
+    site = write_site({"content/posts/free.md": FREE,
+                       "content/posts/refunding.md": PLUS.replace(MEMBER, dashed),
+                       "static/desk-notes.txt": f"Desk notes, saved by an old Notepad: {dashed}\r\n".encode("cp1252")})
+    assert 'public/assets/desk-notes.txt: leaks member-only text of content/posts/refunding.md' in leak_error(site)
+
+
 def test_text_no_longer_quoted_publicly_leaks_from_an_unchanged_file(site: Path) -> None:
     quote = MEMBER.split(",")[0]
     (site / "static" / "notes.txt").write_text(f"Desk notes: {quote}\n", encoding="utf-8")

@@ -371,7 +371,7 @@ def unicode_text(data: bytes) -> bytes | None:
             return data[len(bom):].decode(encoding, "replace").encode("utf-8", "replace")
     head = data[:HEAD_BYTES]
     if b"\x00" not in head:
-        return data
+        return data if data.isascii() or _is_utf8(data) else _from_cp1252(data)
     for encoding, width, letter_at in (("utf-32-le", 4, 0), ("utf-32-be", 4, 3), ("utf-16-le", 2, 0),
                                        ("utf-16-be", 2, 1)):
         middle = len(data) // 2 // width * width
@@ -380,6 +380,40 @@ def unicode_text(data: bytes) -> bytes | None:
         if all(_wide_text(window, width, letter_at) for window in windows if len(window) > 16):
             return data.decode(encoding, "replace").encode("utf-8", "replace")
     return binary_text(data)
+
+
+DECODED_AT_ONCE = 1_000_000  # bytes of a text checked or decoded at a time: a long text's decoding stays small
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether the bytes are UTF-8 text, checked a slice at a time (a str of a whole 64 MB text would be 64-256 MB)."""
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), DECODED_AT_ONCE):
+            check.decode(data[start : start + DECODED_AT_ONCE])
+        check.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _cp1252_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: what is not UTF-8 is read in Windows' code page 1252."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("tearsheet-cp1252", _cp1252_bytes)
+
+
+def _from_cp1252(data: bytes) -> bytes:
+    """A text with bytes that are not UTF-8, as UTF-8: those bytes taken for Windows' code page 1252, as an
+    old Notepad or Excel saved text (its curly quotes and dashes are bytes 0x91-0x97, which are not UTF-8
+    alone). Read as they are, they glued the words around them into one. UTF-8 in the same text stays."""
+    decode = codecs.getincrementaldecoder("utf-8")("tearsheet-cp1252")
+    pieces = [decode.decode(data[start : start + DECODED_AT_ONCE]).encode("utf-8", "replace")
+              for start in range(0, len(data), DECODED_AT_ONCE)]
+    return b"".join([*pieces, decode.decode(b"", final=True).encode("utf-8", "replace")])
 
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
