@@ -298,6 +298,8 @@ HALF = len(MEMBER) // 2
     ("notes.txt.lzma", __import__("lzma").compress(MEMBER.encode(), format=__import__("lzma").FORMAT_ALONE)),
     # zstd and LZ4: a deploy step may compress in place (Caddy serves .zst files as they are)
     ("data-pack.tar.zst", __import__("zstandard").ZstdCompressor().compress(tarred({"refunding.md": MEMBER}))),
+    # bytes after the last frame (a signature a tool appended): zstandard's reader then gives no text at all
+    ("notes.txt.zst", __import__("zstandard").ZstdCompressor().compress(MEMBER.encode()) + b"-- signed: desk\n"),
     ("notes.txt.lz4", __import__("lz4.frame").frame.compress(MEMBER.encode())),
     # Word's RTF wraps every few words in a group of its own, with revision marks
     ("full-note.rtf", (r"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Times;}}{\*\generator Word;}\pard "

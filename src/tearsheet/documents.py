@@ -181,7 +181,7 @@ def _zstd_unpacker() -> Callable[[bytes, int], bytes | None] | None:
     with contextlib.suppress(ImportError):
         import zstandard  # type: ignore[import-not-found]
 
-        return functools.partial(_read_stream, zstandard.ZstdDecompressor().stream_reader)
+        return functools.partial(_read_zstd, zstandard)
     return None
 
 
@@ -193,20 +193,53 @@ def _lz4_unpacker() -> Callable[[bytes, int], bytes | None] | None:
     return None
 
 
-def _read_stream(reader: Callable[..., Any], data: bytes, limit: int) -> bytes | None:
-    """What a decompressing reader (zstandard's, every frame) makes of data; None past the limit."""
+ZSTD_FEED = 256  # bytes of a zstd frame given to its decompressor at a time: they make at most 8 MB
+
+
+def _read_zstd(zstandard: Any, data: bytes, limit: int) -> bytes | None:
+    """What zstandard's reader makes of data, every frame; None past the limit. Where it fails (bytes
+    after the last frame that are not one: it then gives nothing at all), the frames one by one, as
+    `zstd -d` shows them before it stops."""
     out: list[bytes] = []
     size = 0
-    with reader(data, read_across_frames=True) as stream:
+    with zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True) as stream:
         try:
             while chunk := stream.read(1 << 20):
                 size += len(chunk)
                 out.append(chunk)
                 if size > limit:
                     return None
-        except Exception:  # damaged after its first frames (bytes after the last, say): what it gave
+        except Exception:
+            frames = _zstd_frames(zstandard, data, limit)
+            if frames is None or len(frames) > size:
+                return frames
             if not out:
                 raise
+    return b"".join(out)
+
+
+def _zstd_frames(zstandard: Any, data: bytes, limit: int) -> bytes | None:
+    """The zstd frames at the start of data undone one by one, until what follows is not a frame; None past
+    the limit. Each is fed ZSTD_FEED bytes at a time: a frame of repeated bytes (RLE blocks of 4 bytes,
+    each making 128 KB) makes 32,768 times its size, so one call makes at most 8 MB."""
+    out: list[bytes] = []
+    size = 0
+    while data.startswith(ZSTD_MAGIC):
+        frame = zstandard.ZstdDecompressor().decompressobj()
+        at = 0
+        try:
+            while not frame.eof and at < len(data):
+                chunk = frame.decompress(data[at : at + ZSTD_FEED])
+                at += ZSTD_FEED
+                size += len(chunk)
+                out.append(chunk)
+                if size > limit:
+                    return None
+        except zstandard.ZstdError:  # damaged: what it gave
+            break
+        if not frame.eof:
+            break  # cut short
+        data = frame.unused_data + data[at:]
     return b"".join(out)
 
 
