@@ -331,6 +331,9 @@ HALF = len(MEMBER) // 2
     ("curve-itxt.png", png_with(b"iTXt", b"Description\x00\x01\x00en\x00\x00" + zlib.compress(MEMBER.encode()))),
     ("desk.jpg", b"\xff\xd8\xff\xe1" + (len(MEMBER) + 31).to_bytes(2, "big") + b"http://ns.adobe.com/xap/1.0/\x00"
      + MEMBER.encode() + b"\xff\xda\x00\x02" + bytes(range(256)) * 8),
+    # a comment a tool wrote after the picture data, before its end marker
+    ("late-comment.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xda\x00\x02"
+     + bytes(range(256)) * 8 + b"\xff\xfe" + (len(MEMBER) + 2).to_bytes(2, "big") + MEMBER.encode() + b"\xff\xd9"),
     # an old V7 tar (no "ustar" mark: `tar --format=v7`), known by its header's checksum
     ("old-format.tar", v7(tarred({"notes/refunding.txt": MEMBER}))),
     # a .docx whose XML a tool left damaged (cut short): Word's runs, mid-word too, still read joined

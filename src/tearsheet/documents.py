@@ -534,17 +534,26 @@ def _inflated(data: bytes, budget: list[int]) -> bytes:
     return text
 
 
+# A comment or application segment's marker: in a JPEG's picture data an 0xFF byte is followed by 0x00 or
+# a restart marker, so these bytes there start a segment (a tool may write its comment after the scan)
+LATE_SEGMENT = re.compile(rb"\xff[\xe0-\xef\xfe]")
+
+
 def _jpeg_segments(data: bytes) -> Iterator[bytes]:
-    """A JPEG's comment and application segments (EXIF, XMP: a caption, a description), up to its scan."""
+    """A JPEG's comment and application segments (EXIF, XMP: a caption, a description): those before its
+    picture data, then any after it."""
     at = 2
     while at + 4 <= len(data) and data[at] == 0xFF:
         marker = data[at + 1]
         size = int.from_bytes(data[at + 2 : at + 4], "big")
         if marker == 0xDA:  # the picture itself follows
-            return
+            break
         if marker == 0xFE or 0xE0 <= marker <= 0xEF:
             yield data[at + 4 : at + 2 + size]
         at += 2 + size
+    for late in LATE_SEGMENT.finditer(data, at + 2):
+        size = int.from_bytes(data[late.end() : late.end() + 2], "big")
+        yield data[late.end() + 2 : late.end() + size]
 
 
 def _wide_text(window: bytes, width: int, letter_at: int) -> bool:
