@@ -7,8 +7,6 @@ import contextlib
 import gzip
 import json
 import os
-import subprocess
-import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -255,6 +253,19 @@ def v7(tar: bytes) -> bytes:
     return bytes(out)
 
 
+def tiff_with(text: bytes, in_exif: bool = False) -> bytes:
+    """A little-endian TIFF whose description (or, in_exif, its EXIF directory's user comment) is the text."""
+    def directory(at: int, tag: int, kind: int, value: bytes) -> bytes:  # one entry, its value right after
+        return (b"\x01\x00" + tag.to_bytes(2, "little") + kind.to_bytes(2, "little") + len(value).to_bytes(4, "little")
+                + (at + 18).to_bytes(4, "little") + bytes(4) + value)
+
+    if not in_exif:
+        return b"II*\x00" + (8).to_bytes(4, "little") + directory(8, 270, 2, text + b"\x00")
+    exif = directory(26, 37510, 7, b"ASCII\x00\x00\x00" + text)
+    return (b"II*\x00" + (8).to_bytes(4, "little") + b"\x01\x00" + (34665).to_bytes(2, "little")
+            + (4).to_bytes(2, "little") + (1).to_bytes(4, "little") + (26).to_bytes(4, "little") + bytes(4) + exif)
+
+
 def zipped(entries: dict[str, str | bytes]) -> bytes:
     import io
     import zipfile
@@ -331,6 +342,9 @@ HALF = len(MEMBER) // 2
     ("curve-itxt.png", png_with(b"iTXt", b"Description\x00\x01\x00en\x00\x00" + zlib.compress(MEMBER.encode()))),
     ("desk.jpg", b"\xff\xd8\xff\xe1" + (len(MEMBER) + 31).to_bytes(2, "big") + b"http://ns.adobe.com/xap/1.0/\x00"
      + MEMBER.encode() + b"\xff\xda\x00\x02" + bytes(range(256)) * 8),
+    # a TIFF's description, and a comment in its EXIF directory
+    ("scan.tif", tiff_with(MEMBER.encode())),
+    ("photo.tiff", tiff_with(MEMBER.encode(), in_exif=True)),
     # a comment a tool wrote after the picture data, before its end marker
     ("late-comment.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xda\x00\x02"
      + bytes(range(256)) * 8 + b"\xff\xfe" + (len(MEMBER) + 2).to_bytes(2, "big") + MEMBER.encode() + b"\xff\xd9"),
@@ -851,15 +865,16 @@ def _resident_kb() -> int:
 def test_the_audit_memory_is_looked_up_in_place_not_read_into_memory(tmp_path: Path) -> None:
     import numpy as np
 
-    saving = f"""if True:
-        import numpy as np
-        from tearsheet.audit_memory import AuditMemory
-        hashes = np.arange(0, 8_000_000 * 7, 7, dtype=np.uint64)  # 64 MB of member shingles, sorted
-        AuditMemory({str(tmp_path)!r}).save(set(), set(), [hashes[::2].copy()], [b"post"],
-                                          [(hashes, np.zeros(len(hashes), np.int32))],
-                                          np.zeros(0, np.uint64), np.zeros(0, np.int32))"""
-    subprocess.run([sys.executable, "-c", saving], check=True)  # a build saves it, a later one loads it
-    hashes = np.arange(0, 8_000_000 * 7, 7, dtype=np.uint64)
+    hashes = np.arange(0, 8_000_000 * 7, 7, dtype=np.uint64)  # 64 MB of member shingles, sorted
+    saver = os.fork()  # a build saves the memory, a later one loads it
+    if saver == 0:
+        try:
+            AuditMemory(str(tmp_path)).save(set(), set(), [hashes[::2].copy()], [b"post"],
+                                            [(hashes, np.zeros(len(hashes), np.int32))],
+                                            np.zeros(0, np.uint64), np.zeros(0, np.int32))
+        finally:
+            os._exit(0)
+    os.waitpid(saver, 0)
     before = _resident_kb()
     memory = AuditMemory(str(tmp_path))
     (members, _), = memory.member_parts

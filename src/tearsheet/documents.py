@@ -475,6 +475,8 @@ def binary_text(data: bytes) -> bytes | None:
         texts = list(_png_texts(data))
     elif data.startswith(JPEG_MAGIC):
         texts = [run for segment in _jpeg_segments(data) for run in _strings(segment, len(segment) or 1)]
+    elif data.startswith(TIFF_MAGIC):
+        texts = [run for value in _tiff_values(data) for run in _strings(value, len(value) or 1)]
     elif (data[4:8] == b"ftyp" or data.startswith(MEDIA_MAGIC)) and not data.startswith(b"Standard ", 4):
         return None  # (an Access database starts like a font, then names itself)
     else:
@@ -532,6 +534,44 @@ def _inflated(data: bytes, budget: list[int]) -> bytes:
         return b""
     budget[0] -= len(text)
     return text
+
+
+TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+TIFF_TEXT_TYPES = {1: 1, 2: 1, 7: 1}  # BYTE, ASCII, UNDEFINED: the types a description, XMP or a comment has
+TIFF_IFD_POINTERS = {330, 34665, 34853, 40965}  # SubIFDs, EXIF, GPS, interoperability
+TIFF_MAX_IFDS = 64  # directories read at most: a loop or a bomb of them is not followed to the end
+TIFF_MAX_ENTRIES = 4096  # tags read of one directory at most (a picture has some dozens)
+
+
+def _tiff_values(data: bytes) -> Iterator[bytes]:
+    """The byte and text values of a TIFF's tags, in every directory it links (its description, artist,
+    XMP, EXIF comment, Windows' title and comment in UTF-16): the picture's own data is elsewhere. No more
+    bytes than the file holds are given, however its values overlap."""
+    order = "little" if data.startswith(b"II") else "big"
+    budget = len(data)
+
+    def number(at: int, size: int) -> int:
+        return int.from_bytes(data[at : at + size], order)
+
+    todo, seen = [number(4, 4)], set()
+    while todo and len(seen) < TIFF_MAX_IFDS:
+        at = todo.pop()
+        if at in seen or not 8 <= at < len(data) - 2:
+            continue
+        seen.add(at)
+        count = min(number(at, 2), TIFF_MAX_ENTRIES)
+        for entry in range(at + 2, min(at + 2 + 12 * count, len(data) - 11), 12):
+            tag, kind, length = number(entry, 2), number(entry + 2, 2), number(entry + 4, 4)
+            if tag in TIFF_IFD_POINTERS and kind in (4, 13):  # LONG or IFD: a directory's offset
+                todo.append(number(entry + 8, 4))
+            elif kind in TIFF_TEXT_TYPES and length >= 8:
+                start = entry + 8 if length <= 4 else number(entry + 8, 4)
+                value = data[start : start + min(length, budget)]
+                budget -= len(value)
+                yield value
+                if budget <= 0:
+                    return
+        todo.append(number(at + 2 + 12 * count, 4))
 
 
 # A comment or application segment's marker: in a JPEG's picture data an 0xFF byte is followed by 0x00 or
