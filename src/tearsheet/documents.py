@@ -537,7 +537,7 @@ def _inflated(data: bytes, budget: list[int]) -> bytes:
 
 
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
-TIFF_TEXT_TYPES = {1: 1, 2: 1, 7: 1}  # BYTE, ASCII, UNDEFINED: the types a description, XMP or a comment has
+TIFF_TEXT_TYPES = frozenset({1, 2, 7})  # BYTE, ASCII, UNDEFINED: the types a description, XMP or a comment has
 TIFF_IFD_POINTERS = {330, 34665, 34853, 40965}  # SubIFDs, EXIF, GPS, interoperability
 TIFF_MAX_IFDS = 64  # directories read at most: a loop or a bomb of them is not followed to the end
 TIFF_MAX_ENTRIES = 4096  # tags read of one directory at most (a picture has some dozens)
@@ -564,8 +564,8 @@ def _tiff_values(data: bytes) -> Iterator[bytes]:
             tag, kind, length = number(entry, 2), number(entry + 2, 2), number(entry + 4, 4)
             if tag in TIFF_IFD_POINTERS and kind in (4, 13):  # LONG or IFD: a directory's offset
                 todo.append(number(entry + 8, 4))
-            elif kind in TIFF_TEXT_TYPES and length >= 8:
-                start = entry + 8 if length <= 4 else number(entry + 8, 4)
+            elif kind in TIFF_TEXT_TYPES and length >= 8:  # (4 bytes or fewer would be in the entry itself)
+                start = number(entry + 8, 4)
                 value = data[start : start + min(length, budget)]
                 budget -= len(value)
                 yield value
