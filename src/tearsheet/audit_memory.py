@@ -123,7 +123,7 @@ class AuditMemory:
                 data = memoryview(np.ascontiguousarray(array)).cast("B")  # not copied: the index is large
                 name = f"{label.split('-')[0]}-{hashlib.blake2b(data, digest_size=8).hexdigest()}"  # its contents
                 if name not in stored:
-                    write_checked(os.path.join(self.folder, name), ARRAY_KIND, bytes(_padding()) + data)
+                    write_checked(os.path.join(self.folder, name), ARRAY_KIND, data, _padding())  # not copied
             names[label] = name
             on_disk[id(array)] = (array, name)
         segments = [names[f"shown-{i}"] for i in range(len(shown))]

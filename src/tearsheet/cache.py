@@ -179,9 +179,10 @@ def payload_offset(kind: str) -> int:
     return len(_header(kind)) + CHECKSUM_SIZE
 
 
-def write_checked(path: str, kind: str, payload: bytes | memoryview) -> None:
-    """Write a cache file whole or not at all (a large payload is written as it is, not copied)."""
-    write_checked_file(path, _header(kind), payload)
+def write_checked(path: str, kind: str, payload: bytes | memoryview, padding: int = 0) -> None:
+    """Write a cache file whole or not at all (a large payload is written as it is, not copied), after
+    `padding` zero bytes of the payload's own."""
+    write_checked_file(path, _header(kind), payload, padding)
 
 
 def _header(kind: str) -> bytes:

@@ -68,11 +68,14 @@ def read_checked_mapped(path: str, header: bytes) -> memoryview | None:
     return payload
 
 
-def write_checked_file(path: str, header: bytes, payload: bytes | memoryview) -> None:
-    """Write a checked file whole or not at all (a large payload is written as it is, not copied)."""
+def write_checked_file(path: str, header: bytes, payload: bytes | memoryview, padding: int = 0) -> None:
+    """Write a checked file whole or not at all (a large payload is written as it is, not copied), its
+    payload after `padding` zero bytes (they count as part of it: see audit_memory's aligned arrays)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     temp = f"{path}.{os.getpid()}.tmp"
+    zeros = bytes(padding)
+    crc = zlib.crc32(payload, zlib.crc32(zeros))
     with open(temp, "wb") as handle:
-        handle.write(header + checksum_of(payload))
+        handle.write(header + crc.to_bytes(4, "little") + (padding + len(payload)).to_bytes(8, "little") + zeros)
         handle.write(payload)
     os.replace(temp, path)
