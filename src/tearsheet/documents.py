@@ -453,10 +453,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_TEXT_BYTES = 4_000_000  # of a PNG's compressed texts, undone at most: a bomb in each chunk is not undone
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Pictures, sound, video and fonts: their text, if any, is a title or a caption a tool put there, and
-# reading them through would cost more than it is worth (PNG's and JPEG's texts are read: see binary_text)
+# reading them through would cost more than it is worth (PNG's, JPEG's and TIFF's texts are read: see binary_text)
 MEDIA_MAGIC = (b"GIF8", b"RIFF", b"\x1aE\xdf\xa3", b"ID3", b"\xff\xfb", b"OggS", b"fLaC", b"wOFF", b"wOF2",
-               b"\x00\x01\x00\x00", b"OTTO", b"true", b"\x00\x00\x01\x00", b"\x00asm", b"BM", b"II*\x00",
-               b"MM\x00*", b"8BPS")
+               b"\x00\x01\x00\x00", b"OTTO", b"true", b"\x00\x00\x01\x00", b"\x00asm", b"BM", b"8BPS")
 # A run of text in a binary file: printable ASCII and the bytes of UTF-8 letters (a database's rows, a
 # property list's strings); 24 bytes or more, so that compressed data yields little
 TEXT_RUN = re.compile(rb"[\t\n\r\x20-\x7e\x80-\xbf\xc2-\xf4]{24,}")
